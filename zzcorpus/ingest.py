@@ -1,0 +1,276 @@
+"""The ingest pipeline: read dumps -> reflow and split pages -> segment -> store.
+
+Records are prepared (split and segmented) in worker processes when there is enough text to
+pay for them, and written by this process one batch at a time, one transaction per batch:
+a killed run loses at most the batch in flight, and running it again completes it.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__, pages, store
+from .readers import Record, Skipped, read_records
+from .schema import migrate
+from .segment import DEFAULT_USERDICT, Segmenter, file_sha256, segment_text
+
+DEFAULT_STOPWORDS = DEFAULT_USERDICT.parent / "stopwords.txt"
+BATCH_BYTES = 4 << 20  # one commit per ~4 MB of input (and per file at least)
+PARALLEL_FROM_BYTES = 2 << 20  # below this, worker start-up costs more than it saves
+
+
+@dataclass
+class Summary:
+    files: int = 0
+    new: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    skipped: list = field(default_factory=list)  # (path, reason)
+    articles: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+
+    @property
+    def mb_per_s(self) -> float:
+        return self.bytes / 1e6 / self.seconds if self.seconds else 0.0
+
+
+# --- the work done per record (in a worker process when parallel) ---
+
+_segmenter: Segmenter | None = None
+
+
+def _init_worker(engine: str, userdicts: tuple) -> None:
+    global _segmenter
+    _segmenter = Segmenter(engine=engine, userdicts=userdicts)
+
+
+def prepare_record(record: Record, meta: dict) -> list[dict]:
+    """Split a record into articles and segment them: everything up to the database rows."""
+    year = int(meta["date"][:4]) if (meta.get("date") or "")[:4].isdigit() else None
+    if record.title is not None:
+        found = [pages.clean_article(record.raw, title=record.title)]
+    else:
+        found = pages.split_page(record.raw, year=year)
+    return [prepare_article(art, seq, meta) for seq, art in enumerate(found, 1)]
+
+
+def prepare_article(art: dict, seq: int, meta: dict) -> dict:
+    title_seg, title_pos, title_counts, title_words = segment_text(_segmenter, art["title"])
+    body_seg, body_pos, counts, body_words = segment_text(_segmenter, art["body"])
+    counts.update(title_counts)
+    return {
+        "seq": seq, "kind": art["kind"], "title": art["title"], "subtitle": art["subtitle"],
+        "kicker": art["kicker"], "byline": art["byline"],
+        "bylines": json.dumps(art["bylines"], ensure_ascii=False), "dateline": art["dateline"],
+        "body": art["body"], "title_seg": title_seg, "body_seg": body_seg,
+        "title_pos": title_pos, "body_pos": body_pos,
+        "source": meta.get("source"), "date": meta.get("date"), "page": meta.get("page"),
+        "date_in_text": art["date_in_text"] or None,
+        "chars": len(art["title"]) + len(art["body"]), "tokens": title_words + body_words,
+        "body_sha256": store.body_sha256(art["body"]),
+        "counts": counts,
+        "chars_title": store.char_tokens(art["title"]), "chars_body": store.char_tokens(art["body"]),
+    }
+
+
+def _prepare_batch(batch: list[tuple[Record, dict]]) -> list[list[dict]]:
+    return [prepare_record(record, meta) for record, meta in batch]
+
+
+# --- the orchestration (this process owns the database) ---
+
+
+def record_meta(record: Record, *, source=None, date=None, page=None) -> dict:
+    """A jsonl/csv field wins over a command-line option, which wins over the file name."""
+    given = {"source": source, "date": date, "page": page}
+    return {
+        key: getattr(record, key) or given[key] or record.name_meta.get(key)
+        for key in ("source", "date", "page")
+    }
+
+
+def check_segmenter(db, *, engine: str, userdict_sha: str) -> None:
+    meta = store.get_meta(db)
+    if not db.execute("SELECT 1 FROM articles LIMIT 1").fetchone():
+        return
+    if meta.get("segmenter") and meta["segmenter"] != engine:
+        raise ValueError(
+            f"this database was segmented with {meta['segmenter']}: ingest with --engine {meta['segmenter']}, "
+            f"or run `zzcorpus resegment --engine {engine}` first"
+        )
+    if meta.get("userdict_sha256") is not None and meta["userdict_sha256"] != userdict_sha:
+        raise ValueError(
+            "this database was segmented with another user dictionary: run `zzcorpus resegment --userdict FILE` first"
+        )
+
+
+def _userdicts(userdict) -> tuple:
+    return (str(DEFAULT_USERDICT),) + ((str(userdict),) if userdict else ())
+
+
+def _dict_sha(userdicts) -> str:
+    return "+".join(file_sha256(p)[:16] for p in userdicts)
+
+
+def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_field="text",
+           source=None, date=None, page=None, jobs=None, batch_bytes=BATCH_BYTES,
+           on_progress=None, on_skip=None) -> Summary:
+    """Read, split, segment and store every record under paths; return what happened."""
+    started = time.perf_counter()
+    migrate(db)
+    db.execute("PRAGMA journal_mode = WAL")
+    userdicts = _userdicts(userdict)
+    check_segmenter(db, engine=engine, userdict_sha=_dict_sha(userdicts))
+    _init_worker(engine, userdicts)
+    summary = Summary()
+    vocab = store.Vocab(db)
+    total = sum(Path(p).stat().st_size for p in _walk_files(paths))
+    if jobs is None:
+        jobs = min(2, os.cpu_count() or 1) if total >= PARALLEL_FROM_BYTES else 1
+    pool = multiprocessing.get_context("fork").Pool(jobs, _init_worker, (engine, userdicts)) if jobs > 1 else None
+
+    def skip(path, reason, size=0):
+        summary.skipped.append((path, reason))
+        summary.bytes += size
+        if on_skip:
+            on_skip(path, reason)
+        if on_progress:
+            on_progress(size)
+
+    def batches():
+        batch, size = [], 0
+        for item in read_records(paths, encoding=encoding, text_field=text_field):
+            if isinstance(item, Skipped):
+                skip(item.path, item.reason, item.bytes)
+                continue
+            summary.files += 1
+            state = store.document_state(db, item.path)
+            if state and state[1] == item.sha256:
+                summary.unchanged += 1
+                summary.bytes += item.bytes
+                if on_progress:
+                    on_progress(item.bytes)
+                continue
+            batch.append((item, record_meta(item, source=source, date=date, page=page), state))
+            size += item.bytes
+            if size >= batch_bytes:
+                yield batch
+                batch, size = [], 0
+        if batch:
+            yield batch
+
+    def prepared(batch):
+        work = [(record, meta) for record, meta, _ in batch]
+        return pool.map_async(_prepare_batch, [[w] for w in work]) if pool else _Done([_prepare_batch(work)])
+
+    try:
+        pending = None
+        for batch in batches():
+            # Keep one batch in the workers while this process writes the previous one.
+            job = (batch, prepared(batch))
+            if pending:
+                _write_batch(db, vocab, *pending, summary, on_progress)
+            pending = job
+        if pending:
+            _write_batch(db, vocab, *pending, summary, on_progress)
+    finally:
+        if pool:
+            pool.terminate()
+    with db.conn:
+        store.refresh_vocab_pos(db)
+        _record_segmenter(db, engine, userdicts)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # corpus.db alone is complete: people copy that one file
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+class _Done:
+    def __init__(self, value):
+        self.value = value
+
+    def get(self):
+        return self.value
+
+
+def _write_batch(db, vocab, batch, job, summary, on_progress) -> None:
+    results = job.get()
+    flat = [articles for group in results for articles in group]
+    with db.conn:
+        hashes = []
+        for (record, meta, state), articles in zip(batch, flat):
+            if state:
+                hashes += store.delete_articles(db, vocab, "document_id = ?", [state[0]])
+                summary.replaced += 1
+            else:
+                summary.new += 1
+            doc_id = store.write_document(db, record, meta, replace_id=state[0] if state else None)
+            for art in articles:
+                art["document_id"] = doc_id
+            hashes += store.write_articles(db, vocab, articles)
+            summary.articles += len(articles)
+        store.mark_duplicates(db, hashes)
+    for record, _, _ in batch:
+        summary.bytes += record.bytes
+        if on_progress:
+            on_progress(record.bytes)
+
+
+def _walk_files(paths):
+    from .readers import iter_paths
+
+    return [p for p in iter_paths(paths) if not isinstance(p, Skipped)]
+
+
+def resegment(db, *, engine=None, userdict=None, batch_size=2000) -> int:
+    """Re-tag every stored article's clean text; rewrite seg/pos, counts and the word index.
+
+    One transaction: a killed resegment leaves the previous segmentation intact.
+    """
+    migrate(db)
+    engine = engine or store.get_meta(db).get("segmenter") or "rjieba"
+    userdicts = _userdicts(userdict)
+    _init_worker(engine, userdicts)
+    vocab = store.Vocab(db)
+    ids = [r[0] for r in db.execute("SELECT id FROM articles ORDER BY id")]
+    with db.conn:
+        db.execute("DELETE FROM article_words")
+        db.execute("DELETE FROM vocab_pos")
+        for i in range(0, len(ids), batch_size):
+            chunk = ids[i : i + batch_size]
+            rows = db.execute(
+                f"SELECT id, title, body FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            ).fetchall()
+            updates, counts = [], []
+            for art_id, title, body in rows:
+                title_seg, title_pos, title_counts, title_words = segment_text(_segmenter, title or "")
+                body_seg, body_pos, body_counts, body_words = segment_text(_segmenter, body or "")
+                updates.append((title_seg, body_seg, title_pos, body_pos, title_words + body_words, art_id))
+                counts.append((art_id, body_counts + title_counts))
+            db.conn.executemany(
+                "UPDATE articles SET title_seg = ?, body_seg = ?, title_pos = ?, body_pos = ?, tokens = ? WHERE id = ?",
+                updates,
+            )
+            store.write_counts(db, vocab, counts)
+        db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+        store.refresh_vocab_pos(db)
+        _record_segmenter(db, engine, userdicts)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return len(ids)
+
+
+def _record_segmenter(db, engine, userdicts) -> None:
+    store.set_meta(
+        db, segmenter=engine, segmenter_version=_segmenter.version,
+        userdict_sha256=_dict_sha(userdicts), userdicts=json.dumps([Path(p).name for p in userdicts]),
+        userdict_text="\n".join(Path(p).read_text(encoding="utf-8") for p in userdicts),
+        zzcorpus_version=__version__, updated_at=store.now(),
+    )
+    if "stopwords" not in store.get_meta(db):
+        store.set_meta(db, stopwords=DEFAULT_STOPWORDS.read_text(encoding="utf-8"),
+                       stopwords_sha256=file_sha256(DEFAULT_STOPWORDS))

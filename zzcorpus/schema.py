@@ -1,0 +1,108 @@
+"""The corpus.db schema as data: tables, indexes, full-text indexes and views in one place,
+applied by numbered migrations recorded in `PRAGMA user_version`.
+
+Reading guide:
+- documents: one row per input file or jsonl/csv record, `raw` is the text exactly as decoded.
+- articles: what the splitter made of a document; `*_seg` are jieba tokens joined by single
+  spaces (paragraphs by newlines, punctuation kept so sentences can be found), `*_pos` the
+  parallel POS tags; `tokens` counts words (no punctuation, no numbers); `duplicate_of` points
+  to the first article with the same body.
+- vocab / vocab_pos / article_words: per-article word counts made at ingest, so reports need not
+  re-read the text.
+- articles_fts: FTS5 over the jieba words (ranking, word search); articles_chars_fts: FTS5 over
+  single characters, which gives substring search for Chinese (see search.py).
+"""
+
+from __future__ import annotations
+
+TABLES = {
+    "documents": {
+        "columns": {
+            "id": int, "path": str, "sha256": str, "source": str, "date": str, "page": str,
+            "encoding": str, "bytes": int, "raw": str, "extra": str, "ingested_at": str,
+        },
+        "pk": "id",
+        "not_null": {"path", "sha256"},
+    },
+    "articles": {
+        "columns": {
+            "id": int, "document_id": int, "seq": int, "kind": str,
+            "title": str, "subtitle": str, "kicker": str, "byline": str, "bylines": str, "dateline": str,
+            "body": str, "title_seg": str, "body_seg": str, "title_pos": str, "body_pos": str,
+            "source": str, "date": str, "date_in_text": str, "page": str,
+            "chars": int, "tokens": int, "body_sha256": str, "duplicate_of": int,
+        },
+        "pk": "id",
+        "foreign_keys": [("document_id", "documents", "id")],
+    },
+    "vocab": {"columns": {"id": int, "word": str, "pos": str, "is_word": int}, "pk": "id", "not_null": {"word"}},
+    "vocab_pos": {"columns": {"word_id": int, "pos": str, "count": int}, "pk": ("word_id", "pos")},
+    "article_words": {"columns": {"word_id": int, "article_id": int, "count": int}, "pk": ("word_id", "article_id")},
+    "meta": {"columns": {"key": str, "value": str}, "pk": "key"},
+    "saved_reports": {
+        "columns": {"name": str, "command": str, "params": str, "rows": int, "created_at": str},
+        "pk": "name",
+    },
+}
+
+WITHOUT_ROWID = {"vocab_pos", "article_words"}
+
+INDEXES = [
+    ("documents", ["sha256"], False),
+    ("documents", ["path"], True),
+    ("articles", ["document_id", "seq"], False),
+    ("articles", ["body_sha256"], False),
+    ("articles", ["date"], False),
+    ("articles", ["source"], False),
+    ("vocab", ["word"], True),
+    ("article_words", ["article_id"], False),
+]
+
+# The word index is the one sqlite-utils / Datasette know (content=articles); the character
+# index is contentless because its text (one token per character) is derived, never shown.
+WORD_FTS = {"table": "articles", "columns": ["title_seg", "body_seg"]}
+CHAR_FTS_TABLE = "articles_chars_fts"
+CHAR_FTS_SQL = f"CREATE VIRTUAL TABLE [{CHAR_FTS_TABLE}] USING fts5(title, body, content='')"
+
+VIEWS = {
+    # What every report reads: no page furniture, each duplicated article once.
+    "report_articles": "SELECT * FROM articles WHERE kind != 'furniture' AND duplicate_of IS NULL",
+}
+
+HIDDEN_TABLES = ["vocab_pos", "article_words", "meta", CHAR_FTS_TABLE]
+
+
+def _create_table(db, name: str, spec: dict) -> None:
+    if name in WITHOUT_ROWID:  # sqlite-utils cannot say WITHOUT ROWID; these are the hot report tables
+        cols = ", ".join(f"[{c}] {'TEXT' if t is str else 'INTEGER'}" for c, t in spec["columns"].items())
+        db.execute(f"CREATE TABLE IF NOT EXISTS [{name}] ({cols}, PRIMARY KEY ({', '.join(spec['pk'])})) WITHOUT ROWID")
+    else:
+        db[name].create(
+            spec["columns"], pk=spec["pk"], not_null=spec.get("not_null"),
+            foreign_keys=spec.get("foreign_keys"), if_not_exists=True,
+        )
+
+
+def _create_v1(db) -> None:
+    for name, spec in TABLES.items():
+        _create_table(db, name, spec)
+    for table, columns, unique in INDEXES:
+        db[table].create_index(columns, unique=unique, if_not_exists=True)
+    db[WORD_FTS["table"]].enable_fts(WORD_FTS["columns"], fts_version="FTS5", create_triggers=False)
+    db.execute(CHAR_FTS_SQL)
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql, replace=True)
+
+
+MIGRATIONS = [_create_v1]
+
+
+def migrate(db) -> int:
+    """Bring the database up to the newest schema; return the schema version."""
+    current = db.execute("PRAGMA user_version").fetchone()[0]
+    for number, step in enumerate(MIGRATIONS, 1):
+        if number > current:
+            with db.conn:
+                step(db)
+                db.execute(f"PRAGMA user_version = {number}")
+    return len(MIGRATIONS)

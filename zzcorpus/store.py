@@ -1,0 +1,211 @@
+"""Write to corpus.db: documents, articles, per-article word counts, both full-text indexes,
+duplicate marks and the metadata that makes every number reproducible.
+
+Every function takes the sqlite-utils Database first; none opens a connection or commits: the
+caller owns the transaction (ingest commits once per batch of files, never half a file).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from datetime import datetime, timezone
+
+from .schema import CHAR_FTS_TABLE
+from .segment import is_word
+
+# One FTS token per letter or digit; every run of anything else becomes a private-use
+# character, which unicode61 indexes as a token, so a phrase never matches across
+# punctuation, spaces or paragraph breaks.
+BREAK = "\ue000"
+NON_TEXT_RE = re.compile(r"[\W_]+")
+
+
+def char_tokens(text: str) -> str:
+    """`锂电池，2024` -> `锂 电 池 \\ue000 2 0 2 4`: the character index's view of a text."""
+    return " ".join(NON_TEXT_RE.sub(BREAK, text or ""))
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def get_meta(db) -> dict:
+    return {r["key"]: r["value"] for r in db["meta"].rows} if db["meta"].exists() else {}
+
+
+def set_meta(db, **values) -> None:
+    db["meta"].upsert_all([{"key": k, "value": v} for k, v in values.items()], pk="key")
+
+
+def document_state(db, path: str):
+    """(id, sha256) of the stored document at path, or None."""
+    row = db.execute("SELECT id, sha256 FROM documents WHERE path = ?", [path]).fetchone()
+    return tuple(row) if row else None
+
+
+class Vocab:
+    """word -> id, loaded once per ingest; new words are inserted as they come."""
+
+    def __init__(self, db):
+        self.db = db
+        self.ids = dict(db.execute("SELECT word, id FROM vocab").fetchall())
+
+    def id(self, word: str) -> int:
+        if word not in self.ids:
+            cur = self.db.execute("INSERT INTO vocab (word, is_word) VALUES (?, ?)", [word, int(is_word(word))])
+            self.ids[word] = cur.lastrowid
+        return self.ids[word]
+
+
+def _add_pos_counts(db, pos_counts: Counter) -> None:
+    db.conn.executemany(
+        "INSERT INTO vocab_pos (word_id, pos, count) VALUES (?, ?, ?) "
+        "ON CONFLICT (word_id, pos) DO UPDATE SET count = count + excluded.count",
+        [(wid, pos, n) for (wid, pos), n in pos_counts.items()],
+    )
+
+
+def write_document(db, record, meta: dict, *, replace_id: int | None = None) -> int:
+    row = {
+        "path": record.path, "sha256": record.sha256, "encoding": record.encoding, "bytes": record.bytes,
+        "raw": record.raw, "extra": json.dumps(record.extra, ensure_ascii=False) if record.extra else None,
+        "ingested_at": now(), **meta,
+    }
+    if replace_id is not None:
+        db["documents"].update(replace_id, row)
+        return replace_id
+    return db["documents"].insert(row).last_pk
+
+
+def write_counts(db, vocab: Vocab, counts: list[tuple[int, Counter]]) -> None:
+    """article_words rows and vocab_pos tallies for (article id, Counter of (word, pos))."""
+    words, pos_counts = [], Counter()
+    for art_id, art_counts in counts:
+        per_word = Counter()
+        for (word, pos), n in art_counts.items():
+            wid = vocab.id(word)
+            per_word[wid] += n
+            pos_counts[wid, pos] += n
+        words.extend((wid, art_id, n) for wid, n in per_word.items())
+    db.conn.executemany("INSERT INTO article_words (word_id, article_id, count) VALUES (?, ?, ?)", words)
+    _add_pos_counts(db, pos_counts)
+
+
+ARTICLE_COLUMNS = [
+    "id", "document_id", "seq", "kind", "title", "subtitle", "kicker", "byline", "bylines", "dateline",
+    "body", "title_seg", "body_seg", "title_pos", "body_pos", "source", "date", "date_in_text", "page",
+    "chars", "tokens", "body_sha256",
+]
+INSERT_ARTICLE = f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) VALUES ({', '.join('?' * len(ARTICLE_COLUMNS))})"
+
+
+def write_articles(db, vocab: Vocab, articles: list[dict]) -> list[str]:
+    """Insert prepared articles (see ingest.prepare_record; each with its document_id) with their
+    word counts and index rows, in bulk. Returns the body hashes written, for duplicate marking.
+    """
+    next_id = (db.execute("SELECT MAX(id) FROM articles").fetchone()[0] or 0) + 1
+    rows, fts, chars = [], [], []
+    for art_id, art in enumerate(articles, next_id):
+        rows.append([art_id] + [art.get(c) for c in ARTICLE_COLUMNS[1:]])
+        fts.append((art_id, art["title_seg"], art["body_seg"]))
+        chars.append((art_id, art["chars_title"], art["chars_body"]))
+    conn = db.conn
+    conn.executemany(INSERT_ARTICLE, rows)
+    write_counts(db, vocab, [(art_id, art["counts"]) for art_id, art in enumerate(articles, next_id)])
+    conn.executemany("INSERT INTO articles_fts (rowid, title_seg, body_seg) VALUES (?, ?, ?)", fts)
+    conn.executemany(f"INSERT INTO {CHAR_FTS_TABLE} (rowid, title, body) VALUES (?, ?, ?)", chars)
+    return [a["body_sha256"] for a in articles if a["body_sha256"]]
+
+
+def article_counts(title_seg: str, title_pos: str, body_seg: str, body_pos: str) -> Counter:
+    """(word, pos) counts of the words in stored seg/pos strings: the same counts ingest made."""
+    counts = Counter()
+    for seg, pos in ((title_seg, title_pos), (body_seg, body_pos)):
+        counts.update((w, p) for w, p in zip((seg or "").split(), (pos or "").split()) if is_word(w))
+    return counts
+
+
+def delete_articles(db, vocab: Vocab, where: str, params=()) -> list[str]:
+    """Delete articles (and their index rows and counts); return their body hashes."""
+    hashes, pos_counts = [], Counter()
+    rows = db.execute(
+        f"SELECT id, title, body, title_seg, title_pos, body_seg, body_pos, body_sha256 FROM articles WHERE {where}",
+        params,
+    ).fetchall()
+    for art_id, title, body, title_seg, title_pos, body_seg, body_pos, body_sha in rows:
+        for (word, pos), n in article_counts(title_seg, title_pos, body_seg, body_pos).items():
+            pos_counts[vocab.id(word), pos] -= n
+        db.execute("INSERT INTO articles_fts (articles_fts, rowid, title_seg, body_seg) VALUES ('delete', ?, ?, ?)",
+                   [art_id, title_seg, body_seg])
+        db.execute(f"INSERT INTO {CHAR_FTS_TABLE} ({CHAR_FTS_TABLE}, rowid, title, body) VALUES ('delete', ?, ?, ?)",
+                   [art_id, char_tokens(title), char_tokens(body)])
+        if body_sha:
+            hashes.append(body_sha)
+    if rows:
+        _add_pos_counts(db, pos_counts)
+        ids = [r[0] for r in rows]
+        marks = ",".join("?" * len(ids))
+        db.execute(f"DELETE FROM article_words WHERE article_id IN ({marks})", ids)
+        db.execute(f"DELETE FROM articles WHERE id IN ({marks})", ids)
+    return hashes
+
+
+def mark_duplicates(db, hashes) -> None:
+    """Point each article at the first (lowest id) article with the same body, or at nothing."""
+    hashes = sorted(set(hashes))
+    for i in range(0, len(hashes), 500):
+        chunk = hashes[i : i + 500]
+        db.execute(
+            "UPDATE articles SET duplicate_of = (SELECT MIN(a2.id) FROM articles a2 "
+            "WHERE a2.body_sha256 = articles.body_sha256 AND a2.id < articles.id) "
+            f"WHERE body_sha256 IN ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+
+
+def refresh_vocab_pos(db) -> None:
+    """vocab.pos = the word's most frequent tag, so a --pos filter keeps or drops whole rows."""
+    db.execute("DELETE FROM vocab_pos WHERE count <= 0")
+    db.execute(
+        "UPDATE vocab SET pos = (SELECT pos FROM vocab_pos WHERE word_id = vocab.id "
+        "ORDER BY count DESC, pos LIMIT 1)"
+    )
+
+
+def body_sha256(body: str) -> str | None:
+    return hashlib.sha256(body.encode()).hexdigest() if body.strip() else None
+
+
+def corpus_info(db) -> dict:
+    """What is in the database, for `zzcorpus info` and the Datasette description."""
+    one = lambda sql: db.execute(sql).fetchone()  # noqa: E731
+    meta = get_meta(db)
+    docs, raw_bytes = one("SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM documents")
+    arts, chars, tokens = one("SELECT COUNT(*), COALESCE(SUM(chars), 0), COALESCE(SUM(tokens), 0) FROM articles")
+    rep, rep_tokens = one("SELECT COUNT(*), COALESCE(SUM(tokens), 0) FROM report_articles")
+    first, last = one("SELECT MIN(date), MAX(date) FROM articles WHERE date IS NOT NULL AND date != ''")
+    return {
+        "documents": docs,
+        "bytes": raw_bytes,
+        "articles": arts,
+        "report_articles": rep,
+        "duplicates": one("SELECT COUNT(*) FROM articles WHERE duplicate_of IS NOT NULL")[0],
+        "kinds": dict(db.execute("SELECT kind, COUNT(*) FROM articles GROUP BY kind ORDER BY 2 DESC").fetchall()),
+        "characters": chars,
+        "tokens": tokens,
+        "report_tokens": rep_tokens,
+        "vocabulary": one("SELECT COUNT(*) FROM vocab WHERE is_word AND id IN (SELECT word_id FROM vocab_pos)")[0],
+        "date_from": first,
+        "date_to": last,
+        "sources": dict(db.execute(
+            "SELECT COALESCE(source, ''), COUNT(*) FROM articles GROUP BY 1 ORDER BY 2 DESC").fetchall()),
+        "segmenter": meta.get("segmenter"),
+        "segmenter_version": meta.get("segmenter_version"),
+        "userdict_sha256": meta.get("userdict_sha256"),
+        "stopwords_sha256": meta.get("stopwords_sha256"),
+        "schema_version": db.execute("PRAGMA user_version").fetchone()[0],
+        "zzcorpus_version": meta.get("zzcorpus_version"),
+    }
