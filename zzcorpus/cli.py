@@ -205,4 +205,392 @@ def resegment(db_path, engine, userdict):
 
 # --- search commands (search, kwic): see search.py ---
 
+from . import search as search_api  # noqa: E402  (light: no segmenter, no Datasette)
+from .output import pad, width as display_width  # noqa: E402
+
+# `-term` excludes, so words starting with "-" are part of the query, not options.
+QUERY_SETTINGS = {"ignore_unknown_options": True}
+
+
+def filter_options(fn):
+    """--source, --from, --to: the article filters shared by search and kwic."""
+    date = lambda ctx, param, value: check_date(value, name=f"--{param.name.split('_')[1]}")  # noqa: E731
+    fn = click.option("--to", "date_to", callback=date, help=f"Last date, inclusive: {DATE_HELP}.")(fn)
+    fn = click.option("--from", "date_from", callback=date, help=f"First date: {DATE_HELP}.")(fn)
+    return click.option("--source", help="Only articles from this paper.")(fn)
+
+
+@cli.command(context_settings=QUERY_SETTINGS)
+@click.argument("query", nargs=-1, required=True)
+@db_option
+@click.option("--limit", type=click.IntRange(0), default=20, show_default=True, help="Articles to show (0: all).")
+@filter_options
+@click.option("--count", "count_only", is_flag=True, help="Print only the number of matching articles.")
+@output_options
+@friendly_errors
+def search(query, db_path, limit, source, date_from, date_to, count_only, fmt):
+    """Articles whose title or body contains the query, best first, the match [marked].
+
+    Any text matches as a substring (锂电 finds 锂电池; one character works). Several terms
+    must all occur; "..." is one literal phrase; a OR b; -term excludes. Duplicates are
+    listed once; page furniture comes last. The number of hits goes to stderr.
+
+    \b
+    Example:
+        zzcorpus search 锂电 --from 2024-03 --limit 5
+        zzcorpus search '"新质生产力" 枣庄 -山东' --json
+    """
+    query = " ".join(query)
+    db = open_db(db_path)
+    filters = {"source": source, "date_from": date_from, "date_to": date_to}
+    total = search_api.count(db, query, **filters)
+    if count_only:
+        if fmt:
+            emit([{"query": query, "count": total}], fmt)
+        else:
+            click.echo(total)
+        return
+    rows = search_api.search(db, query, limit=limit or None, **filters)
+    click.echo(f"{total} articles match {query!r}" + (f", showing {len(rows)}" if len(rows) < total else ""), err=True)
+    emit(rows, fmt, columns=["article_id", "date", "source", "page", "kind", "title", "snippet"])
+
+
+@cli.command(context_settings=QUERY_SETTINGS)
+@click.argument("query", nargs=-1, required=True)
+@db_option
+@click.option("--width", type=click.IntRange(1, 500), default=20, show_default=True,
+              help="Characters of context either side.")
+@click.option("--limit", type=click.IntRange(0), default=0, show_default=True, help="Lines to show (0: all).")
+@filter_options
+@output_options
+@friendly_errors
+def kwic(query, db_path, width, limit, source, date_from, date_to, fmt):
+    """Concordance: one line per occurrence, left context, match, right context, in date order.
+
+    Same query syntax as `search`; contexts are aligned by display width, so Chinese lines up.
+
+    \b
+    Example:
+        zzcorpus kwic 新质生产力 --width 15
+        zzcorpus kwic 锂电 --json
+    """
+    rows = search_api.kwic(open_db(db_path), " ".join(query), width=width, limit=limit or None,
+                           source=source, date_from=date_from, date_to=date_to)
+    if fmt:
+        emit(rows, fmt, columns=["article_id", "date", "source", "title", "left", "match", "right", "offset"])
+        return
+    flat = lambda text: text.replace("\n", " ")  # noqa: E731
+    left_width = max((display_width(flat(r["left"])) for r in rows), default=0)
+    click.echo("\n".join(f"{r['article_id']:>6}  {r['date'] or '':10}  "
+                         f"{pad(flat(r['left']), left_width, right=True)} [{r['match']}] {flat(r['right'])}"
+                         for r in rows))
+
 # --- report commands (freq, keyness, cooc, network, trend, ngrams, idf): see reports.py ---
+
+from . import selection as sel_api  # noqa: E402  (light: sqlite and the pure report functions)
+
+POS_HELP = ("Only words whose main tag starts with one of these (comma-separated): n keeps n, nr, ns, nz...; "
+            "nr only names.")
+
+
+def report_filters(fn):
+    """filter_options (--source, --from, --to) and --where: which articles a report reads."""
+    fn = click.option("--where", help="An SQL condition on report_articles, e.g. \"page = '01'\".")(fn)
+    return filter_options(fn)
+
+
+def word_options(fn):
+    """--pos, --min-len, --stopwords / --no-stopwords: which words a report shows (rows only)."""
+    fn = click.option("--no-stopwords", is_flag=True, help="Keep stopwords.")(fn)
+    fn = click.option("--stopwords", "stopwords_file", type=click.Path(exists=True, dir_okay=False),
+                      help="Stopword list, one word a line (default: the list stored at ingest).")(fn)
+    fn = click.option("--min-len", type=int, default=1, show_default=True, help="Shortest word, in characters.")(fn)
+    return click.option("--pos", help=POS_HELP)(fn)
+
+
+def save_option(fn):
+    return click.option("--save", "save_name", metavar="NAME",
+                        help="Also store the rows as table NAME in the database (listed in saved_reports).")(fn)
+
+
+def _selection(db, source, date_from, date_to, where):
+    return sel_api.Selection(db, sel_api.Filters(sources=(source,) if source else (), date_from=date_from,
+                                                 date_to=date_to, where=where))
+
+
+def _words(db, pos, min_len, stopwords_file, no_stopwords):
+    stopwords = None if no_stopwords else stopwords_file or "default"
+    return sel_api.word_filter(db, pos=pos, min_len=min_len, stopwords=stopwords)
+
+
+def _report(db, rows, fmt, *, save_name, command, params, columns=None):
+    """Save the rows when asked (with everything that made them), then print them."""
+    if save_name:
+        sel_api.save_report(db, save_name, rows, command=command, params=params)
+    emit(rows, fmt, columns=columns)
+
+
+@cli.command()
+@db_option
+@click.option("--top", type=int, default=50, show_default=True, help="Words to show (per group with --by).")
+@click.option("--by", help="Top words per source, year or month.")
+@report_filters
+@word_options
+@save_option
+@output_options
+@friendly_errors
+def freq(db_path, top, by, source, date_from, date_to, where, pos, min_len, stopwords_file, no_stopwords,
+         save_name, fmt):
+    """Word frequencies: count, per_million, doc_count, range (share of articles), dp (Gries' DP:
+    0 = spread evenly over the articles, towards 1 = in a few) and the word's main POS tag.
+
+    \b
+    Example:
+        zzcorpus freq --top 20 --pos n --min-len 2
+        zzcorpus freq --by year --top 10 --json
+    """
+    db = open_db(db_path)
+    sel = _selection(db, source, date_from, date_to, where)
+    wf = _words(db, pos, min_len, stopwords_file, no_stopwords)
+    rows = sel_api.freq(db, sel, wf, top=top, by=by)
+    params = {**sel.filters.params(), **wf.params(), "top": top, "by": by, "tokens": sel.n_tokens}
+    _report(db, rows, fmt, save_name=save_name, command="freq", params=params)
+
+
+@cli.command()
+@db_option
+@report_filters
+@click.option("--ref-source", help="Reference: articles from this paper.")
+@click.option("--ref-from", callback=lambda ctx, param, value: check_date(value, name="--ref-from"),
+              help=f"Reference: first date ({DATE_HELP}).")
+@click.option("--ref-to", callback=lambda ctx, param, value: check_date(value, name="--ref-to"),
+              help=f"Reference: last date, inclusive ({DATE_HELP}).")
+@click.option("--ref-where", help="Reference: an SQL condition on report_articles.")
+@click.option("--reference-db", type=click.Path(exists=True, dir_okay=False),
+              help="Reference: another corpus database (its report_articles, with the --ref-* filters).")
+@click.option("--by", default="ll", show_default=True, help="Sort by ll, log_ratio, chi2 or pct_diff.")
+@click.option("--min-count", type=int, default=3, show_default=True,
+              help="Least count in the target (in the reference with --negative).")
+@click.option("--top", type=int, default=50, show_default=True, help="Keywords to show.")
+@click.option("--negative", is_flag=True, help="Words the target uses less than the reference, most negative first.")
+@word_options
+@save_option
+@output_options
+@friendly_errors
+def keyness(db_path, source, date_from, date_to, where, ref_source, ref_from, ref_to, ref_where, reference_db,
+            by, min_count, top, negative, pos, min_len, stopwords_file, no_stopwords, save_name, fmt):
+    """Keywords: words the target uses more than the reference. a, b = counts in target and
+    reference, c, d = their sizes in tokens; ll = signed log-likelihood (G2), log_ratio
+    (binary log of the ratio of relative frequencies), chi2, pct_diff.
+
+    The target is chosen with --source/--from/--to/--where; the reference with the --ref-*
+    options, or another database (--reference-db), else it is the rest of the corpus.
+
+    \b
+    Example:
+        zzcorpus keyness --source 枣庄日报 --top 20
+        zzcorpus keyness --from 2024-03 --ref-to 2024-02 --by log_ratio
+    """
+    db = open_db(db_path)
+    target = _selection(db, source, date_from, date_to, where)
+    ref_db = open_db(reference_db) if reference_db else db
+    ref_filters = sel_api.Filters(sources=(ref_source,) if ref_source else (), date_from=ref_from,
+                                  date_to=ref_to, where=ref_where)
+    if ref_filters.empty and not reference_db:
+        if target.filters.empty:
+            raise click.ClickException("choose a target (--source, --from, --to, --where) or a reference "
+                                       "(--ref-*, --reference-db)")
+        reference = sel_api.Selection(db, ref_filters, exclude=target)
+    else:
+        reference = sel_api.Selection(ref_db, ref_filters)
+    wf = _words(db, pos, min_len, stopwords_file, no_stopwords)
+    rows = sel_api.keyness(db, target, wf, ref_db=ref_db, reference=reference, by=by, min_count=min_count,
+                           top=top, negative=negative)
+    params = {**target.filters.params(), "reference": {**ref_filters.params(), "db": reference_db},
+              **wf.params(), "by": by, "min_count": min_count, "top": top, "negative": negative,
+              "c": target.n_tokens, "d": reference.n_tokens}
+    _report(db, rows, fmt, save_name=save_name, command="keyness", params=params)
+
+
+WINDOW_HELP = "article, paragraph, sentence, or N words either side."
+
+
+@cli.command()
+@click.argument("word")
+@db_option
+@click.option("--window", default="5", show_default=True, help=WINDOW_HELP)
+@click.option("--by", default="logdice", show_default=True,
+              help="Sort by count, mi, mi3, t, z, ll, dice, logdice or jaccard (unit windows).")
+@click.option("--min-count", type=int, default=3, show_default=True, help="Least co-occurrences (o11).")
+@click.option("--top", type=int, default=50, show_default=True, help="Collocates to show.")
+@report_filters
+@word_options
+@save_option
+@output_options
+@friendly_errors
+def cooc(word, db_path, window, by, min_count, top, source, date_from, date_to, where, pos, min_len,
+         stopwords_file, no_stopwords, save_name, fmt):
+    """Collocates of WORD: o11 (co-occurrences), f_node, f_word, n, e11 and the association
+    measures. Unit windows (article, paragraph, sentence) count units; a window of N words
+    counts collocate tokens within N words either side of each WORD (CQPweb: span 2N).
+
+    \b
+    Example:
+        zzcorpus cooc 人大 --window 5 --by logdice --top 20
+        zzcorpus cooc 锂电 --window sentence --by mi --min-count 5
+    """
+    db = open_db(db_path)
+    sel = _selection(db, source, date_from, date_to, where)
+    wf = _words(db, pos, min_len, stopwords_file, no_stopwords)
+    rows = sel_api.cooc(db, sel, wf, word, window=window, by=by, min_count=min_count, top=top)
+    params = {"word": word, **sel.filters.params(), **wf.params(), "window": window, "by": by,
+              "min_count": min_count, "top": top}
+    _report(db, rows, fmt, save_name=save_name, command="cooc", params=params)
+
+
+@cli.command()
+@click.argument("words", nargs=-1)
+@db_option
+@click.option("--top", type=int, default=50, show_default=True,
+              help="Nodes: the top words (or each WORD's top collocates).")
+@click.option("--window", default="sentence", show_default=True, help=WINDOW_HELP)
+@click.option("--measure", default="logdice", show_default=True,
+              help="Edge weight: count, mi, mi3, t, z, ll, dice, logdice or jaccard (unit windows).")
+@click.option("--min-count", type=int, default=3, show_default=True, help="Least co-occurrences for an edge.")
+@click.option("--min", "min_value", type=float, help="Least measure value for an edge.")
+@click.option("--max-edges", type=int, default=200, show_default=True, help="Strongest edges kept (0: all).")
+@click.option("--gexf", type=click.Path(dir_okay=False), help="Write the network as GEXF 1.3 (Gephi).")
+@click.option("--graphml", type=click.Path(dir_okay=False), help="Write the network as GraphML (Gephi, Cytoscape).")
+@click.option("--edges", "edges_file", type=click.Path(dir_okay=False), help="Write the edges as CSV.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Draw the network: .svg, .png or .html.")
+@report_filters
+@word_options
+@save_option
+@output_options
+@friendly_errors
+def network(words, db_path, top, window, measure, min_count, min_value, max_edges, gexf, graphml, edges_file,
+            out, source, date_from, date_to, where, pos, min_len, stopwords_file, no_stopwords, save_name, fmt):
+    """Co-occurrence network among the top words, or around WORDS (their collocates): edges
+    weighted by an association measure, only pairs seen together more than chance expects.
+    Prints the edges; writes the network for Gephi/Cytoscape and draws it (node size by
+    frequency, the layout the same on every run).
+
+    \b
+    Example:
+        zzcorpus network --top 60 --out network.svg --gexf network.gexf
+        zzcorpus network 人大 代表 --window sentence --out network.png
+    """
+    from . import network as net  # drawing and XML only for this command
+
+    for path in (out,):
+        if path:
+            sel_api.check_choice(Path(path).suffix.lower(), net.PICTURES, name="picture type")
+    db = open_db(db_path)
+    sel = _selection(db, source, date_from, date_to, where)
+    wf = _words(db, pos, min_len, stopwords_file, no_stopwords)
+    graph = sel_api.network(db, sel, wf, words, top=top, window=window, measure=measure, min_count=min_count,
+                            min_value=min_value, max_edges=max_edges or None)
+    positions = net.layout(graph) if (out or gexf or graphml) else None
+    title = f"{' '.join(words) or f'top {top}'}: {measure}, window {window}"
+    if gexf:
+        net.write_gexf(graph, gexf, positions=positions, description=title)
+    if graphml:
+        net.write_graphml(graph, graphml, positions=positions)
+    if edges_file:
+        net.write_edges_csv(graph, edges_file)
+    if out:
+        net.save_picture(net.network_svg(graph, positions, title=title), out, title=title)
+    click.echo(f"{len(graph.nodes)} nodes, {len(graph.edges)} edges", err=True)
+    params = {"words": list(words), **sel.filters.params(), **wf.params(), "top": top, "window": window,
+              "measure": measure, "min_count": min_count, "min": min_value, "max_edges": max_edges}
+    columns = net.EDGE_COLUMNS + (["jaccard"] if any("jaccard" in e for e in graph.edges) else [])
+    rows = [{c: e.get(c) for c in columns} for e in graph.edges]
+    _report(db, rows, fmt, save_name=save_name, command="network", params=params, columns=columns)
+
+
+@cli.command()
+@click.argument("words", nargs=-1, required=True)
+@db_option
+@click.option("--by", default="month", show_default=True, help="Period: year, month or day.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Draw a line chart: .svg, .png or .html.")
+@report_filters
+@save_option
+@output_options
+@friendly_errors
+def trend(words, db_path, by, out, source, date_from, date_to, where, save_name, fmt):
+    """How often each WORD occurs per period: count, per_million and the period's size in tokens,
+    every period from the first to the last of the selection (zero counts included).
+
+    \b
+    Example:
+        zzcorpus trend 锂电 新质生产力 --by month --out trend.svg
+    """
+    from . import charts, network as net
+
+    if out:
+        sel_api.check_choice(Path(out).suffix.lower(), net.PICTURES, name="picture type")
+    db = open_db(db_path)
+    sel = _selection(db, source, date_from, date_to, where)
+    rows = sel_api.trend(db, sel, list(words), by=by)
+    if out:
+        periods = list(dict.fromkeys(r["period"] for r in rows))
+        series = {w: [r["per_million"] or 0.0 for r in rows if r["word"] == w] for w in dict.fromkeys(words)}
+        title = f"{' / '.join(series)}: per million tokens, by {by}"
+        svg = charts.line_chart_svg(periods, series, title=title, y_label="per million tokens")
+        net.save_picture(svg, out, title=title)
+    params = {"words": list(words), **sel.filters.params(), "by": by}
+    _report(db, rows, fmt, save_name=save_name, command="trend", params=params)
+
+
+@cli.command()
+@db_option
+@click.option("--n", "size", type=int, default=2, show_default=True, help="Words in a sequence: 2, 3 or 4.")
+@click.option("--top", type=int, default=50, show_default=True, help="Sequences to show.")
+@click.option("--min-count", type=int, default=2, show_default=True, help="Least occurrences.")
+@report_filters
+@word_options
+@save_option
+@output_options
+@friendly_errors
+def ngrams(db_path, size, top, min_count, source, date_from, date_to, where, pos, min_len, stopwords_file,
+           no_stopwords, save_name, fmt):
+    """Recurring word sequences (never across punctuation, numbers or paragraphs): count and
+    doc_count. A sequence is shown when every word of it passes the word filters.
+
+    \b
+    Example:
+        zzcorpus ngrams --n 3 --top 20
+    """
+    db = open_db(db_path)
+    sel = _selection(db, source, date_from, date_to, where)
+    wf = _words(db, pos, min_len, stopwords_file, no_stopwords)
+    rows = sel_api.ngrams(db, sel, wf, n=size, top=top, min_count=min_count)
+    params = {**sel.filters.params(), **wf.params(), "n": size, "top": top, "min_count": min_count}
+    _report(db, rows, fmt, save_name=save_name, command="ngrams", params=params)
+
+
+@cli.command()
+@db_option
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the IDF file for jieba.analyse here.")
+@report_filters
+@save_option
+@output_options
+@friendly_errors
+def idf(db_path, out, source, date_from, date_to, where, save_name, fmt):
+    """Inverse document frequency of every word, ln(articles / articles holding it): with --out,
+    a file jieba.analyse reads (jieba.analyse.set_idf_path); else the rows word, doc_count, idf.
+
+    \b
+    Example:
+        zzcorpus idf --out idf.txt
+    """
+    db = open_db(db_path)
+    sel = _selection(db, source, date_from, date_to, where)
+    rows, lines = sel_api.idf(db, sel)
+    if save_name:
+        sel_api.save_report(db, save_name, rows, command="idf", params=sel.filters.params())
+    if out:
+        Path(out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        click.echo(f"{len(lines)} words -> {out}", err=True)
+    if fmt or not out:
+        emit(rows, fmt)

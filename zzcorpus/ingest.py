@@ -11,13 +11,14 @@ import json
 import multiprocessing
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__, pages, store
-from .readers import Record, Skipped, read_records
-from .schema import migrate
-from .segment import DEFAULT_USERDICT, Segmenter, file_sha256, segment_text
+from .readers import Record, Skipped, normalize, read_records
+from .schema import ARTICLE_WORDS_INDEX, create_article_words_index, migrate
+from .segment import DEFAULT_USERDICT, Segmenter, file_sha256, segment_text, word_counts
 
 DEFAULT_STOPWORDS = DEFAULT_USERDICT.parent / "stopwords.txt"
 BATCH_BYTES = 4 << 20  # one commit per ~4 MB of input (and per file at least)
@@ -53,34 +54,49 @@ def _init_worker(engine: str, userdicts: tuple) -> None:
 def prepare_record(record: Record, meta: dict) -> list[dict]:
     """Split a record into articles and segment them: everything up to the database rows."""
     year = int(meta["date"][:4]) if (meta.get("date") or "")[:4].isdigit() else None
+    text = normalize(record.raw)
     if record.title is not None:
-        found = [pages.clean_article(record.raw, title=record.title)]
+        found = [pages.clean_article(text, title=normalize(record.title))]
     else:
-        found = pages.split_page(record.raw, year=year)
+        found = pages.split_page(text, year=year)
     return [prepare_article(art, seq, meta) for seq, art in enumerate(found, 1)]
 
 
+def segment_article(title: str, body: str) -> dict:
+    """Segmented strings, counts and word total of one article's title and body."""
+    title_seg, title_pos, words, tags = segment_text(_segmenter, title)
+    body_seg, body_pos, body_words, body_tags = segment_text(_segmenter, body)
+    per_word, per_pair = word_counts(words + body_words, tags + body_tags)
+    return {
+        "title_seg": title_seg, "body_seg": body_seg, "title_pos": title_pos, "body_pos": body_pos,
+        "tokens": sum(per_word.values()),
+        "pos_counts": per_pair, "word_counts": json.dumps(per_word, ensure_ascii=False),
+    }
+
+
 def prepare_article(art: dict, seq: int, meta: dict) -> dict:
-    title_seg, title_pos, title_counts, title_words = segment_text(_segmenter, art["title"])
-    body_seg, body_pos, counts, body_words = segment_text(_segmenter, art["body"])
-    counts.update(title_counts)
     return {
         "seq": seq, "kind": art["kind"], "title": art["title"], "subtitle": art["subtitle"],
         "kicker": art["kicker"], "byline": art["byline"],
         "bylines": json.dumps(art["bylines"], ensure_ascii=False), "dateline": art["dateline"],
-        "body": art["body"], "title_seg": title_seg, "body_seg": body_seg,
-        "title_pos": title_pos, "body_pos": body_pos,
+        "body": art["body"],
         "source": meta.get("source"), "date": meta.get("date"), "page": meta.get("page"),
         "date_in_text": art["date_in_text"] or None,
-        "chars": len(art["title"]) + len(art["body"]), "tokens": title_words + body_words,
+        "chars": len(art["title"]) + len(art["body"]),
         "body_sha256": store.body_sha256(art["body"]),
-        "counts": counts,
         "chars_title": store.char_tokens(art["title"]), "chars_body": store.char_tokens(art["body"]),
+        **segment_article(art["title"], art["body"]),
     }
 
 
-def _prepare_batch(batch: list[tuple[Record, dict]]) -> list[list[dict]]:
-    return [prepare_record(record, meta) for record, meta in batch]
+def _prepare_chunk(chunk: list[tuple[Record, dict]]) -> tuple[list[list[dict]], Counter]:
+    """Articles per record, and the chunk's (word, pos) counts summed here, off the writer."""
+    found = [prepare_record(record, meta) for record, meta in chunk]
+    pos_counts = Counter()
+    for articles in found:
+        for art in articles:
+            pos_counts.update(art.pop("pos_counts"))
+    return found, pos_counts
 
 
 # --- the orchestration (this process owns the database) ---
@@ -124,12 +140,16 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
     """Read, split, segment and store every record under paths; return what happened."""
     started = time.perf_counter()
     migrate(db)
+    # WAL lets `datasette corpus.db` read while we write; NORMAL sync is still safe against a
+    # killed process (only a power cut can lose the last commits), and a big cache keeps the
+    # full-text index merges in memory.
     db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA cache_size = -131072")
     userdicts = _userdicts(userdict)
     check_segmenter(db, engine=engine, userdict_sha=_dict_sha(userdicts))
     _init_worker(engine, userdicts)
     summary = Summary()
-    vocab = store.Vocab(db)
     total = sum(Path(p).stat().st_size for p in _walk_files(paths))
     if jobs is None:
         jobs = min(2, os.cpu_count() or 1) if total >= PARALLEL_FROM_BYTES else 1
@@ -167,22 +187,29 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
 
     def prepared(batch):
         work = [(record, meta) for record, meta, _ in batch]
-        return pool.map_async(_prepare_batch, [[w] for w in work]) if pool else _Done([_prepare_batch(work)])
+        if not pool:
+            return _Done([_prepare_chunk(work)])
+        size = max(1, -(-len(work) // (2 * jobs)))  # a few chunks per worker keeps both busy
+        return pool.map_async(_prepare_chunk, [work[i : i + size] for i in range(0, len(work), size)])
 
+    # Appending counts and indexing them once at the end beats a b-tree kept ordered per row.
+    with db.conn:
+        db.execute(f"DROP INDEX IF EXISTS [{ARTICLE_WORDS_INDEX[0]}]")
     try:
         pending = None
         for batch in batches():
             # Keep one batch in the workers while this process writes the previous one.
             job = (batch, prepared(batch))
             if pending:
-                _write_batch(db, vocab, *pending, summary, on_progress)
+                _write_batch(db, *pending, summary, on_progress)
             pending = job
         if pending:
-            _write_batch(db, vocab, *pending, summary, on_progress)
+            _write_batch(db, *pending, summary, on_progress)
     finally:
         if pool:
             pool.terminate()
     with db.conn:
+        create_article_words_index(db)
         store.refresh_vocab_pos(db)
         _record_segmenter(db, engine, userdicts)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # corpus.db alone is complete: people copy that one file
@@ -198,23 +225,26 @@ class _Done:
         return self.value
 
 
-def _write_batch(db, vocab, batch, job, summary, on_progress) -> None:
-    results = job.get()
-    flat = [articles for group in results for articles in group]
+def _write_batch(db, batch, job, summary, on_progress) -> None:
+    chunks = job.get()
+    results = [articles for found, _ in chunks for articles in found]
     with db.conn:
-        hashes = []
-        for (record, meta, state), articles in zip(batch, flat):
+        hashes, articles = [], []
+        for (record, meta, state), found in zip(batch, results):
             if state:
-                hashes += store.delete_articles(db, vocab, "document_id = ?", [state[0]])
+                hashes += store.delete_articles(db, "document_id = ?", [state[0]])
                 summary.replaced += 1
             else:
                 summary.new += 1
             doc_id = store.write_document(db, record, meta, replace_id=state[0] if state else None)
-            for art in articles:
-                art["document_id"] = doc_id
-            hashes += store.write_articles(db, vocab, articles)
-            summary.articles += len(articles)
+            articles += [{**art, "document_id": doc_id} for art in found]
+        hashes += store.write_articles(db, articles)
+        pos_counts = chunks[0][1]
+        for _, more in chunks[1:]:
+            pos_counts.update(more)
+        store.add_pos_counts(db, pos_counts)
         store.mark_duplicates(db, hashes)
+    summary.articles += len(articles)
     for record, _, _ in batch:
         summary.bytes += record.bytes
         if on_progress:
@@ -236,9 +266,9 @@ def resegment(db, *, engine=None, userdict=None, batch_size=2000) -> int:
     engine = engine or store.get_meta(db).get("segmenter") or "rjieba"
     userdicts = _userdicts(userdict)
     _init_worker(engine, userdicts)
-    vocab = store.Vocab(db)
     ids = [r[0] for r in db.execute("SELECT id FROM articles ORDER BY id")]
     with db.conn:
+        db.execute(f"DROP INDEX IF EXISTS [{ARTICLE_WORDS_INDEX[0]}]")
         db.execute("DELETE FROM article_words")
         db.execute("DELETE FROM vocab_pos")
         for i in range(0, len(ids), batch_size):
@@ -246,18 +276,21 @@ def resegment(db, *, engine=None, userdict=None, batch_size=2000) -> int:
             rows = db.execute(
                 f"SELECT id, title, body FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk
             ).fetchall()
-            updates, counts = [], []
+            updates, counts, pos_counts = [], [], Counter()
             for art_id, title, body in rows:
-                title_seg, title_pos, title_counts, title_words = segment_text(_segmenter, title or "")
-                body_seg, body_pos, body_counts, body_words = segment_text(_segmenter, body or "")
-                updates.append((title_seg, body_seg, title_pos, body_pos, title_words + body_words, art_id))
-                counts.append((art_id, body_counts + title_counts))
+                seg = segment_article(title or "", body or "")
+                columns = ("title_seg", "body_seg", "title_pos", "body_pos", "tokens")
+                updates.append([seg[c] for c in columns] + [art_id])
+                counts.append((art_id, seg["word_counts"]))
+                pos_counts.update(seg["pos_counts"])
             db.conn.executemany(
                 "UPDATE articles SET title_seg = ?, body_seg = ?, title_pos = ?, body_pos = ?, tokens = ? WHERE id = ?",
                 updates,
             )
-            store.write_counts(db, vocab, counts)
+            store.write_counts(db, counts)
+            store.add_pos_counts(db, pos_counts)
         db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+        create_article_words_index(db)
         store.refresh_vocab_pos(db)
         _record_segmenter(db, engine, userdicts)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

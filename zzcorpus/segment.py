@@ -1,14 +1,16 @@
 """Segment clean text into (word, POS) tokens with jieba's dictionary and model.
 
 Two engines, same dictionary: `rjieba` (jieba-rs, the default: ~10x faster, identical tokens on
-most paragraphs) and `jieba` (jieba.posseg itself, one flag away for exact jieba output).
+98% of seed paragraphs) and `jieba` (jieba.lcut's own tokens, one flag away).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 import re
+import unicodedata
+from collections import Counter
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -39,6 +41,35 @@ def file_sha256(path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else ""
 
 
+def _jieba_tagger(entries):
+    """jieba's own tokens (jieba.lcut, HMM on) tagged from jieba's dictionary.
+
+    jieba.posseg cuts differently from jieba.lcut (on the seeds, on more than half of the
+    paragraphs), so tokens come from lcut; a word outside the dictionary is tagged by posseg
+    on its own, as posseg itself would tag it.
+    """
+    import logging
+
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    for word, freq, tag in entries:
+        tokenizer.add_word(word, freq, tag)
+    posseg = jieba.posseg.POSTokenizer(tokenizer)
+    tags = dict(posseg.word_tag_tab)
+    tags.update(tokenizer.user_word_tag_tab)
+
+    @lru_cache(maxsize=1 << 16)
+    def unknown(word):
+        if word.isspace():
+            return "x"
+        return next((p.flag for p in posseg.cut(word)), "x")
+
+    return lambda text: [(w, tags.get(w) or unknown(w)) for w in tokenizer.lcut(text)]
+
+
 class Segmenter:
     """`tag(text)` -> [(word, pos)] as the engine gives them, whitespace tokens included."""
 
@@ -57,60 +88,76 @@ class Segmenter:
                 self._jieba.add_word(word, freq or self._jieba.suggest_freq(word), tag)
             self._tag = self._jieba.tag
         else:
-            import logging
-
-            import jieba
-            import jieba.posseg
-
-            jieba.setLogLevel(logging.WARNING)
-            tokenizer = jieba.Tokenizer()
-            for word, freq, tag in entries:
-                tokenizer.add_word(word, freq, tag)
-            posseg = jieba.posseg.POSTokenizer(tokenizer)
-            self._tag = lambda text: [(p.word, p.flag) for p in posseg.cut(text)]
+            self._tag = _jieba_tagger(entries)
 
     def tag(self, text: str) -> list[tuple[str, str]]:
         return self._tag(text)
 
 
-NUMBER_MARKS = set(".,%-+:/．，％~～")
+NUMBER_SEPARATORS = frozenset(".,%-+:/．，％~～")
 
 
+@lru_cache(maxsize=1 << 18)
 def is_punct(word: str) -> bool:
-    return not any(ch.isalnum() for ch in word)
+    """True when no character is a Unicode letter (L*) or number (N*); '' counts as punctuation."""
+    return not any(unicodedata.category(ch)[0] in "LN" for ch in word)
 
 
+def _is_digit_like(ch: str) -> bool:
+    # Numeric but not a Chinese numeral ideograph (三, 十, 万, 〇 ...).
+    return ch.isnumeric() and not unicodedata.name(ch, "").startswith(("CJK ", "IDEOGRAPHIC "))
+
+
+@lru_cache(maxsize=1 << 18)
 def is_number(word: str) -> bool:
-    """Digits with their marks (2024, 10-9, 20%, ３．５); Chinese numerals alone (三, 十) too."""
-    return any(ch.isnumeric() for ch in word) and all(ch.isnumeric() or ch in NUMBER_MARKS for ch in word)
+    """A figure: every character numeric (str.isnumeric) or one of `.,%-+:/．，％~～`,
+    with at least one numeric character that is not a Chinese numeral.
+
+    2023, 3.5%, １２, 10:30, 3~5, ①, 3万 are numbers.  Tokens made only of Chinese
+    numerals (三, 十一, 千万, 万一, 二〇二三) are words: jieba tags 千万 'must' and 万一
+    'in case' as numerals too, and Chinese corpora count numeral characters as words;
+    the number filter is for the digit strings of dates and statistics.
+    """
+    if not word or not any(_is_digit_like(ch) for ch in word):
+        return False
+    return all(ch.isnumeric() or ch in NUMBER_SEPARATORS for ch in word)
 
 
+@lru_cache(maxsize=1 << 18)
 def is_word(word: str) -> bool:
-    """Punctuation and numbers are not words: they are kept in *_seg but never counted."""
+    """Neither punctuation nor a number: the tokens that make up corpus size N."""
     return not is_punct(word) and not is_number(word)
 
 
-def segment_text(segmenter: Segmenter, text: str) -> tuple[str, str, Counter, int]:
-    """Tag text paragraph by paragraph (one engine call per text, split at newlines).
+def segment_text(segmenter: Segmenter, text: str) -> tuple[str, str, list, list]:
+    """Tag text paragraph by paragraph.
 
-    Returns (seg, pos, counts of (word, pos) for words, number of word tokens); seg/pos hold
-    tokens joined by single spaces and paragraphs joined by newlines, punctuation included.
+    Returns (seg, pos, words, tags): seg/pos hold tokens joined by single spaces and paragraphs
+    joined by newlines, punctuation included; words/tags are the flat token lists.
     """
-    paragraphs, words, tags = [], [], []
-    for word, pos in segmenter.tag(text):
-        if word.isspace() or not word:
-            if "\n" in word and words:
-                paragraphs.append((words, tags))
-                words, tags = [], []
+    segs, tags, all_words, all_tags = [], [], [], []
+    for paragraph in text.split("\n"):
+        if not paragraph or paragraph.isspace():
             continue
-        words.append(word.replace(" ", ""))
-        tags.append(pos)
-    if words:
-        paragraphs.append((words, tags))
-    counts = Counter((w, p) for ws, ts in paragraphs for w, p in zip(ws, ts) if is_word(w))
-    seg = "\n".join(" ".join(ws) for ws, _ in paragraphs)
-    pos = "\n".join(" ".join(ts) for _, ts in paragraphs)
-    return seg, pos, counts, sum(counts.values())
+        pairs = segmenter.tag(paragraph)
+        if " " in paragraph or "\t" in paragraph or "\u3000" in paragraph:
+            pairs = [(w.replace(" ", ""), p) for w, p in pairs if not w.isspace()]
+        words, pos = zip(*pairs)
+        segs.append(" ".join(words))
+        tags.append(" ".join(pos))
+        all_words += words
+        all_tags += pos
+    return "\n".join(segs), "\n".join(tags), all_words, all_tags
+
+
+def word_counts(words: list, tags: list) -> tuple[Counter, Counter]:
+    """(word counts, (word, pos) counts) of the words among tokens; counted in C, tested per type."""
+    per_word, per_pair = Counter(words), Counter(zip(words, tags))
+    for word in [w for w in per_word if not is_word(w)]:
+        del per_word[word]
+    for pair in [p for p in per_pair if p[0] not in per_word]:
+        del per_pair[pair]
+    return per_word, per_pair
 
 
 def parse_seg(seg: str, pos: str) -> list[list[tuple[str, str]]]:

@@ -46,52 +46,40 @@ def document_state(db, path: str):
     return tuple(row) if row else None
 
 
-class Vocab:
-    """word -> id, loaded once per ingest; new words are inserted as they come."""
-
-    def __init__(self, db):
-        self.db = db
-        self.ids = dict(db.execute("SELECT word, id FROM vocab").fetchall())
-
-    def id(self, word: str) -> int:
-        if word not in self.ids:
-            cur = self.db.execute("INSERT INTO vocab (word, is_word) VALUES (?, ?)", [word, int(is_word(word))])
-            self.ids[word] = cur.lastrowid
-        return self.ids[word]
-
-
-def _add_pos_counts(db, pos_counts: Counter) -> None:
+def add_pos_counts(db, pos_counts: Counter) -> None:
+    """vocab_pos tallies (negative counts subtract), and a vocab row for every new word."""
     db.conn.executemany(
-        "INSERT INTO vocab_pos (word_id, pos, count) VALUES (?, ?, ?) "
-        "ON CONFLICT (word_id, pos) DO UPDATE SET count = count + excluded.count",
-        [(wid, pos, n) for (wid, pos), n in pos_counts.items()],
+        "INSERT OR IGNORE INTO vocab (word, is_word) VALUES (?, ?)",
+        [(w, int(is_word(w))) for w in {w for w, _ in pos_counts}],
+    )
+    db.conn.executemany(
+        "INSERT INTO vocab_pos (word, pos, count) VALUES (?, ?, ?) "
+        "ON CONFLICT (word, pos) DO UPDATE SET count = count + excluded.count",
+        [(w, pos, n) for (w, pos), n in pos_counts.items()],
     )
 
 
+DOCUMENT_COLUMNS = ["path", "sha256", "encoding", "bytes", "raw", "extra", "ingested_at", "source", "date", "page"]
+
+
 def write_document(db, record, meta: dict, *, replace_id: int | None = None) -> int:
-    row = {
-        "path": record.path, "sha256": record.sha256, "encoding": record.encoding, "bytes": record.bytes,
-        "raw": record.raw, "extra": json.dumps(record.extra, ensure_ascii=False) if record.extra else None,
-        "ingested_at": now(), **meta,
-    }
+    values = [record.path, record.sha256, record.encoding, record.bytes, record.raw,
+              json.dumps(record.extra, ensure_ascii=False) if record.extra else None, now(),
+              meta.get("source"), meta.get("date"), meta.get("page")]
     if replace_id is not None:
-        db["documents"].update(replace_id, row)
+        db.execute(f"UPDATE documents SET {', '.join(c + ' = ?' for c in DOCUMENT_COLUMNS)} WHERE id = ?",
+                   values + [replace_id])
         return replace_id
-    return db["documents"].insert(row).last_pk
+    marks = ", ".join("?" * len(DOCUMENT_COLUMNS))
+    return db.execute(f"INSERT INTO documents ({', '.join(DOCUMENT_COLUMNS)}) VALUES ({marks})", values).lastrowid
 
 
-def write_counts(db, vocab: Vocab, counts: list[tuple[int, Counter]]) -> None:
-    """article_words rows and vocab_pos tallies for (article id, Counter of (word, pos))."""
-    words, pos_counts = [], Counter()
-    for art_id, art_counts in counts:
-        per_word = Counter()
-        for (word, pos), n in art_counts.items():
-            wid = vocab.id(word)
-            per_word[wid] += n
-            pos_counts[wid, pos] += n
-        words.extend((wid, art_id, n) for wid, n in per_word.items())
-    db.conn.executemany("INSERT INTO article_words (word_id, article_id, count) VALUES (?, ?, ?)", words)
-    _add_pos_counts(db, pos_counts)
+def write_counts(db, counts: list[tuple[int, str]]) -> None:
+    """article_words rows from (article id, JSON object of word counts): SQLite expands the JSON
+    itself, which is several times faster than binding one Python tuple per row."""
+    db.conn.executemany(
+        "INSERT INTO article_words (word, article_id, count) SELECT key, ?, value FROM json_each(?)", counts
+    )
 
 
 ARTICLE_COLUMNS = [
@@ -102,21 +90,20 @@ ARTICLE_COLUMNS = [
 INSERT_ARTICLE = f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) VALUES ({', '.join('?' * len(ARTICLE_COLUMNS))})"
 
 
-def write_articles(db, vocab: Vocab, articles: list[dict]) -> list[str]:
-    """Insert prepared articles (see ingest.prepare_record; each with its document_id) with their
-    word counts and index rows, in bulk. Returns the body hashes written, for duplicate marking.
+def write_articles(db, articles: list[dict]) -> list[str]:
+    """Insert prepared articles (see ingest.prepare_article; each with its document_id) with their
+    word counts and index rows, in bulk; the caller adds their (word, pos) tallies with
+    add_pos_counts. Returns the body hashes written, for duplicate marking.
     """
     next_id = (db.execute("SELECT MAX(id) FROM articles").fetchone()[0] or 0) + 1
-    rows, fts, chars = [], [], []
-    for art_id, art in enumerate(articles, next_id):
-        rows.append([art_id] + [art.get(c) for c in ARTICLE_COLUMNS[1:]])
-        fts.append((art_id, art["title_seg"], art["body_seg"]))
-        chars.append((art_id, art["chars_title"], art["chars_body"]))
+    ids = range(next_id, next_id + len(articles))
     conn = db.conn
-    conn.executemany(INSERT_ARTICLE, rows)
-    write_counts(db, vocab, [(art_id, art["counts"]) for art_id, art in enumerate(articles, next_id)])
-    conn.executemany("INSERT INTO articles_fts (rowid, title_seg, body_seg) VALUES (?, ?, ?)", fts)
-    conn.executemany(f"INSERT INTO {CHAR_FTS_TABLE} (rowid, title, body) VALUES (?, ?, ?)", chars)
+    conn.executemany(INSERT_ARTICLE, [[i] + [a.get(c) for c in ARTICLE_COLUMNS[1:]] for i, a in zip(ids, articles)])
+    write_counts(db, [(i, a["word_counts"]) for i, a in zip(ids, articles)])
+    conn.executemany("INSERT INTO articles_fts (rowid, title_seg, body_seg) VALUES (?, ?, ?)",
+                     [(i, a["title_seg"], a["body_seg"]) for i, a in zip(ids, articles)])
+    conn.executemany(f"INSERT INTO {CHAR_FTS_TABLE} (rowid, title, body) VALUES (?, ?, ?)",
+                     [(i, a["chars_title"], a["chars_body"]) for i, a in zip(ids, articles)])
     return [a["body_sha256"] for a in articles if a["body_sha256"]]
 
 
@@ -128,7 +115,7 @@ def article_counts(title_seg: str, title_pos: str, body_seg: str, body_pos: str)
     return counts
 
 
-def delete_articles(db, vocab: Vocab, where: str, params=()) -> list[str]:
+def delete_articles(db, where: str, params=()) -> list[str]:
     """Delete articles (and their index rows and counts); return their body hashes."""
     hashes, pos_counts = [], Counter()
     rows = db.execute(
@@ -136,8 +123,7 @@ def delete_articles(db, vocab: Vocab, where: str, params=()) -> list[str]:
         params,
     ).fetchall()
     for art_id, title, body, title_seg, title_pos, body_seg, body_pos, body_sha in rows:
-        for (word, pos), n in article_counts(title_seg, title_pos, body_seg, body_pos).items():
-            pos_counts[vocab.id(word), pos] -= n
+        pos_counts.subtract(article_counts(title_seg, title_pos, body_seg, body_pos))
         db.execute("INSERT INTO articles_fts (articles_fts, rowid, title_seg, body_seg) VALUES ('delete', ?, ?, ?)",
                    [art_id, title_seg, body_seg])
         db.execute(f"INSERT INTO {CHAR_FTS_TABLE} ({CHAR_FTS_TABLE}, rowid, title, body) VALUES ('delete', ?, ?, ?)",
@@ -145,7 +131,7 @@ def delete_articles(db, vocab: Vocab, where: str, params=()) -> list[str]:
         if body_sha:
             hashes.append(body_sha)
     if rows:
-        _add_pos_counts(db, pos_counts)
+        add_pos_counts(db, pos_counts)
         ids = [r[0] for r in rows]
         marks = ",".join("?" * len(ids))
         db.execute(f"DELETE FROM article_words WHERE article_id IN ({marks})", ids)
@@ -170,7 +156,7 @@ def refresh_vocab_pos(db) -> None:
     """vocab.pos = the word's most frequent tag, so a --pos filter keeps or drops whole rows."""
     db.execute("DELETE FROM vocab_pos WHERE count <= 0")
     db.execute(
-        "UPDATE vocab SET pos = (SELECT pos FROM vocab_pos WHERE word_id = vocab.id "
+        "UPDATE vocab SET pos = (SELECT pos FROM vocab_pos WHERE vocab_pos.word = vocab.word "
         "ORDER BY count DESC, pos LIMIT 1)"
     )
 
@@ -197,7 +183,7 @@ def corpus_info(db) -> dict:
         "characters": chars,
         "tokens": tokens,
         "report_tokens": rep_tokens,
-        "vocabulary": one("SELECT COUNT(*) FROM vocab WHERE is_word AND id IN (SELECT word_id FROM vocab_pos)")[0],
+        "vocabulary": one("SELECT COUNT(*) FROM vocab WHERE is_word AND word IN (SELECT word FROM vocab_pos)")[0],
         "date_from": first,
         "date_to": last,
         "sources": dict(db.execute(

@@ -1,0 +1,306 @@
+"""Ingest: formats, encodings, idempotence, duplicates, bad input, killed runs, resegment."""
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+
+import pytest
+import sqlite_utils
+from click.testing import CliRunner
+
+from conftest import SEED_PAGES, SEEDS, ingest
+from zzcorpus.cli import cli
+from zzcorpus.segment import Segmenter, is_word
+
+PAGE = SEED_PAGES[2].read_text(encoding="utf-8")  # 002: paragraph-per-line page
+
+
+def articles(db_path, where="1=1"):
+    return list(sqlite_utils.Database(db_path).query(f"select * from articles where {where} order by id"))
+
+
+def content(db_path):
+    """What a run produced, independent of row ids."""
+    return sorted(
+        (r["path"], r["seq"], r["title"], r["body"], r["body_seg"])
+        for r in sqlite_utils.Database(db_path).query(
+            "select d.path, a.seq, a.title, a.body, a.body_seg from articles a join documents d on d.id = a.document_id"
+        )
+    )
+
+
+def test_seed_ingest_stores_documents_articles_and_indexes(seed_db):
+    db = sqlite_utils.Database(seed_db)
+    docs = list(db["documents"].rows)
+    assert sorted(os.path.basename(d["path"]) for d in docs) == [p.name for p in SEED_PAGES]
+    for d in docs:  # raw is the text exactly as read
+        assert d["raw"] == open(d["path"], encoding="utf-8").read()
+        assert d["encoding"] == "utf-8" and len(d["sha256"]) == 64
+    n = db.execute("select count(*) from articles").fetchone()[0]
+    assert n > 20
+    assert db.execute("select count(*) from articles_fts").fetchone()[0] == n
+    # The word index answers jieba words; the char index answers the same rows.
+    word_hits = {r[0] for r in db.execute("select rowid from articles_fts where articles_fts match '锂电池'")}
+    char_hits = {r[0] for r in db.execute("""select rowid from articles_chars_fts where articles_chars_fts match '"锂 电 池"'""")}
+    assert word_hits and word_hits <= char_hits
+    meta = dict(db.execute("select key, value from meta").fetchall())
+    assert meta["segmenter"] == "rjieba" and meta["segmenter_version"]
+    assert len(meta["stopwords_sha256"]) == 64 and "的" in meta["stopwords"].split()
+    assert meta["userdict_sha256"]
+
+
+def test_counts_are_consistent_with_stored_tokens(seed_db):
+    db = sqlite_utils.Database(seed_db)
+    for a in db.query("select id, title_seg, body_seg, tokens from articles"):
+        words = [w for w in f"{a['title_seg']} {a['body_seg']}".split() if is_word(w)]
+        assert a["tokens"] == len(words)
+        stored = dict(db.execute(
+            "select word, count from article_words where article_id = ?",
+            [a["id"]]).fetchall())
+        assert stored == {w: words.count(w) for w in set(words)}
+    total = db.execute("select sum(tokens) from articles").fetchone()[0]
+    assert db.execute("select sum(count) from vocab_pos").fetchone()[0] == total
+
+
+def test_info_reports_the_corpus(seed_db):
+    result = CliRunner().invoke(cli, ["info", "--db", str(seed_db), "--json"])
+    info = json.loads(result.output)[0]
+    assert info["documents"] == 5 and info["articles"] > 20
+    assert info["tokens"] == sqlite_utils.Database(seed_db).execute("select sum(tokens) from articles").fetchone()[0]
+    assert info["segmenter"] == "rjieba"
+
+
+def test_reingest_is_idempotent(seed_db, seed_copy):
+    before = content(seed_db)
+    result = ingest(SEEDS, db=seed_copy)
+    assert result.exit_code == 0
+    assert content(seed_copy) == before
+    db = sqlite_utils.Database(seed_copy)
+    assert db.execute("select count(*) from articles_fts").fetchone()[0] == len(before)
+
+
+def test_changed_file_replaces_its_own_articles(tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for p in SEED_PAGES[2:]:
+        (pages / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+    db_path = tmp_path / "c.db"
+    ingest(pages, db=db_path)
+    others = [r for r in content(db_path) if SEED_PAGES[2].name not in r[0]]
+    changed = pages / SEED_PAGES[2].name
+    changed.write_text(PAGE.replace("锂电池", "钠电池"), encoding="utf-8")
+    result = ingest(pages, db=db_path)
+    assert result.exit_code == 0
+    db = sqlite_utils.Database(db_path)
+    assert db.execute("select count(*) from documents").fetchone()[0] == 3
+    mine = articles(db_path, f"document_id = (select id from documents where path like '%{changed.name}')")
+    text = "".join(a["body"] for a in mine)
+    assert "钠电池" in text and "锂电池" not in text
+    assert [r for r in content(db_path) if changed.name not in r[0]] == others
+    # Indexes and counts follow the replacement: no stale rows.
+    n = db.execute("select count(*) from articles").fetchone()[0]
+    assert db.execute("select count(*) from articles_fts").fetchone()[0] == n
+    assert db.execute("select sum(count) from vocab_pos").fetchone()[0] == db.execute("select sum(tokens) from articles").fetchone()[0]
+    hits = db.execute("""select count(*) from articles_chars_fts where articles_chars_fts match '"钠 电 池"'""").fetchone()[0]
+    assert hits == sum("钠电池" in a["title"] + a["body"] for a in mine)
+    stale = db.execute("select count(*) from article_words where article_id not in (select id from articles)").fetchone()[0]
+    assert stale == 0
+
+
+def test_identical_article_from_another_file_is_marked_duplicate(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(PAGE, encoding="utf-8")
+    (src / "b.txt").write_text("增刊转载\n\n" + PAGE, encoding="utf-8")  # different file, same articles
+    db_path = tmp_path / "d.db"
+    assert ingest(src, db=db_path).exit_code == 0
+    db = sqlite_utils.Database(db_path)
+    first = {r["body_sha256"]: r["id"] for r in db.query(
+        "select body_sha256, min(id) id from articles where body_sha256 is not null group by 1")}
+    dups = list(db.query("select id, body_sha256, duplicate_of from articles where duplicate_of is not null"))
+    assert dups and all(d["duplicate_of"] == first[d["body_sha256"]] for d in dups)
+    # Reports count each body once.
+    distinct = db.execute("select count(distinct body_sha256) from articles where kind != 'furniture'").fetchone()[0]
+    assert db.execute("select count(*) from report_articles where body_sha256 is not null").fetchone()[0] == distinct
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_encodings(tmp_path, encoding):
+    path = tmp_path / "page.txt"
+    path.write_bytes(PAGE.replace("\n", "\r\n").encode(encoding))
+    db_path = tmp_path / "e.db"
+    assert ingest(path, db=db_path).exit_code == 0
+    doc = sqlite_utils.Database(db_path)["documents"].get(1)
+    assert doc["encoding"] == encoding
+    bodies = "".join(a["body"] for a in articles(db_path))
+    assert "锂电池新能源是枣庄首位发展的产业" in bodies and "\r" not in bodies
+
+
+def test_encoding_option_overrides_detection(tmp_path):
+    path = tmp_path / "page.txt"
+    path.write_bytes(PAGE.encode("gb18030"))
+    db_path = tmp_path / "e.db"
+    result = ingest(path, "--encoding", "big5", db=db_path)
+    assert result.exit_code == 1 and "page.txt" in result.stderr
+
+
+def test_jsonl_csv_and_archives(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    records = [
+        {"title": "锂电产业浓墨重彩", "text": "枣庄各区(市)政府工作报告提到锂电产业。", "date": "2024-02-10", "source": "枣庄日报", "page": 3},
+        {"title": "两会获碳中和认证", "text": "山亭区两会实现碳中和。", "date": "2024-02-11", "source": "枣庄日报"},
+    ]
+    (src / "a.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    (src / "b.csv").write_text("title,content,date\n新质生产力,培育新质生产力。,2024-03-18\n", encoding="utf-8")
+    with gzip.open(src / "c.txt.gz", "wt", encoding="utf-8") as f:
+        f.write(PAGE)
+    with zipfile.ZipFile(src / "d.zip", "w") as z:
+        z.writestr("大众日报_2023-10-10_01.txt", PAGE.encode("gb18030"))
+    db_path = tmp_path / "f.db"
+    # The csv's text field is 'content': name it; the jsonl has none -> its records are skipped, named.
+    result = ingest(src, "--text-field", "content", db=db_path)
+    assert result.exit_code == 1 and "a.jsonl#1" in result.stderr
+    result = ingest(src / "a.jsonl", db=db_path)
+    assert result.exit_code == 0
+    db = sqlite_utils.Database(db_path)
+    docs = {d["path"].replace(str(src) + "/", ""): d for d in db["documents"].rows}
+    assert set(docs) == {"a.jsonl#1", "a.jsonl#2", "b.csv#1", "c.txt", "d.zip/大众日报_2023-10-10_01.txt"}
+    zipped = docs["d.zip/大众日报_2023-10-10_01.txt"]
+    assert (zipped["source"], zipped["date"], zipped["page"], zipped["encoding"]) == ("大众日报", "2023-10-10", "1", "gb18030")
+    rec = list(db.query("select a.* from articles a join documents d on d.id = a.document_id where d.path like '%a.jsonl#1'"))
+    assert len(rec) == 1 and rec[0]["title"] == "锂电产业浓墨重彩"
+    assert (rec[0]["date"], rec[0]["source"], rec[0]["page"]) == ("2024-02-10", "枣庄日报", "3")
+    csv_art = list(db.query("select a.* from articles a join documents d on d.id = a.document_id where d.path like '%b.csv#1'"))
+    assert csv_art[0]["title"] == "新质生产力" and "培育新质生产力" in csv_art[0]["body"]
+
+
+def test_metadata_precedence(tmp_path):
+    path = tmp_path / "枣庄日报_2024-03-19_02.txt"
+    path.write_text(PAGE, encoding="utf-8")
+    db_path = tmp_path / "m.db"
+    ingest(path, db=db_path)
+    a = articles(db_path)[0]
+    assert (a["source"], a["date"], a["page"]) == ("枣庄日报", "2024-03-19", "2")
+    other = tmp_path / "x.txt"
+    other.write_text(PAGE, encoding="utf-8")
+    ingest(other, "--source", "大众日报", "--date", "2023-10-10", db=db_path)
+    b = articles(db_path, "document_id = 2")[0]
+    assert (b["source"], b["date"]) == ("大众日报", "2023-10-10")
+    result = ingest(other, "--date", "10/10/2023", db=db_path)
+    assert result.exit_code == 2 and "10/10/2023" in result.stderr
+
+
+def test_bad_files_are_skipped_named_and_the_rest_ingested(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "good.txt").write_text(PAGE, encoding="utf-8")
+    (src / "binary.txt").write_bytes(bytes(range(256)) * 40)
+    (src / "latin1.txt").write_bytes("caf\xe9 \xe0 la cr\xe8me, na\xefve \xff\xfe".encode("latin-1") * 3 + b"\x81\x20")
+    (src / "broken.zip").write_bytes(b"PK\x03\x04 not a zip")
+    (src / "empty.txt").write_bytes(b"")
+    (src / "oneline.txt").write_text(PAGE.replace("\n", "") * 170, encoding="utf-8")  # ~3 MB, no line breaks
+    (src / "truncated.txt").write_bytes(PAGE.encode("utf-8")[:-1])
+    (src / "ansi.txt").write_text("\x1b[31m红色标题\x1b[0m\n\n" + PAGE + "\x07\x1b]0;title\x07", encoding="utf-8")
+    db_path = tmp_path / "b.db"
+    result = ingest(src, db=db_path)
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.exit_code == 1
+    skipped = [line for line in result.stderr.splitlines() if line.startswith("skipped")]
+    assert len(skipped) == 3
+    assert {s.split(":")[0].split("/")[-1] for s in skipped} == {"binary.txt", "latin1.txt", "broken.zip"}
+    db = sqlite_utils.Database(db_path)
+    paths = {os.path.basename(d["path"]) for d in db["documents"].rows}
+    assert paths == {"good.txt", "empty.txt", "oneline.txt", "truncated.txt", "ansi.txt"}
+    ansi = list(db.query("select a.title, a.body from articles a join documents d on d.id = a.document_id where d.path like '%ansi.txt'"))
+    text = "".join(a["title"] + a["body"] for a in ansi)
+    assert "红色标题" in text and "\x1b" not in text and "[31m" not in text
+    big = db.execute("select sum(chars) from articles a join documents d on d.id = a.document_id where d.path like '%oneline.txt'").fetchone()[0]
+    assert big > 1_000_000  # the 3 MB line is all there
+    # Running again: the skipped files are named again, nothing stored is doubled.
+    n = db.execute("select count(*) from articles").fetchone()[0]
+    assert ingest(src, db=db_path).exit_code == 1
+    assert db.execute("select count(*) from articles").fetchone()[0] == n
+
+
+def test_killed_run_recovers_to_the_same_articles(tmp_path):
+    src = tmp_path / "many"
+    src.mkdir()
+    for i in range(120):
+        page = SEED_PAGES[i % len(SEED_PAGES)]
+        (src / f"p{i:03}.txt").write_text(f"第{i}期\n\n" + page.read_text(encoding="utf-8"), encoding="utf-8")
+    clean = tmp_path / "clean.db"
+    assert ingest(src, "--batch-mb", "0.05", db=clean).exit_code == 0
+    killed = tmp_path / "killed.db"
+    cmd = [sys.executable, "-m", "zzcorpus", "ingest", str(src), "--db", str(killed), "--batch-mb", "0.05", "--jobs", "1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:  # wait until some batches are committed, then kill mid-run
+        if killed.exists():
+            try:
+                done = sqlite_utils.Database(killed).execute("select count(*) from documents").fetchone()[0]
+            except Exception:  # the schema may not exist yet
+                done = 0
+            if done >= 10:
+                break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    db = sqlite_utils.Database(killed)
+    assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+    partial = db.execute("select count(*) from documents").fetchone()[0]
+    assert 10 <= partial < 120, "the run should have been killed midway"
+    # Every stored document is whole: its articles are all there.
+    counts = dict(db.execute("select d.path, count(a.id) from documents d left join articles a on a.document_id = d.id group by 1").fetchall())
+    clean_counts = dict(sqlite_utils.Database(clean).execute("select d.path, count(a.id) from documents d join articles a on a.document_id = d.id group by 1").fetchall())
+    assert all(counts[p] == clean_counts[p] for p in counts)
+    assert ingest(src, "--batch-mb", "0.05", db=killed).exit_code == 0
+    assert content(killed) == content(clean)
+    assert db.execute("select count(*) from articles_fts").fetchone()[0] == len(content(clean))
+
+
+def test_resegment_after_dictionary_change(seed_copy, tmp_path):
+    db = sqlite_utils.Database(seed_copy)
+    word = "集中开工"
+    assert not db.execute("select 1 from article_words where word = ?", [word]).fetchone()
+    userdict = tmp_path / "mine.txt"
+    userdict.write_text(f"{word} 100 v\n", encoding="utf-8")
+    # Ingesting more text with another dictionary would mix segmentations: refused.
+    extra = tmp_path / "x.txt"
+    extra.write_text("测试页面\n\n本报讯 新的项目集中开工。", encoding="utf-8")
+    result = ingest(extra, "--userdict", userdict, db=seed_copy)
+    assert result.exit_code == 1 and "resegment" in result.stderr
+    before = db.execute("select sum(tokens) from articles").fetchone()[0]
+    result = CliRunner().invoke(cli, ["resegment", "--db", str(seed_copy), "--userdict", str(userdict)])
+    assert result.exit_code == 0, result.output
+    n = db.execute("select sum(count) from article_words where word = ?", [word]).fetchone()[0]
+    assert n == sum(a["body_seg"].split().count(word) + a["title_seg"].split().count(word) for a in db["articles"].rows) > 0
+    assert db.execute("select count(*) from articles_fts where articles_fts match ?", [word]).fetchone()[0] > 0
+    assert db.execute("select sum(count) from vocab_pos").fetchone()[0] == db.execute("select sum(tokens) from articles").fetchone()[0]
+    assert db.execute("select sum(tokens) from articles").fetchone()[0] < before  # two words became one
+    assert ingest(extra, "--userdict", userdict, db=seed_copy).exit_code == 0
+
+
+def test_rjieba_agrees_with_jieba_on_the_seeds(seed_db):
+    """The default engine against jieba itself, paragraph by paragraph (measured, not assumed)."""
+    db = sqlite_utils.Database(seed_db)
+    fast, slow = Segmenter(engine="rjieba"), Segmenter(engine="jieba")
+    paragraphs = [p for (body,) in db.execute("select body from articles") for p in body.split("\n") if p.strip()]
+    same = sum([w for w, _ in fast.tag(p)] == [w for w, _ in slow.tag(p)] for p in paragraphs)
+    agreement = same / len(paragraphs)
+    print(f"rjieba = jieba on {same}/{len(paragraphs)} seed paragraphs ({agreement:.1%})")
+    assert agreement >= 0.95
+
+
+def test_jieba_engine_is_one_flag_away(tmp_path):
+    db_path = tmp_path / "j.db"
+    assert ingest(SEED_PAGES[3], "--engine", "jieba", db=db_path).exit_code == 0
+    db = sqlite_utils.Database(db_path)
+    assert dict(db.execute("select key, value from meta").fetchall())["segmenter"] == "jieba"
+    result = ingest(SEED_PAGES[4], "--engine", "rjieba", db=db_path)
+    assert result.exit_code == 1 and "--engine jieba" in result.stderr
