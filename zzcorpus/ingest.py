@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import __version__, pages, store
 from .readers import Record, Skipped, normalize, read_records
-from .schema import ARTICLE_WORDS_INDEX, create_article_words_index, migrate
+from .schema import ARTICLE_WORDS_INDEX, create_article_words_index, migrate, transaction
 from .segment import DEFAULT_USERDICT, Segmenter, file_sha256, segment_text, word_counts
 
 DEFAULT_STOPWORDS = DEFAULT_USERDICT.parent / "stopwords.txt"
@@ -63,15 +63,25 @@ def prepare_record(record: Record, meta: dict) -> list[dict]:
 
 
 def segment_article(title: str, body: str) -> dict:
-    """Segmented strings, counts and word total of one article's title and body."""
+    """Segmented strings, word counts and word total of one article's title and body; `_tokens`
+    (all words and tags) is for the caller's (word, pos) tally and is not stored."""
     title_seg, title_pos, words, tags = segment_text(_segmenter, title)
     body_seg, body_pos, body_words, body_tags = segment_text(_segmenter, body)
-    per_word, per_pair = word_counts(words + body_words, tags + body_tags)
+    words += body_words
+    per_word = word_counts(words)
     return {
         "title_seg": title_seg, "body_seg": body_seg, "title_pos": title_pos, "body_pos": body_pos,
-        "tokens": sum(per_word.values()),
-        "pos_counts": per_pair, "word_counts": json.dumps(per_word, ensure_ascii=False),
+        "tokens": sum(per_word.values()), "word_counts": json.dumps(per_word, ensure_ascii=False),
+        "_tokens": (words, tags + body_tags),
     }
+
+
+def pos_tally(articles) -> Counter:
+    """(word, pos) counts over articles, popping their `_tokens`: one Counter pass in C."""
+    pairs = []
+    for art in articles:
+        pairs += zip(*art.pop("_tokens"))
+    return word_counts(pairs)
 
 
 def prepare_article(art: dict, seq: int, meta: dict) -> dict:
@@ -92,11 +102,7 @@ def prepare_article(art: dict, seq: int, meta: dict) -> dict:
 def _prepare_chunk(chunk: list[tuple[Record, dict]]) -> tuple[list[list[dict]], Counter]:
     """Articles per record, and the chunk's (word, pos) counts summed here, off the writer."""
     found = [prepare_record(record, meta) for record, meta in chunk]
-    pos_counts = Counter()
-    for articles in found:
-        for art in articles:
-            pos_counts.update(art.pop("pos_counts"))
-    return found, pos_counts
+    return found, pos_tally(art for articles in found for art in articles)
 
 
 # --- the orchestration (this process owns the database) ---
@@ -193,7 +199,7 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
         return pool.map_async(_prepare_chunk, [work[i : i + size] for i in range(0, len(work), size)])
 
     # Appending counts and indexing them once at the end beats a b-tree kept ordered per row.
-    with db.conn:
+    with transaction(db):
         db.execute(f"DROP INDEX IF EXISTS [{ARTICLE_WORDS_INDEX[0]}]")
     try:
         pending = None
@@ -208,7 +214,7 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
     finally:
         if pool:
             pool.terminate()
-    with db.conn:
+    with transaction(db):
         create_article_words_index(db)
         store.refresh_vocab_pos(db)
         _record_segmenter(db, engine, userdicts)
@@ -228,7 +234,7 @@ class _Done:
 def _write_batch(db, batch, job, summary, on_progress) -> None:
     chunks = job.get()
     results = [articles for found, _ in chunks for articles in found]
-    with db.conn:
+    with transaction(db):
         hashes, articles = [], []
         for (record, meta, state), found in zip(batch, results):
             if state:
@@ -267,7 +273,7 @@ def resegment(db, *, engine=None, userdict=None, batch_size=2000) -> int:
     userdicts = _userdicts(userdict)
     _init_worker(engine, userdicts)
     ids = [r[0] for r in db.execute("SELECT id FROM articles ORDER BY id")]
-    with db.conn:
+    with transaction(db):
         db.execute(f"DROP INDEX IF EXISTS [{ARTICLE_WORDS_INDEX[0]}]")
         db.execute("DELETE FROM article_words")
         db.execute("DELETE FROM vocab_pos")
@@ -276,13 +282,11 @@ def resegment(db, *, engine=None, userdict=None, batch_size=2000) -> int:
             rows = db.execute(
                 f"SELECT id, title, body FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk
             ).fetchall()
-            updates, counts, pos_counts = [], [], Counter()
-            for art_id, title, body in rows:
-                seg = segment_article(title or "", body or "")
-                columns = ("title_seg", "body_seg", "title_pos", "body_pos", "tokens")
-                updates.append([seg[c] for c in columns] + [art_id])
-                counts.append((art_id, seg["word_counts"]))
-                pos_counts.update(seg["pos_counts"])
+            segs = [segment_article(title or "", body or "") for _, title, body in rows]
+            columns = ("title_seg", "body_seg", "title_pos", "body_pos", "tokens")
+            updates = [[seg[c] for c in columns] + [art_id] for (art_id, _, _), seg in zip(rows, segs)]
+            counts = [(art_id, seg["word_counts"]) for (art_id, _, _), seg in zip(rows, segs)]
+            pos_counts = pos_tally(segs)
             db.conn.executemany(
                 "UPDATE articles SET title_seg = ?, body_seg = ?, title_pos = ?, body_pos = ?, tokens = ? WHERE id = ?",
                 updates,

@@ -17,6 +17,8 @@ Reading guide:
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 TABLES = {
     "documents": {
         "columns": {
@@ -104,12 +106,21 @@ def create_article_words_index(db) -> None:
 MIGRATIONS = [_create_v1]
 
 
+@contextmanager
+def transaction(db):
+    """One commit for everything inside, or none: sqlite-utils commits each write statement by
+    itself unless a transaction is already open, so open one explicitly."""
+    with db.conn:
+        db.conn.execute("BEGIN")
+        yield
+
+
 def migrate(db) -> int:
     """Bring the database up to the newest schema; return the schema version."""
     current = db.execute("PRAGMA user_version").fetchone()[0]
     for number, step in enumerate(MIGRATIONS, 1):
         if number > current:
-            with db.conn:
+            with transaction(db):
                 step(db)
                 db.execute(f"PRAGMA user_version = {number}")
     return len(MIGRATIONS)

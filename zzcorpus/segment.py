@@ -150,14 +150,13 @@ def segment_text(segmenter: Segmenter, text: str) -> tuple[str, str, list, list]
     return "\n".join(segs), "\n".join(tags), all_words, all_tags
 
 
-def word_counts(words: list, tags: list) -> tuple[Counter, Counter]:
-    """(word counts, (word, pos) counts) of the words among tokens; counted in C, tested per type."""
-    per_word, per_pair = Counter(words), Counter(zip(words, tags))
-    for word in [w for w in per_word if not is_word(w)]:
-        del per_word[word]
-    for pair in [p for p in per_pair if p[0] not in per_word]:
-        del per_pair[pair]
-    return per_word, per_pair
+def word_counts(tokens) -> Counter:
+    """Counts of the words among tokens (or (word, pos) pairs): counted by Counter in C, then
+    is_word asked once per distinct key."""
+    counts = Counter(tokens)
+    for key in [k for k in counts if not is_word(k if isinstance(k, str) else k[0])]:
+        del counts[key]
+    return counts
 
 
 def parse_seg(seg: str, pos: str) -> list[list[tuple[str, str]]]:
