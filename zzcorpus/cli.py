@@ -85,7 +85,7 @@ def cli():
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @db_option
 @click.option("--engine", type=click.Choice(ENGINES), default="rjieba", show_default=True,
-              help="Segmenter: rjieba (jieba-rs, fast) or jieba (jieba.posseg itself).")
+              help="Segmenter: rjieba (jieba-rs, fast) or jieba (jieba.lcut's own tokens).")
 @click.option("--userdict", type=click.Path(exists=True, dir_okay=False),
               help="A jieba user dictionary loaded after seeds/userdict.txt.")
 @click.option("--encoding", help="Force an input encoding (default: UTF-8, else GB18030).")
@@ -281,13 +281,15 @@ def kwic(query, db_path, width, limit, source, date_from, date_to, fmt):
         return
     flat = lambda text: text.replace("\n", " ")  # noqa: E731
     left_width = max((display_width(flat(r["left"])) for r in rows), default=0)
-    click.echo("\n".join(f"{r['article_id']:>6}  {r['date'] or '':10}  "
-                         f"{pad(flat(r['left']), left_width, right=True)} [{r['match']}] {flat(r['right'])}"
-                         for r in rows))
+    if rows:
+        click.echo("\n".join(f"{r['article_id']:>6}  {r['date'] or '':10}  "
+                             f"{pad(flat(r['left']), left_width, right=True)} [{r['match']}] {flat(r['right'])}"
+                             for r in rows))
 
 # --- report commands (freq, keyness, cooc, network, trend, ngrams, idf): see reports.py ---
 
 from . import selection as sel_api  # noqa: E402  (light: sqlite and the pure report functions)
+from .measures import check_choice  # noqa: E402
 
 POS_HELP = ("Only words whose main tag starts with one of these (comma-separated): n keeps n, nr, ns, nz...; "
             "nr only names.")
@@ -308,9 +310,17 @@ def word_options(fn):
     return click.option("--pos", help=POS_HELP)(fn)
 
 
-def save_option(fn):
-    return click.option("--save", "save_name", metavar="NAME",
-                        help="Also store the rows as table NAME in the database (listed in saved_reports).")(fn)
+def report_options(*, words: bool = True):
+    """What every report takes: the article filters, the word filters (words=True), --save NAME
+    and the output format."""
+
+    def decorate(fn):
+        fn = output_options(fn)
+        fn = click.option("--save", "save_name", metavar="NAME",
+                          help="Also store the rows as table NAME in the database (listed in saved_reports).")(fn)
+        return report_filters(word_options(fn) if words else fn)
+
+    return decorate
 
 
 def _selection(db, source, date_from, date_to, where):
@@ -319,8 +329,8 @@ def _selection(db, source, date_from, date_to, where):
 
 
 def _words(db, pos, min_len, stopwords_file, no_stopwords):
-    stopwords = None if no_stopwords else stopwords_file or "default"
-    return sel_api.word_filter(db, pos=pos, min_len=min_len, stopwords=stopwords)
+    return sel_api.word_filter(db, pos=pos, min_len=min_len, stopwords=not no_stopwords,
+                               stopwords_file=stopwords_file)
 
 
 def _report(db, rows, fmt, *, save_name, command, params, columns=None):
@@ -334,10 +344,7 @@ def _report(db, rows, fmt, *, save_name, command, params, columns=None):
 @db_option
 @click.option("--top", type=int, default=50, show_default=True, help="Words to show (per group with --by).")
 @click.option("--by", help="Top words per source, year or month.")
-@report_filters
-@word_options
-@save_option
-@output_options
+@report_options()
 @friendly_errors
 def freq(db_path, top, by, source, date_from, date_to, where, pos, min_len, stopwords_file, no_stopwords,
          save_name, fmt):
@@ -359,7 +366,6 @@ def freq(db_path, top, by, source, date_from, date_to, where, pos, min_len, stop
 
 @cli.command()
 @db_option
-@report_filters
 @click.option("--ref-source", help="Reference: articles from this paper.")
 @click.option("--ref-from", callback=lambda ctx, param, value: check_date(value, name="--ref-from"),
               help=f"Reference: first date ({DATE_HELP}).")
@@ -373,9 +379,7 @@ def freq(db_path, top, by, source, date_from, date_to, where, pos, min_len, stop
               help="Least count in the target (in the reference with --negative).")
 @click.option("--top", type=int, default=50, show_default=True, help="Keywords to show.")
 @click.option("--negative", is_flag=True, help="Words the target uses less than the reference, most negative first.")
-@word_options
-@save_option
-@output_options
+@report_options()
 @friendly_errors
 def keyness(db_path, source, date_from, date_to, where, ref_source, ref_from, ref_to, ref_where, reference_db,
             by, min_count, top, negative, pos, min_len, stopwords_file, no_stopwords, save_name, fmt):
@@ -423,10 +427,7 @@ WINDOW_HELP = "article, paragraph, sentence, or N words either side."
               help="Sort by count, mi, mi3, t, z, ll, dice, logdice or jaccard (unit windows).")
 @click.option("--min-count", type=int, default=3, show_default=True, help="Least co-occurrences (o11).")
 @click.option("--top", type=int, default=50, show_default=True, help="Collocates to show.")
-@report_filters
-@word_options
-@save_option
-@output_options
+@report_options()
 @friendly_errors
 def cooc(word, db_path, window, by, min_count, top, source, date_from, date_to, where, pos, min_len,
          stopwords_file, no_stopwords, save_name, fmt):
@@ -463,10 +464,7 @@ def cooc(word, db_path, window, by, min_count, top, source, date_from, date_to, 
 @click.option("--graphml", type=click.Path(dir_okay=False), help="Write the network as GraphML (Gephi, Cytoscape).")
 @click.option("--edges", "edges_file", type=click.Path(dir_okay=False), help="Write the edges as CSV.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Draw the network: .svg, .png or .html.")
-@report_filters
-@word_options
-@save_option
-@output_options
+@report_options()
 @friendly_errors
 def network(words, db_path, top, window, measure, min_count, min_value, max_edges, gexf, graphml, edges_file,
             out, source, date_from, date_to, where, pos, min_len, stopwords_file, no_stopwords, save_name, fmt):
@@ -482,9 +480,8 @@ def network(words, db_path, top, window, measure, min_count, min_value, max_edge
     """
     from . import network as net  # drawing and XML only for this command
 
-    for path in (out,):
-        if path:
-            sel_api.check_choice(Path(path).suffix.lower(), net.PICTURES, name="picture type")
+    if out:  # a wrong file type fails before the counting, not after
+        check_choice(Path(out).suffix.lower(), net.PICTURES, name="picture type")
     db = open_db(db_path)
     sel = _selection(db, source, date_from, date_to, where)
     wf = _words(db, pos, min_len, stopwords_file, no_stopwords)
@@ -503,9 +500,8 @@ def network(words, db_path, top, window, measure, min_count, min_value, max_edge
     click.echo(f"{len(graph.nodes)} nodes, {len(graph.edges)} edges", err=True)
     params = {"words": list(words), **sel.filters.params(), **wf.params(), "top": top, "window": window,
               "measure": measure, "min_count": min_count, "min": min_value, "max_edges": max_edges}
-    columns = net.EDGE_COLUMNS + (["jaccard"] if any("jaccard" in e for e in graph.edges) else [])
-    rows = [{c: e.get(c) for c in columns} for e in graph.edges]
-    _report(db, rows, fmt, save_name=save_name, command="network", params=params, columns=columns)
+    rows = [{c: e.get(c) for c in graph.edge_columns} for e in graph.edges]
+    _report(db, rows, fmt, save_name=save_name, command="network", params=params, columns=graph.edge_columns)
 
 
 @cli.command()
@@ -513,9 +509,7 @@ def network(words, db_path, top, window, measure, min_count, min_value, max_edge
 @db_option
 @click.option("--by", default="month", show_default=True, help="Period: year, month or day.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Draw a line chart: .svg, .png or .html.")
-@report_filters
-@save_option
-@output_options
+@report_options(words=False)
 @friendly_errors
 def trend(words, db_path, by, out, source, date_from, date_to, where, save_name, fmt):
     """How often each WORD occurs per period: count, per_million and the period's size in tokens,
@@ -528,7 +522,7 @@ def trend(words, db_path, by, out, source, date_from, date_to, where, save_name,
     from . import charts, network as net
 
     if out:
-        sel_api.check_choice(Path(out).suffix.lower(), net.PICTURES, name="picture type")
+        check_choice(Path(out).suffix.lower(), net.PICTURES, name="picture type")
     db = open_db(db_path)
     sel = _selection(db, source, date_from, date_to, where)
     rows = sel_api.trend(db, sel, list(words), by=by)
@@ -547,10 +541,7 @@ def trend(words, db_path, by, out, source, date_from, date_to, where, save_name,
 @click.option("--n", "size", type=int, default=2, show_default=True, help="Words in a sequence: 2, 3 or 4.")
 @click.option("--top", type=int, default=50, show_default=True, help="Sequences to show.")
 @click.option("--min-count", type=int, default=2, show_default=True, help="Least occurrences.")
-@report_filters
-@word_options
-@save_option
-@output_options
+@report_options()
 @friendly_errors
 def ngrams(db_path, size, top, min_count, source, date_from, date_to, where, pos, min_len, stopwords_file,
            no_stopwords, save_name, fmt):
@@ -572,9 +563,7 @@ def ngrams(db_path, size, top, min_count, source, date_from, date_to, where, pos
 @cli.command()
 @db_option
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the IDF file for jieba.analyse here.")
-@report_filters
-@save_option
-@output_options
+@report_options(words=False)
 @friendly_errors
 def idf(db_path, out, source, date_from, date_to, where, save_name, fmt):
     """Inverse document frequency of every word, ln(articles / articles holding it): with --out,

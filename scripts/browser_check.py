@@ -1,0 +1,106 @@
+"""Look at the Datasette corpus browser the way a reader does: build a seed corpus, start
+`datasette corpus.db` on 127.0.0.1, and take headless Chromium screenshots of the pages that
+matter. Not a test: a person looks at the PNGs (Chinese must render as Chinese).
+
+    python scripts/browser_check.py                # screenshots in /tmp/shots/
+    python scripts/browser_check.py --docs         # also refresh docs/datasette-search.png
+
+Needs Debian's chromium (apt-get install -y chromium) and a CJK font (apt-get install -y
+fonts-noto-cjk), else Chinese shows as boxes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = sorted((ROOT / "seeds").glob("[0-9][0-9][0-9]_*.txt"))
+# The seed pages carry no dates or paper names: give them some, so facets and trends have data.
+PAGE_META = [("2023-11-20", "枣庄日报"), ("2024-01-15", "枣庄日报"), ("2024-03-19", "大众日报"),
+             ("2024-03-20", "枣庄日报"), ("2024-06-02", "滕州日报")]
+PAGES = {  # screenshot name -> (path, window height)
+    "articles-search": ("/corpus/articles?_search=新质生产力", 1100),
+    "database": ("/corpus", 1100),
+    "search-query": ("/corpus/search?q=新质生产力", 1000),
+    "kwic-query": ("/corpus/kwic?q=锂电", 1000),
+    "freq-query": ("/corpus/freq?source=枣庄日报", 1000),
+    "charts": ("/corpus/-/charts?q=锂电,新能源,项目", 1500),
+    "article-row": ("/corpus/articles/34", 1400),
+}
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--hide-scrollbars"]
+
+
+def build_corpus(db: Path) -> None:
+    for page, (date, source) in zip(SEEDS, PAGE_META):
+        subprocess.run([sys.executable, "-m", "zzcorpus", "ingest", str(page), "--db", str(db),
+                        "--date", date, "--source", source], check=True, capture_output=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, server: subprocess.Popen) -> None:
+    for _ in range(100):
+        if server.poll() is not None:
+            raise SystemExit(f"datasette exited: {server.stderr.read().decode()}")
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"datasette did not answer at {url}")
+
+
+def screenshot(url: str, out: Path, *, height: int) -> None:
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(["chromium", *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size=1400,{height}",
+                        f"--screenshot={out}", url], check=True, capture_output=True, timeout=120)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=Path("/tmp/shots"))
+    parser.add_argument("--docs", action="store_true", help="copy the articles search shot to docs/")
+    args = parser.parse_args()
+    if not shutil.which("chromium"):
+        raise SystemExit("chromium not found: apt-get install -y chromium fonts-noto-cjk")
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "corpus.db"
+        build_corpus(db)
+        port = free_port()
+        server = subprocess.Popen([sys.executable, "-m", "datasette", "serve", str(db), "-h", "127.0.0.1",
+                                   "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_until_up(f"{base}/-/versions.json", server)
+            for name, (path, height) in PAGES.items():
+                out = args.out / f"{name}.png"
+                screenshot(base + quote(path, safe="/?=&,-_"), out, height=height)
+                print(out)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    if args.docs:
+        docs = ROOT / "docs"
+        docs.mkdir(exist_ok=True)
+        shutil.copy(args.out / "articles-search.png", docs / "datasette-search.png")
+        print(docs / "datasette-search.png")
+
+
+if __name__ == "__main__":
+    main()

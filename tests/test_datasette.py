@@ -1,0 +1,386 @@
+"""The Datasette plugin through datasette.client: metadata, the substring search box, canned
+queries, the chart page, other database names, immutable mode. Truth is computed in Python
+from the database file itself."""
+
+import asyncio
+import json
+import math
+import re
+import sqlite3
+import xml.etree.ElementTree as ET
+from collections import Counter, defaultdict
+
+import pytest
+import sqlite_utils
+from click.testing import CliRunner
+from conftest import SEED_PAGES, ingest
+from datasette.app import Datasette
+
+from zzcorpus import search
+from zzcorpus.charts import format_number
+from zzcorpus.cli import cli
+from zzcorpus.datasette_plugin import NO_MATCH, hit_end, hit_start, match_expression, stopword_list
+from zzcorpus.schema import TABLES
+from zzcorpus.segment import is_word
+
+# The seed pages carry no dates or paper names: give them some, so facets and trends have data.
+PAGE_META = [("2023-11-20", "枣庄日报"), ("2024-01-15", "枣庄日报"), ("2024-03-19", "大众日报"),
+             ("2024-03-20", "枣庄日报"), ("2024-06-02", "滕州日报")]
+HOSTILE = ['"新质', "NEAR(", "NEAR(锂电", "*", "()", "AND", "OR", "NOT", '"', "'", '""', "", " ", "-", "-锂电",
+           "锂电 OR", "^", "\\", "title:锂电", "'; DROP TABLE articles; --", '锂电" OR "1"="1', "%", "_", "¶",
+           "\ue000", "\ue001", "a" * 300]
+SVG_RE = re.compile(r"<svg .*?</svg>", re.DOTALL)
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def corpus_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("datasette") / "corpus.db"
+    for page, (date, source) in zip(SEED_PAGES, PAGE_META):
+        result = ingest(page, "--date", date, "--source", source, db=path)
+        assert result.exit_code == 0, result.output + result.stderr
+    return path
+
+
+@pytest.fixture(scope="module")
+def ds(corpus_db):
+    return Datasette([str(corpus_db)])
+
+
+def get(ds, path, **params):
+    async def fetch():
+        return await ds.client.get(path, params=params or None)
+
+    return asyncio.run(fetch())
+
+
+def rows(ds, path, **params):
+    response = get(ds, path, _shape="array", **params)
+    assert response.status_code == 200, response.text[:500]
+    return response.json()
+
+
+def articles(path, where="1"):
+    """id -> article row (title + body text as `text`) of the database file."""
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    found = {r["id"]: dict(r, text=f"{r['title'] or ''}\n{r['body'] or ''}")
+             for r in conn.execute(f"SELECT * FROM articles WHERE {where}")}
+    conn.close()
+    return found
+
+
+REPORT = "kind != 'furniture' AND duplicate_of IS NULL"
+
+
+def stopwords(path):
+    value = sqlite3.connect(path).execute("SELECT value FROM meta WHERE key = 'stopwords'").fetchone()[0]
+    return {w.strip() for w in value.splitlines() if w.strip()}
+
+
+def word_sets(path, where=REPORT):
+    """word -> {article id: count} over the words of title_seg + body_seg, as ingest counts them."""
+    found = defaultdict(dict)
+    for art_id, art in articles(path, where).items():
+        for word, n in Counter(w for seg in (art["title_seg"], art["body_seg"]) for w in (seg or "").split()
+                               if is_word(w)).items():
+            found[word][art_id] = n
+    return found
+
+
+def svgs(html):
+    return [ET.fromstring(svg) for svg in SVG_RE.findall(html)]
+
+
+def texts(svg):
+    return [t.text for t in svg.iter(f"{SVG}text")]
+
+
+# --- plugin, metadata ------------------------------------------------------------------------
+
+def test_plugin_is_loaded_from_its_entry_point(ds):
+    plugins = {p["name"]: p for p in rows(ds, "/-/plugins.json")}
+    assert {"get_metadata", "prepare_connection", "render_cell", "register_routes",
+            "database_actions"} <= set(plugins["zzcorpus"]["hooks"])
+
+
+def test_metadata_describes_the_corpus(ds, corpus_db):
+    meta = get(ds, "/-/metadata.json").json()["databases"]["corpus"]
+    n_articles = len(articles(corpus_db))
+    n_report = len(articles(corpus_db, REPORT))
+    assert "corpus" in meta["title"]
+    html = meta["description_html"]
+    assert f"{n_articles:,} 篇文章" in html and f"{n_report:,} in reports" in html
+    assert "2023-11-20 – 2024-06-02" in html
+    assert all(source in html for _, source in PAGE_META)
+    assert "rjieba" in html
+    for table in ("articles", "report_articles"):
+        spec = meta["tables"][table]
+        assert spec["fts_table"] == "articles_chars_fts" and spec["fts_pk"] == "id"
+        assert spec["label_column"] == "title"
+        assert {"source", "kind", "page", "date"} <= set(spec["facets"])
+        assert spec["sort_desc"] == "date"
+    columns = meta["tables"]["articles"]["columns"]
+    assert set(columns) == set(TABLES["articles"]["columns"])
+    assert "正文" in columns["body"] and "body text" in columns["body"]
+    assert set(meta["queries"]) == {"search", "kwic", "freq", "cooc", "trend"}
+    assert all(re.search(r"[\u4e00-\u9fff]", q["title"]) for q in meta["queries"].values())
+
+
+def test_internal_tables_are_hidden(ds):
+    hidden = {t["name"]: t["hidden"] for t in get(ds, "/corpus.json").json()["tables"]}
+    for name in ("meta", "vocab_pos", "article_words", "articles_chars_fts", "articles_chars_fts_data",
+                 "articles_fts", "articles_fts_data"):
+        assert hidden[name], name
+    for name in ("articles", "documents", "vocab", "saved_reports"):
+        assert not hidden[name], name
+
+
+def test_database_and_table_pages_link_to_charts(ds):
+    for path in ("/corpus", "/corpus/articles"):
+        page = get(ds, path)
+        assert page.status_code == 200
+        assert 'href="/corpus/-/charts"' in page.text, path
+    assert "/-/zzcorpus/zzcorpus.css" in get(ds, "/corpus").text
+
+
+# --- the search box --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("term", ["锂电", "新质生产力", "枣庄", "2024", "cb", "的"])
+def test_search_box_finds_every_article_containing_the_text(ds, corpus_db, term):
+    found = rows(ds, "/corpus/articles.json", _search=term, _size="max", _col="title")
+    truth = {i for i, a in articles(corpus_db).items() if term in a["text"].lower()}
+    assert truth, term  # the seed pages hold every term
+    assert {r["id"] for r in found} == truth
+    in_view = rows(ds, "/corpus/report_articles.json", _search=term, _size="max", _col="id")
+    assert {r["id"] for r in in_view} == truth & set(articles(corpus_db, REPORT))
+
+
+def test_hostile_queries_never_fail(ds, corpus_db):
+    before = len(articles(corpus_db))
+    for q in HOSTILE:
+        for path, params in [("/corpus/articles.json", {"_search": q}), ("/corpus/report_articles.json", {"_search": q}),
+                             ("/corpus/search.json", {"q": q}), ("/corpus/kwic.json", {"q": q}),
+                             ("/corpus/trend.json", {"q": q}), ("/corpus/cooc.json", {"word": q}),
+                             ("/corpus/freq.json", {"source": q, "date": q}), ("/corpus/-/charts", {"q": q})]:
+            response = get(ds, path, **params)
+            assert response.status_code == 200, (path, q, response.text[:300])
+    assert len(articles(corpus_db)) == before
+    # an unclosed quote searches the text after it; a query of operators only finds nothing
+    found = rows(ds, "/corpus/articles.json", _search='"新质', _size="max", _col="title")
+    assert {r["id"] for r in found} == {i for i, a in articles(corpus_db).items() if "新质" in a["text"]}
+    for q in ("*", "()", "AND", "NEAR(", '"', ""):
+        assert rows(ds, "/corpus/articles.json", _search=q, _col="title") == [], q
+
+
+def test_sql_functions():
+    assert match_expression("") == match_expression("AND") == match_expression("*") == NO_MATCH
+    assert match_expression("锂电") == search.fts_query("锂电")
+    text = "锂电池与锂电产业，LiDian"
+    assert (hit_start(text, "锂电", 0), hit_end(text, "锂电", 0)) == (0, 2)
+    assert (hit_start(text, "锂电", 2), hit_end(text, "锂电", 2)) == (4, 6)
+    assert hit_start(text, "锂电", 6) is None and hit_start(text, "*", 0) is None
+    assert hit_start(text, "lidian", 0) == 9  # case-insensitive, as `zzcorpus kwic`
+    assert json.loads(stopword_list("的\n# note\n\n 了 \n")) == ["了", "的"]
+
+
+# --- canned queries --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("q", ["新质生产力", "锂电", "枣庄 项目"])
+def test_search_query_ranks_as_the_cli_does(ds, corpus_db, q):
+    found = rows(ds, "/corpus/search.json", q=q)
+    expected = search.search(sqlite_utils.Database(corpus_db), q, limit=200)
+    assert [r["article_id"] for r in found] == [r["article_id"] for r in expected]
+    assert found, q
+    corpus = articles(corpus_db)
+    for row in found:
+        body = corpus[row["article_id"]]["body"] or ""
+        assert row["title"] == corpus[row["article_id"]]["title"]
+        marked = re.findall(r"【([^【】]+)】", row["snippet"])
+        if any(term in body for term in q.split()):  # the snippet shows the body around a hit
+            assert marked and set(marked) <= set(q.split()), row["snippet"]
+
+
+def test_search_query_page_highlights_hits_and_links_articles(ds, corpus_db):
+    page = get(ds, "/corpus/search", q="新质生产力")
+    assert page.status_code == 200
+    assert "<mark>新质生产力</mark>" in page.text
+    first = rows(ds, "/corpus/search.json", q="新质生产力")[0]["article_id"]
+    assert f'href="/corpus/articles/{first}"' in page.text
+
+
+@pytest.mark.parametrize("q", ["锂电", "新质生产力", "CB"])
+def test_kwic_query_has_one_row_per_occurrence(ds, corpus_db, q):
+    found = rows(ds, "/corpus/kwic.json", q=q)
+    cli_rows = search.kwic(sqlite_utils.Database(corpus_db), q, width=20)
+    paragraph = lambda s: s.replace("\n", " ¶ ")  # noqa: E731
+    assert [(r["article_id"], r["left_context"], r["keyword"], r["right_context"]) for r in found] == [
+        (r["article_id"], paragraph(r["left"]), r["match"], paragraph(r["right"])) for r in cli_rows]
+    kept = articles(corpus_db, "duplicate_of IS NULL").values()
+    assert len(found) == sum(a["text"].lower().count(q.lower()) for a in kept) > 0
+    assert all(r["keyword"].lower() == q.lower() for r in found)
+
+
+def test_kwic_page_marks_the_keyword(ds):
+    page = get(ds, "/corpus/kwic", q="锂电")
+    assert page.status_code == 200 and "<mark>锂电</mark>" in page.text
+
+
+@pytest.mark.parametrize("source,date", [("", ""), ("枣庄日报", ""), ("", "2024-03"), ("枣庄日报", "2024")])
+def test_freq_query_counts_words_without_stopwords(ds, corpus_db, source, date):
+    found = rows(ds, "/corpus/freq.json", source=source, date=date)
+    where = REPORT + (f" AND source = '{source}'" if source else "") + (f" AND date LIKE '{date}%'" if date else "")
+    words = {w: arts for w, arts in word_sets(corpus_db, where).items() if w not in stopwords(corpus_db)}
+    tokens = sum(a["tokens"] for a in articles(corpus_db, where).values())
+    counts = {w: sum(arts.values()) for w, arts in words.items()}
+    assert len(found) == min(100, len(counts))
+    assert [(-r["count"], r["word"]) for r in found] == sorted((-r["count"], r["word"]) for r in found)
+    for r in found:
+        assert r["count"] == counts[r["word"]]
+        assert r["articles"] == len(words[r["word"]])
+        assert r["per_million"] == round(r["count"] * 1e6 / tokens, 2)
+    shown = {r["word"] for r in found}
+    assert max((n for w, n in counts.items() if w not in shown), default=0) <= found[-1]["count"]
+
+
+@pytest.mark.parametrize("word", ["锂电", "发展"])
+def test_cooc_query_gives_logdice_over_articles(ds, corpus_db, word):
+    found = rows(ds, "/corpus/cooc.json", word=word)
+    sets = word_sets(corpus_db)
+    node = set(sets[word])
+    expected = []
+    for other, arts in sets.items():
+        o11 = len(node & set(arts))
+        if other != word and o11 and other not in stopwords(corpus_db):
+            logdice = round(14 + math.log2(2 * o11 / (len(node) + len(arts))), 3)
+            expected.append({"word": other, "o11": o11, "f_node": len(node), "f_word": len(arts), "logdice": logdice})
+    expected.sort(key=lambda r: (-r["logdice"], -r["o11"], r["word"]))
+    assert [{k: r[k] for k in expected[0]} for r in found] == expected[:100]
+    assert found
+
+
+@pytest.mark.parametrize("period,width", [("", 7), ("year", 4)])
+def test_trend_query_counts_articles_per_period(ds, corpus_db, period, width):
+    found = rows(ds, "/corpus/trend.json", q="锂电", period=period)
+    per_period = defaultdict(lambda: [0, 0, 0])  # articles with the term, all articles, tokens
+    for a in articles(corpus_db, REPORT).values():
+        if a["date"]:
+            p = per_period[a["date"][:width]]
+            p[0] += "锂电" in a["text"]
+            p[1] += 1
+            p[2] += a["tokens"]
+    assert found == [{"period": p, "articles": n, "all_articles": all_, "tokens": t,
+                      "per_million_tokens": round(n * 1e6 / t, 2)} for p, (n, all_, t) in sorted(per_period.items())]
+    assert sum(r["articles"] for r in found) > 0
+
+
+# --- the chart page --------------------------------------------------------------------------
+
+def test_chart_page_draws_top_words_and_trends(ds, corpus_db):
+    page = get(ds, "/corpus/-/charts", q="锂电，新能源")
+    assert page.status_code == 200
+    trend_svg, words_svg = svgs(page.text)
+    # trend: one line per term, every month from the first to the last dated one on the x axis
+    assert len(trend_svg.findall(f".//{SVG}path[@class='series']")) == 2
+    labels = texts(trend_svg)
+    assert {"锂电", "新能源", "2023-11", "2024-06"} <= set(labels)
+    trend = {r["period"]: r for r in rows(ds, "/corpus/trend.json", q="锂电")}
+    tips = [c.find(f"{SVG}title").text for c in trend_svg.findall(f".//{SVG}circle")]
+    assert len(tips) == 2 * len(trend)  # months without articles have no point
+    for period, r in trend.items():
+        assert f"锂电 {period}: {format_number(r['per_million_tokens'])}" in tips
+    assert "per million" in trend_svg.find(f"{SVG}title").text
+    # top words: the freq query's first 20
+    top = rows(ds, "/corpus/freq.json", source="", date="")[:20]
+    assert len(words_svg.findall(f".//{SVG}rect[@class='bar']")) == 20
+    assert [t for t in texts(words_svg) if t in {r["word"] for r in top}] == [r["word"] for r in top]
+
+
+def test_chart_page_options(ds):
+    page = get(ds, "/corpus/-/charts", q="锂电", period="year", measure="articles", top="5",
+               source="枣庄日报", date="2024")
+    trend_svg, words_svg = svgs(page.text)
+    counts = {r["period"]: r["articles"] for r in rows(ds, "/corpus/trend.json", q="锂电", period="year")}
+    assert set(counts) == {"2023", "2024"}
+    tips = {c.find(f"{SVG}title").text for c in trend_svg.findall(f".//{SVG}circle")}
+    assert tips == {f"锂电 {p}: {n}" for p, n in counts.items()}
+    top = rows(ds, "/corpus/freq.json", source="枣庄日报", date="2024")[:5]
+    bars = words_svg.findall(f".//{SVG}rect[@class='bar']")
+    assert [b.find(f"{SVG}title").text for b in bars] == [f"{r['word']}: {r['count']}" for r in top]
+    # no terms: the three top words; nonsense options fall back to the defaults
+    page = get(ds, "/corpus/-/charts", top="many", period="decade", measure="?")
+    trend_svg, words_svg = svgs(page.text)
+    top = [r["word"] for r in rows(ds, "/corpus/freq.json", source="", date="")]
+    assert set(top[:3]) <= set(texts(trend_svg)) and "2023-11" in texts(trend_svg)
+    assert len(words_svg.findall(f".//{SVG}rect[@class='bar']")) == 20
+
+
+# --- pages of single articles ------------------------------------------------------------------
+
+def test_article_page_keeps_paragraphs_and_labels_fields(ds, corpus_db):
+    art_id = next(i for i, a in articles(corpus_db).items() if "\n" in (a["body"] or ""))
+    page = get(ds, f"/corpus/articles/{art_id}")
+    assert page.status_code == 200 and '<div class="zz-text">' in page.text
+    css = get(ds, "/-/zzcorpus/zzcorpus.css")
+    assert css.headers["content-type"].startswith("text/css")
+    # the card labels follow the real column order of the table
+    columns = [r[1] for r in sqlite3.connect(corpus_db).execute("PRAGMA table_info(articles)")]
+    for i, column in enumerate(columns, 1):
+        assert f'table-articles .rows-and-columns td:nth-of-type({i}):before {{ content: "{column}"; }}' in css.text
+
+
+# --- other databases, names and modes -----------------------------------------------------------
+
+def test_other_databases_keep_datasette_search(corpus_db, tmp_path):
+    other = sqlite_utils.Database(tmp_path / "other.db")
+    other["docs"].insert_all([{"id": 1, "text": "hello world"}, {"id": 2, "text": "hello"}], pk="id")
+    other["docs"].enable_fts(["text"])
+    ds = Datasette([str(corpus_db), str(tmp_path / "other.db")])
+    assert [r["id"] for r in rows(ds, "/other/docs.json", _search="hello world")] == [1]
+    assert "other" not in get(ds, "/-/metadata.json").json()["databases"]
+    assert get(ds, "/other/-/charts").status_code == 404
+    assert rows(ds, "/corpus/articles.json", _search="锂电", _col="title")
+
+
+def test_metadata_follows_the_database_name(corpus_db, tmp_path):
+    path = tmp_path / "mycorpus.db"
+    path.write_bytes(corpus_db.read_bytes())
+    ds = Datasette([str(path)])
+    meta = get(ds, "/-/metadata.json").json()["databases"]
+    assert set(meta) == {"mycorpus"} and meta["mycorpus"]["tables"]["articles"]["fts_table"] == "articles_chars_fts"
+    found = rows(ds, "/mycorpus/articles.json", _search="锂电", _size="max", _col="title")
+    assert {r["id"] for r in found} == {i for i, a in articles(path).items() if "锂电" in a["text"]}
+    assert rows(ds, "/mycorpus/search.json", q="锂电")
+    page = get(ds, "/mycorpus")
+    assert 'href="/mycorpus/-/charts"' in page.text and 'href="/mycorpus/search"' in page.text
+    assert len(svgs(get(ds, "/mycorpus/-/charts", q="锂电").text)) == 2
+
+
+def test_immutable_database(corpus_db):
+    ds = Datasette(files=[], immutables=[str(corpus_db)])
+    assert get(ds, "/-/metadata.json").json()["databases"]["corpus"]["tables"]["articles"]["fts_pk"] == "id"
+    found = rows(ds, "/corpus/articles.json", _search="新质生产力", _size="max", _col="title")
+    assert {r["id"] for r in found} == {i for i, a in articles(corpus_db).items() if "新质生产力" in a["text"]}
+    assert [r["article_id"] for r in rows(ds, "/corpus/search.json", q="新质生产力")] == [
+        r["article_id"] for r in search.search(sqlite_utils.Database(corpus_db), "新质生产力", limit=200)]
+    for path, params in [("/corpus/kwic.json", {"q": "锂电"}), ("/corpus/freq.json", {}),
+                         ("/corpus/cooc.json", {"word": "锂电"}), ("/corpus/trend.json", {"q": "锂电"})]:
+        assert rows(ds, path, **params), path
+    assert len(svgs(get(ds, "/corpus/-/charts", q="锂电").text)) == 2
+
+
+def test_saved_reports_appear_with_their_parameters(corpus_db, tmp_path):
+    path = tmp_path / "corpus.db"
+    path.write_bytes(corpus_db.read_bytes())
+    ds = Datasette([str(path)])
+    assert "top_words" not in get(ds, "/-/metadata.json").json()["databases"]["corpus"]["tables"]
+    result = CliRunner().invoke(cli, ["freq", "--top", "5", "--save", "top_words", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    # the running Datasette sees the change: metadata is read again when the file changes
+    tables = get(ds, "/-/metadata.json").json()["databases"]["corpus"]["tables"]
+    description = tables["top_words"]["description"]
+    saved = sqlite_utils.Database(path)["saved_reports"].get("top_words")
+    assert "zzcorpus freq" in description and f"{saved['rows']} 行 rows" in description
+    assert "top=5" in description
+    assert len(rows(ds, "/corpus/top_words.json")) == 5
+    assert "top=5" in get(ds, "/corpus/top_words").text

@@ -1,0 +1,291 @@
+"""Search and concordance against the reader's bar: the hits are exactly the articles whose
+title or body contains the query text (checked with Python's `in` over the seed corpus)."""
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from click.testing import CliRunner
+
+from zzcorpus.cli import cli
+from zzcorpus.search import count, fts_query, kwic, parse_query, search, snippet
+
+SEEDS = Path(__file__).parent.parent / "seeds"
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("search") / "corpus.db"
+    result = CliRunner().invoke(cli, ["ingest", str(SEEDS), "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+@pytest.fixture(scope="module")
+def db(db_path):
+    return sqlite_utils.Database(db_path)
+
+
+@pytest.fixture(scope="module")
+def texts(db):
+    """article id -> title + newline + body, over the articles search reads (duplicates left out)."""
+    rows = db.execute("SELECT id, title, body FROM articles WHERE duplicate_of IS NULL").fetchall()
+    return {i: f"{t or ''}\n{b or ''}" for i, t, b in rows}
+
+
+def truth(texts, term):
+    return {i for i, text in texts.items() if term.lower() in text.lower()}
+
+
+def run(db_path, *args):
+    return CliRunner().invoke(cli, [*args, "--db", str(db_path)])
+
+
+def cli_ids(db_path, *args):
+    result = run(db_path, "search", *args, "--limit", "0", "--json")
+    assert result.exit_code == 0, result.output
+    return {r["article_id"] for r in json.loads(result.stdout)}
+
+
+QUERIES = [
+    "锂电", "生产", "重大工", "项目管",  # fragments of words
+    "发展新质", "项目集中开工", "锂电产业",  # phrases across word boundaries
+    "新质生产力", "枣庄", "储能", "项目管家",  # whole words
+    "锂", "氢", "钠",  # single characters
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_hits_are_the_articles_containing_the_query(db, db_path, texts, query):
+    expected = truth(texts, query)
+    assert expected, f"{query} should occur in the seeds"
+    found = {r["article_id"] for r in search(db, query, limit=None)}
+    assert len(found & expected) / len(expected) == 1.0
+    assert len(found & expected) / len(found) >= 0.98
+    assert found == expected  # the text check makes it exact
+    assert count(db, query) == len(expected)
+    assert cli_ids(db_path, query) == expected
+
+
+def index_hits(db, texts, query):
+    return {r[0] for r in db.execute(
+        "SELECT rowid FROM articles_chars_fts WHERE articles_chars_fts MATCH ?", [fts_query(query)])} & set(texts)
+
+
+@pytest.mark.parametrize("query", QUERIES + ["GMP", "gmp"])
+def test_the_index_expression_alone_misses_nothing(db, texts, query):
+    """What the Datasette plugin runs: fts_query's MATCH without the text check."""
+    expected = truth(texts, query)
+    assert expected
+    found = index_hits(db, texts, query)
+    assert expected <= found
+    assert len(expected) / len(found) >= 0.98
+
+
+@pytest.mark.parametrize("query", ["“锂", "新能源、", "锂电 -储能、"])
+def test_punctuation_widens_the_index_but_search_is_exact(db, texts, query):
+    # Any run of punctuation is one break token, so the index finds a superset; the text decides.
+    terms = parse_query(query)
+    expected = {i for i in texts if all(any(t in texts[i] for t in g) for g in terms.groups)
+                and not any(t in texts[i] for t in terms.excluded)}
+    assert expected
+    assert expected <= index_hits(db, texts, query)
+    assert {r["article_id"] for r in search(db, query, limit=None)} == expected
+
+
+def test_latin_is_case_insensitive(db, texts):
+    expected = truth(texts, "GMP")
+    assert expected
+    assert {r["article_id"] for r in search(db, "gmp", limit=None)} == expected
+    assert {r["article_id"] for r in search(db, "GmP", limit=None)} == expected
+
+
+def test_a_word_broken_across_a_column_line_is_found(db):
+    hits = search(db, "全市重大工程指挥部", limit=None)
+    paths = [db.execute("SELECT d.path FROM articles a JOIN documents d ON d.id = a.document_id WHERE a.id = ?",
+                        [h["article_id"]]).fetchone()[0] for h in hits]
+    assert any(Path(p).name.startswith("000_") for p in paths)
+    assert all("[全市重大工程指挥部]" in h["snippet"] for h in hits)
+
+
+def test_and_or_exclude_and_phrase(db, db_path, texts):
+    lithium, storage, tengzhou = truth(texts, "锂电"), truth(texts, "储能"), truth(texts, "滕州")
+    # Guard against vacuous checks: each combination differs from its parts.
+    assert lithium & storage and lithium & storage != lithium and tengzhou - lithium
+    assert cli_ids(db_path, "锂电 储能") == lithium & storage
+    assert cli_ids(db_path, "锂电", "储能") == lithium & storage  # unquoted words are joined
+    assert cli_ids(db_path, "锂电 AND 储能") == lithium & storage
+    assert cli_ids(db_path, "锂电 OR 滕州") == lithium | tengzhou
+    assert cli_ids(db_path, "锂电 -储能") == lithium - storage
+    assert cli_ids(db_path, "锂电", "-储能") == lithium - storage  # -term is not an option
+    assert cli_ids(db_path, "锂电 NOT 储能") == lithium - storage
+    assert cli_ids(db_path, "储能 锂电 OR 滕州") == storage & (lithium | tengzhou)
+    assert cli_ids(db_path, "锂电 OR 滕州 -储能") == (lithium | tengzhou) - storage
+    assert cli_ids(db_path, '"锂电产业"') == truth(texts, "锂电产业")
+    # A phrase is literal text: its space must be in the article, and OR inside it is a word.
+    assert cli_ids(db_path, '"锂电 OR 氢"') == truth(texts, "锂电 OR 氢") == set()
+    assert parse_query('"锂电 OR 氢"').groups == (("锂电 OR 氢",),)
+
+
+DATED = {"000": "枣庄日报_2023-12-31_01", "001": "枣庄日报_2024-03-01_01", "002": "大众日报_2024-03-31_02",
+         "003": "枣庄日报_2024-04-01_03", "004": "大众日报_2024-06-07_01"}
+DATED_DATES = {name.split("_")[1] for name in DATED.values()}
+
+
+@pytest.fixture(scope="module")
+def dated(tmp_path_factory):
+    """The seeds under dated file names, so dates and papers come from the names."""
+    folder = tmp_path_factory.mktemp("dated")
+    for seed in SEEDS.glob("0*.txt"):
+        (folder / f"{DATED[seed.name[:3]]}.txt").write_bytes(seed.read_bytes())
+    path = folder / "corpus.db"
+    assert CliRunner().invoke(cli, ["ingest", str(folder), "--db", str(path)]).exit_code == 0
+    return path
+
+
+@pytest.mark.parametrize("args, dates", [
+    (["--to", "2024-03"], {"2023-12-31", "2024-03-01", "2024-03-31"}),  # the whole of March
+    (["--from", "2024-03-31", "--to", "2024-04"], {"2024-03-31", "2024-04-01"}),
+    (["--from", "2024"], {"2024-03-01", "2024-03-31", "2024-04-01", "2024-06-07"}),
+    (["--to", "2023"], {"2023-12-31"}),
+    (["--from", "2024-03-02", "--to", "2024-03-31"], {"2024-03-31"}),
+    (["--source", "大众日报"], {"2024-03-31", "2024-06-07"}),
+    (["--source", "大众日报", "--to", "2024-05"], {"2024-03-31"}),
+])
+def test_date_and_source_filters(dated, args, dates):
+    db = sqlite_utils.Database(dated)
+    rows = db.execute("SELECT id, date, title, body FROM articles WHERE duplicate_of IS NULL").fetchall()
+    assert {d for _, d, _, _ in rows} == set(DATED_DATES)
+    expected = {i for i, d, t, b in rows if d in dates and "发展" in f"{t}\n{b}"}
+    assert expected
+    assert cli_ids(dated, "发展", *args) == expected
+    kw = {"--from": "date_from", "--to": "date_to", "--source": "source"}
+    params = {kw[k]: v for k, v in zip(args[::2], args[1::2])}
+    assert {r["article_id"] for r in search(db, "发展", limit=None, **params)} == expected
+    assert {r["article_id"] for r in kwic(db, "发展", **params)} == expected
+
+
+def test_duplicates_are_found_once(tmp_path):
+    seed = next(SEEDS.glob("003_*.txt"))
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_bytes(seed.read_bytes())
+    path = tmp_path / "corpus.db"
+    assert CliRunner().invoke(cli, ["ingest", str(tmp_path), "--db", str(path)]).exit_code == 0
+    db = sqlite_utils.Database(path)
+    copies = {i for (i,) in db.execute("SELECT id FROM articles WHERE duplicate_of IS NOT NULL")}
+    with_lithium = {i for i, t, b in db.execute("SELECT id, title, body FROM articles") if "锂电" in f"{t}\n{b}"}
+    assert copies & with_lithium
+    assert {r["article_id"] for r in search(db, "锂电", limit=None)} == with_lithium - copies
+    assert {r["article_id"] for r in kwic(db, "锂电")} == with_lithium - copies
+
+
+def test_bad_dates(db, db_path):
+    with pytest.raises(ValueError, match="not a date"):
+        search(db, "枣庄", date_from="2024-13")
+    result = run(db_path, "search", "枣庄", "--to", "2024-3")
+    assert result.exit_code == 2 and "not a date" in result.stderr and result.exception is not None
+    assert isinstance(result.exception, SystemExit)
+
+
+def test_rows_limit_and_order(db, db_path):
+    rows = search(db, "枣庄", limit=3)
+    assert len(rows) == 3
+    assert set(rows[0]) == {"article_id", "title", "date", "source", "page", "kind", "snippet"}
+    assert all("[枣庄]" in r["snippet"] for r in rows)
+    everything = search(db, "枣庄", limit=None)
+    kinds = [r["kind"] == "furniture" for r in everything]
+    assert True in kinds and False in kinds
+    assert kinds == sorted(kinds)  # page furniture after real articles
+    assert [r["article_id"] for r in everything[:3]] == [r["article_id"] for r in rows]
+    result = run(db_path, "search", "枣庄", "--count")
+    assert int(result.stdout) == len(everything)
+    result = run(db_path, "search", "枣庄", "--limit", "2", "--json")
+    assert len(json.loads(result.stdout)) == 2
+    assert f"{len(everything)} articles" in result.stderr
+
+
+HOSTILE = ['"新质', "NEAR(", "*", "()", "AND", "OR", "NOT", '"', '""', "'; DROP TABLE articles; --", "",
+           "-", "-锂电", "锂电 OR", "^锂", "锂*", "articles_chars_fts:锂", "NEAR(锂 电, 2)", "{title}: 锂"]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_queries_give_results_or_one_line(db, db_path, query):
+    before = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    result = CliRunner().invoke(cli, ["search", "--db", str(db_path), "--json", "--", query])
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.exit_code in (0, 1)
+    if result.exit_code:
+        assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+    else:
+        json.loads(result.stdout)
+    assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == before
+
+
+def test_operators_as_literal_text(db, texts):
+    # Hostile text that is not an operator is searched for literally.
+    assert {r["article_id"] for r in search(db, "NEAR(", limit=None)} == truth(texts, "NEAR(")
+    assert {r["article_id"] for r in search(db, "锂电*", limit=None)} == truth(texts, "锂电*")
+    assert {r["article_id"] for r in search(db, '"新质', limit=None)} == truth(texts, "新质")
+
+
+def test_kwic_rows_are_slices_of_the_text(db, db_path, texts):
+    rows = kwic(db, "锂电", width=8)
+    assert len(rows) == sum(texts[i].count("锂电") for i in truth(texts, "锂电"))
+    for r in rows:
+        text = texts[r["article_id"]]
+        assert r["match"] == "锂电"
+        assert r["left"] + r["match"] + r["right"] in text
+        assert text[r["offset"]:r["offset"] + 2] == "锂电"
+        assert text[:r["offset"]].endswith(r["left"]) and len(r["left"]) <= 8 and len(r["right"]) <= 8
+    assert [(r["date"] or "", r["article_id"]) for r in rows] == sorted((r["date"] or "", r["article_id"]) for r in rows)
+    result = run(db_path, "kwic", "锂电", "--width", "8", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data[0]) == {"article_id", "date", "source", "title", "left", "match", "right", "offset"}
+    assert [(d["article_id"], d["offset"]) for d in data] == [(r["article_id"], r["offset"]) for r in rows]
+    assert len(kwic(db, "锂电", limit=5)) == 5
+    table = run(db_path, "kwic", "锂电", "--width", "8")
+    assert len(table.stdout.splitlines()) == len(rows)
+
+
+def test_kwic_aligns_the_match_by_display_width(db_path):
+    from zzcorpus.output import width
+
+    lines = run(db_path, "kwic", "锂", "--width", "6").stdout.splitlines()
+    assert len(lines) > 1
+    assert len({width(line[:line.index("[锂]")]) for line in lines}) == 1
+
+
+def test_fts_query():
+    assert fts_query("锂") == '"锂"'
+    assert fts_query("锂电") == '"锂 电"'
+    assert fts_query("锂电 枣庄") == '"锂 电" AND "枣 庄"'
+    assert fts_query("锂 OR 氢 新质") == '("锂" OR "氢") AND "新 质"'
+    assert fts_query("锂电 -钠电") == '("锂 电") NOT "钠 电"'
+    assert fts_query("iPhone") == '"i P h o n e"'  # unicode61 folds case
+    assert fts_query('"新质') == '"新 质"'  # an unclosed quote runs to the end
+    assert fts_query("NEAR(") == '"N E A R \ue000"'  # punctuation is one break token
+    assert fts_query('"锂 AND 氢"') == '"锂 \ue000 A N D \ue000 氢"'
+    # SQL and FTS5 syntax become quoted letters: nothing is left to interpret.
+    assert fts_query("'; DROP TABLE articles; --") == '"D R O P" AND "T A B L E" AND "a r t i c l e s \ue000"'
+    # Inexact exclusions stay out of the index expression (-e would also drop é); search() checks them.
+    assert fts_query("锂 -e") == '"锂"'
+    for bad, message in [("", "nothing to search for"), ("   ", "nothing to search for"),
+                         ("AND OR NOT", "nothing to search for"), ("-锂", "only exclusions"),
+                         ("*", "letters or digits"), ("()", "letters or digits")]:
+        with pytest.raises(ValueError, match=message):
+            fts_query(bad)
+    with pytest.raises(ValueError):
+        fts_query(None)
+
+
+def test_snippet():
+    text = "前文很长很长。锂电池产业，锂电<材料>发展。后文很长很长很长很长"
+    # width 14 around the first match: 6 characters before it, the rest after.
+    assert snippet(text, "锂电", width=14) == "…文很长很长。[锂电]池产业，[锂电]…"
+    html = snippet(text, "锂电", width=16, mark=("<mark>", "</mark>"))
+    assert html == "前文很长很长。<mark>锂电</mark>池产业，<mark>锂电</mark>&lt;…"  # starts at the text's start
+    assert snippet("没有匹配的文字", "锂", width=4) == "没有匹配…"
+    assert snippet("短文", "", width=10) == "短文"  # an unusable query never raises
+    assert snippet("第一段\n锂电", "锂电", width=10) == "第一段 [锂电]"

@@ -1,0 +1,166 @@
+"""Charts as self-contained SVG strings (no JavaScript, no web fonts, nothing fetched), shared by
+the CLI (`zzcorpus trend --out trend.svg`) and the Datasette chart page.
+
+Labels are laid out by display width (a Chinese character is two columns wide), and the font
+stack names CJK fonts first so Chinese renders as Chinese wherever one of them is installed.
+"""
+
+from __future__ import annotations
+
+import math
+from xml.sax.saxutils import escape, quoteattr
+
+from .output import width
+
+FONT_FAMILY = ('"Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "PingFang SC", '
+               '"Microsoft YaHei", sans-serif')
+FONT_SIZE = 13
+COLUMN_PX = 7.2  # one display column at FONT_SIZE; a CJK character takes two
+COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+          "#9c755f", "#bab0ac"]
+MAX_X_LABELS = 12
+
+
+def text_px(text: str) -> float:
+    return width(text) * COLUMN_PX
+
+
+def format_number(value: float) -> str:
+    """1234 -> '1,234', 12.345 -> '12.35', 5.5 -> '5.5', 0.000123 -> '0.000123'."""
+    if value == int(value) and abs(value) < 1e15:
+        return f"{int(value):,}"
+    if abs(value) < 1:
+        return f"{value:.3g}"
+    return f"{value:,.{1 if abs(value) >= 100 else 2}f}".rstrip("0").rstrip(".")
+
+
+def nice_ticks(top: float, *, count: int = 5) -> list[float]:
+    """0 and round steps (1, 2 or 5 times a power of ten) up to at least `top`."""
+    if top <= 0:
+        return [0, 1]
+    raw = top / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    return [round(i * step, 12) for i in range(math.ceil(top / step - 1e-9) + 1)]
+
+
+def _svg(w: float, h: float, body: list[str], *, title: str) -> str:
+    return "\n".join([
+        (f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0f}" height="{h:.0f}" '
+         f'viewBox="0 0 {w:.0f} {h:.0f}" role="img" aria-label={quoteattr(title or "chart")} '
+         f'font-family={quoteattr(FONT_FAMILY)} font-size="{FONT_SIZE}">'),
+        f"<title>{escape(title or 'chart')}</title>",
+        f'<rect width="{w:.0f}" height="{h:.0f}" fill="#fff"/>',
+        *body,
+        "</svg>",
+    ])
+
+
+def _text(x: float, y: float, text: str, *, anchor: str = "start", **attrs) -> str:
+    extra = "".join(f" {k.replace('_', '-')}={quoteattr(str(v))}" for k, v in attrs.items())
+    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{extra}>{escape(text)}</text>'
+
+
+def _title(title: str, w: float) -> list[str]:
+    return [_text(w / 2, 22, title, anchor="middle", font_size=15, font_weight="bold")] if title else []
+
+
+def bar_chart_svg(labels: list[str], values: list[float], *, title: str = "", value_label: str = "") -> str:
+    """Horizontal bars, one per label, top to bottom in the given order (e.g. top words)."""
+    if len(labels) != len(values):
+        raise ValueError(f"{len(labels)} labels but {len(values)} values")
+    labels = [str(label) for label in labels]
+    row, bar_area, top = 24, 420, 40 if title else 12
+    left = 16 + max([text_px(label) for label in labels] + [0])
+    right = 16 + max([text_px(format_number(v)) for v in values] + [0])
+    w = max(left + bar_area + right, text_px(title) * 15 / FONT_SIZE + 32, 320)
+    h = top + row * max(len(labels), 1) + (40 if value_label else 16)
+    body = _title(title, w)
+    if not labels:
+        body.append(_text(w / 2, top + 16, "(no data)", anchor="middle", fill="#666"))
+    biggest = max([v for v in values if v > 0] + [0]) or 1
+    for i, (label, value) in enumerate(zip(labels, values)):
+        y = top + i * row
+        length = max(value, 0) / biggest * bar_area
+        body += [
+            _text(left - 8, y + row / 2 + 4.5, label, anchor="end"),
+            (f'<rect class="bar" x="{left:.1f}" y="{y + 3:.1f}" width="{length:.1f}" height="{row - 6}" '
+             f'fill="{COLORS[0]}"><title>{escape(f"{label}: {format_number(value)}")}</title></rect>'),
+            _text(left + length + 4, y + row / 2 + 4.5, format_number(value), fill="#333"),
+        ]
+    if value_label:
+        body.append(_text(left + bar_area / 2, h - 12, value_label, anchor="middle", fill="#555"))
+    return _svg(w, h, body, title=title)
+
+
+def line_chart_svg(periods: list[str], series: dict[str, list[float | None]], *, title: str = "",
+                   y_label: str = "") -> str:
+    """One line per series over the periods (x axis, labels thinned when there are many), with a
+    legend. A None value (a period without data) has no point; a dashed line bridges the gap."""
+    periods = [str(p) for p in periods]
+    for name, values in series.items():
+        if len(values) != len(periods):
+            raise ValueError(f"series {name!r} has {len(values)} values for {len(periods)} periods")
+    ticks = nice_ticks(max([v for values in series.values() for v in values if v is not None] + [0]))
+    left = 24 + max(text_px(format_number(t)) for t in ticks) + (18 if y_label else 0)
+    top, plot_h = (44 if title else 16), 300
+    legend_w = 24 + max([text_px(name) for name in series] + [0]) + 20
+    w = max(left + max(480, min(900, 40 * len(periods))) + legend_w, text_px(title) * 15 / FONT_SIZE + 32)
+    plot_w = w - left - legend_w
+    h = top + plot_h + 60
+    x_of = lambda i: left + plot_w * (i + 0.5) / max(len(periods), 1)  # noqa: E731
+    y_of = lambda v: top + plot_h - v / ticks[-1] * plot_h  # noqa: E731
+    body = _title(title, w)
+    for t in ticks:  # grid lines and y labels
+        y = y_of(t)
+        body.append(f'<line x1="{left:.1f}" x2="{left + plot_w:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
+        body.append(_text(left - 6, y + 4, format_number(t), anchor="end", fill="#555"))
+    body.append(f'<line x1="{left:.1f}" x2="{left + plot_w:.1f}" y1="{top + plot_h:.1f}" '
+                f'y2="{top + plot_h:.1f}" stroke="#333"/>')
+    step = math.ceil(len(periods) / MAX_X_LABELS) or 1
+    for i, period in enumerate(periods):
+        if i % step == 0:
+            body.append(_text(x_of(i), top + plot_h + 18, period, anchor="middle", fill="#333"))
+    if y_label:
+        y_mid = top + plot_h / 2
+        body.append(_text(14, y_mid, y_label, anchor="middle", fill="#555", transform=f"rotate(-90 14 {y_mid:.1f})"))
+    if not periods or not series:
+        body.append(_text(left + plot_w / 2, top + plot_h / 2, "(no data)", anchor="middle", fill="#666"))
+    for n, (name, values) in enumerate(series.items()):
+        color = COLORS[n % len(COLORS)]
+        path, pen_down = [], False
+        for i, v in enumerate(values):
+            if v is not None:
+                path.append(f"{'L' if pen_down else 'M'}{x_of(i):.1f},{y_of(v):.1f}")
+            pen_down = v is not None
+        bridge = " ".join(f"{'L' if k else 'M'}{x_of(i):.1f},{y_of(v):.1f}"
+                          for k, (i, v) in enumerate((i, v) for i, v in enumerate(values) if v is not None))
+        body.append(f'<path class="bridge" d="{bridge}" fill="none" stroke="{color}" stroke-width="1" '
+                    'stroke-dasharray="4 4" opacity="0.6"/>')  # across the gaps, dashed
+        body.append(f'<path class="series" d="{" ".join(path)}" fill="none" stroke="{color}" stroke-width="2"/>')
+        for i, v in enumerate(values):
+            if v is not None:
+                tip = escape(f"{name} {periods[i]}: {format_number(v)}")
+                body.append(f'<circle class="point" cx="{x_of(i):.1f}" cy="{y_of(v):.1f}" r="3" fill="{color}">'
+                            f"<title>{tip}</title></circle>")
+        y = top + 8 + n * 20
+        body.append(f'<rect x="{left + plot_w + 16:.1f}" y="{y - 5:.1f}" width="14" height="4" fill="{color}"/>')
+        body.append(_text(left + plot_w + 36, y + 1, name, fill="#333"))
+    return _svg(w, h, body, title=title)
+
+
+def html_page(svg: str, *, title: str) -> str:
+    """A standalone HTML page around an SVG chart (opens offline, in any browser)."""
+    return f"""<!DOCTYPE html>
+<html lang="zh">
+<head>
+<meta charset="utf-8">
+<title>{escape(title)}</title>
+<style>body {{ font-family: {FONT_FAMILY}; margin: 2em; }} svg {{ max-width: 100%; height: auto; }}</style>
+</head>
+<body>
+<h1>{escape(title)}</h1>
+{svg}
+</body>
+</html>
+"""
