@@ -156,6 +156,14 @@ def test_search_box_finds_every_article_containing_the_text(ds, corpus_db, term)
     assert {r["id"] for r in in_view} == truth & set(articles(corpus_db, REPORT))
 
 
+def test_article_lists_skip_suggested_facets_but_keep_configured_ones(ds):
+    data = get(ds, "/corpus/articles.json", _search="锂电", _extra="suggested_facets,facet_results").json()
+    assert data["suggested_facets"] == []
+    assert {"source", "kind", "page", "date"} <= set(data["facet_results"])
+    other = get(ds, "/corpus/documents.json", _extra="suggested_facets").json()
+    assert other["suggested_facets"]  # other tables are left as Datasette makes them
+
+
 def test_hostile_queries_never_fail(ds, corpus_db):
     before = len(articles(corpus_db))
     for q in HOSTILE:
