@@ -30,10 +30,10 @@ is dropped: whatever fits nowhere becomes an article of kind "furniture".
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from itertools import accumulate
+from itertools import compress, pairwise
+from operator import sub
 
-__all__ = ["KINDS", "clean_line", "reflow", "split_page", "clean_article", "page_text"]
+__all__ = ["KINDS", "clean_article", "clean_line", "page_text", "reflow", "split_page"]
 
 KINDS = ("news", "photo", "notice", "continuation", "furniture")
 
@@ -49,7 +49,7 @@ _SHORT_MID = 10  # a line inside a paragraph narrower than this may be its last 
 
 _ODD_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\t\xa0\u1680\u2000-\u200d\u2028-\u202f\u205f\u2060\u3000\ufeff]")
 _ODD = {
-    **{c: "" for c in map(chr, [*range(0x00, 0x09), *range(0x0E, 0x20), *range(0x7F, 0xA0), 0x200B, 0x200C, 0x200D,
+    **{c: "" for c in map(chr, [*range(0x09), *range(0x0E, 0x20), *range(0x7F, 0xA0), 0x200B, 0x200C, 0x200D,
                                 0x2060, 0xFEFF])},
     **{c: " " for c in "\t\xa0\u1680\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B)))},
     **{c: "\n" for c in "\x0b\x85\u2028\u2029"},
@@ -71,7 +71,7 @@ _P = "\u3000-\u303f\uff00-\uffef\u2010-\u206f\u00b7\u25a0-\u25ff\ufe30-\ufe4f\u2
 _A = "\x21-\x7e\u00c0-\u024f\u0370-\u052f"  # Latin, digits, ASCII symbols, Greek, Cyrillic
 # letter-spacing: two or more one-character tokens in a row (代 表 “ 家 站 点 ” 成 为),
 # with the spaces that join the run to the words on either side; the hint finds it fast
-_SPACED_HINT_RE = re.compile(f"[ \\n][{_I}{_P}] [{_I}{_P}](?![^ \\n])")
+_SPACED_HINT_RE = re.compile(f"(?:^| )[{_I}{_P}] [{_I}{_P}](?!\\S)")
 _SPACED_RUN_RE = re.compile(f"(?:(?<=[{_I}]) )?(?<!\\S)[{_I}{_P}](?: [{_I}{_P}](?!\\S))+(?: (?=[{_I}]))?")
 # a space beside CJK punctuation, or between CJK and digits/Latin (会议 7 次, 2024 年)
 _LOOSE_SPACE_RE = re.compile(
@@ -83,39 +83,26 @@ def _squeeze(m: re.Match) -> str:
     return m.group().replace(" ", "")
 
 
-def _clean_text(text: str) -> str:
-    """Drop justification spaces; keep the ones between words (记者 张环泽, Hello World).
-
-    Works on a whole page at once: the patterns never cross a line break."""
-    if " " not in text:
-        return text
-    if "  " in text:
-        text = _SPACES_RE.sub(" ", text)
-    text = text.replace(" \n", "\n").replace("\n ", "\n").strip(" ")
-    if _SPACED_HINT_RE.search("\n" + text):  # rare: rewrite only the letter-spaced lines
-        pieces, done = [], 0
-        for m in _SPACED_HINT_RE.finditer("\n" + text):
-            if m.start() < done:
-                continue  # a line already rewritten
-            start = text.rfind("\n", 0, m.start()) + 1  # m.start() is where, in text, the run begins
-            end = text.find("\n", m.start())
-            end = len(text) if end < 0 else end
-            pieces += (text[done:start], _SPACED_RUN_RE.sub(_squeeze, text[start:end]))
-            done = end
-        pieces.append(text[done:])
-        text = "".join(pieces)
-    return _LOOSE_SPACE_RE.sub("", text)
+def _clean_spaces(line: str) -> str:
+    """Drop justification spaces; keep the ones between words (记者 张环泽, Hello World)."""
+    line = line.strip()
+    if "  " in line:
+        line = _SPACES_RE.sub(" ", line)
+    if " " in line:
+        if _SPACED_HINT_RE.search(line):
+            line = _SPACED_RUN_RE.sub(_squeeze, line)
+        line = _LOOSE_SPACE_RE.sub("", line)
+    return line
 
 
 def clean_line(text: str) -> str:
     """Remove justification spaces (between CJK, CJK punctuation, digits) and strip."""
-    return _clean_text(_normalise(text).replace("\n", " "))
+    return _clean_spaces(_normalise(text).replace("\n", " "))
 
 
 # --- line and paragraph shapes ---
 
 _CLOSERS = "”’」』）)》〉】\"' "
-_CLOSERS_SET = frozenset(_CLOSERS)
 _ENDERS_STR = "。！？!?…."
 _ENDERS = frozenset(_ENDERS_STR)
 _LEADING_STR = "”’」』）)》〉】，,、。；;：:！？!?"
@@ -146,17 +133,20 @@ _NOTICE_RE = re.compile("(?:节目预告|预告|公告|通告|启事|声明|通�
 _OPENERS = tuple("“‘（(《〈【·、，,：:")
 _IDEO_RE = re.compile(f"[{_I}]")
 _LABEL_RE = re.compile(f"[{_I}]{{2,8}}：(?!“)")
-# what a line opening a dateline, byline or 上接 marker may start with (a prefilter)
-_BLOCK_RE = re.compile(f"[□■（(]|本报|新华社|中新社|中国新闻社|[{_I}]{{2,5}}讯|记者|通讯员|特约|首席|见习|实习|摄影")
 
 
 def _unbalanced(s: str) -> bool:
+    if "“" not in s and "”" not in s and "（" not in s and "）" not in s and "(" not in s and ")" not in s \
+            and "《" not in s and "》" not in s:
+        return False  # the common case, without counting
     return (s.count("“") != s.count("”") or s.count("（") + s.count("(") != s.count("）") + s.count(")")
             or s.count("《") != s.count("》"))
 
 
 def _runs_on(s: str) -> bool:
     """Sentence punctuation, an open quote or a list label (热线电话：): running text, not a heading."""
+    if "，" in s or "。" in s:
+        return True  # the common case, without a regex
     return _PUNCT_RE.search(s) is not None or _unbalanced(s) or _LABEL_RE.match(s) is not None
 
 
@@ -238,14 +228,8 @@ def _starts_block(s: str) -> bool:
 # --- reflow ---
 
 
-_GAPS_RE = re.compile("(\n+)")
-# A line break needs a look when the line before may end a paragraph, a blank line follows,
-# or the next line may open something new (dateline, byline, 上接, list label) or continue
-# the one before (”，); each alternative opens with the line break, a fast literal scan.
-_MARKED_RE = re.compile(
-    f"\n(?:(?<=[{re.escape(_ENDERS_STR + _CLOSERS)}]\n)|\n|(?=[{re.escape(_LEADING_STR)}])|(?={_BLOCK_RE.pattern})"
-    f"|(?=[^\n]*(?: |[道摄](?:\n|\\Z)))|(?=[{_I}]{{2,8}}：))")
-_SHORT_LINE_RE = re.compile(f"\n(?=[^\n]{{1,{_SHORT_MID - 1}}}(?:\n|\\Z))")  # the break after it needs a look
+# first characters of the lines that may open a dateline, byline or 上接 marker
+_OPENING_CHARS = "□■（(本新中记通特首见实摄"
 _LATIN_BREAK_RE = re.compile("\n(?<=[A-Za-z]\n)(?=[A-Za-z])")  # opens with a literal: a fast scan
 
 
@@ -258,12 +242,15 @@ def _join_lines(lines: list[str]) -> str:
 
 def _paragraphs(text: str) -> list[tuple[str, bool]]:
     """(paragraph, after a hard break) in page order; paragraphs are cleaned."""
-    text = _clean_text(_normalise(text)).strip("\n")
-    if not text:
+    text = _normalise(text)
+    raw = text.split("\n")
+    if " " in text:
+        raw = [_clean_spaces(line) if " " in line else line for line in raw]
+    kept = list(compress(range(len(raw)), raw))  # the non-blank lines
+    if not kept:
         return []
-    chunks = _GAPS_RE.split(text)  # line, newlines, line, newlines, ..., line
-    lines, gaps = chunks[0::2], list(map(len, chunks[1::2]))  # gaps[j - 1]: newlines before line j
-    marks = _marked_breaks(text, chunks)
+    lines = list(map(raw.__getitem__, kept))
+    gaps = [0, *map(sub, kept[1:], kept[:-1])]  # gaps[j]: 1 + the blank lines before line j
     columns: dict[int, int] = {}
 
     def column(i: int) -> int:
@@ -276,64 +263,64 @@ def _paragraphs(text: str) -> list[tuple[str, bool]]:
 
     out: list[tuple[str, bool]] = []
     first = 0  # the current paragraph is lines[first:j]
-    n, k = len(lines), 0
-    j = 1
-    while j < n:
-        if j - 1 > first:
-            # inside a paragraph, only a marked break can end it: skip to the next one
-            while k < len(marks) and marks[k] < j:
-                k += 1
-            if k == len(marks):
-                break
-            if marks[k] > j:
-                j = marks[k]
-                continue
-        if _runs_into(lines, j, first, gaps[j - 1] - 1, column):
-            j += 1
-            continue
+    # the hot loop: one pass per line of every page, cheap tests first; the common case
+    # (a full line inside a paragraph, no sentence end) never leaves it
+    leading, enders, closers, opening = _LEADING_STR, _ENDERS_STR, _CLOSERS, _OPENING_CHARS
+    for j in range(1, len(lines)):
+        gap = gaps[j]
+        if gap < 3:
+            nxt = lines[j]
+            if nxt[0] in leading:
+                continue  # 。” or ，at a line start belongs to the line before
+            prev = lines[j - 1]
+            last = prev[-1]
+            if last not in enders:
+                # the two common cases, inlined: what _runs_into would say
+                if (last not in closers and nxt[0] not in opening and " " not in nxt and nxt[-1] not in "道摄"
+                        and ("讯" not in nxt or nxt.find("讯", 2, 7) < 0)
+                        and ("：" not in nxt or nxt.find("：", 2, 10) < 0)):
+                    if j - 1 > first:
+                        if gap == 1 and len(prev) >= _SHORT_MID:
+                            continue  # a full line inside a paragraph
+                    elif "，" in prev or "。" in prev:
+                        continue  # a paragraph's first line, mid-sentence
+                if _runs_into(lines, j, first, gap - 1, column):
+                    continue
         if j - first == 1:
-            out.append((lines[first], first > 0 and gaps[first - 1] > 2))
+            out.append((lines[first], gaps[first] > 2))
         else:
-            _flush(lines[first:j], first > 0 and gaps[first - 1] > 2, out)
+            _flush(lines[first:j], gaps[first] > 2, out)
         first = j
-        j += 1
-    _flush(lines[first:], first > 0 and gaps[first - 1] > 2, out)
+    _flush(lines[first:], gaps[first] > 2, out)
     return out
 
 
-def _marked_breaks(text: str, chunks: list[str]) -> list[int]:
-    """The line breaks (j: between lines j-1 and j) that need a closer look, found by two
-    scans of the whole page; every other break inside a paragraph simply runs on."""
-    starts = list(accumulate(map(len, chunks)))[0::2][:-1]  # where each run of newlines starts
-    marks = {bisect_right(starts, m.start()) for m in _MARKED_RE.finditer(text)}
-    marks.update(bisect_right(starts, m.start()) + 1 for m in _SHORT_LINE_RE.finditer(text))
-    return sorted(marks)
+def _special_line(line: str) -> bool:
+    """May this line open something new (dateline, byline, 上接, list label)?  Cheap."""
+    return (line[0] in _OPENING_CHARS or " " in line or line[-1] in "道摄"
+            or ("讯" in line and line.find("讯", 2, 7) > 0) or ("：" in line and line.find("：", 2, 10) > 0))
 
 
 def _runs_into(lines: list[str], j: int, first: int, blank: int, column) -> bool:
     """Does line j-1 run on into line j (after `blank` blank lines)?  The paragraph
     so far is lines[first:j]."""
-    if blank > 1:
-        return False  # a hard break
     prev, nxt = lines[j - 1], lines[j]
-    if nxt[0] in _LEADING_CLOSERS:
-        return True  # 。” or ，at a line start belongs to the line before
     mid = j - 1 > first
     last = prev[-1]
-    if (last in _ENDERS or (last in _CLOSERS and _closed(lines[j - 2][-64:] + prev if mid else prev))
-            or ((_BLOCK_RE.match(nxt) or (len(nxt) <= _SHORT and (" " in nxt or nxt[-1] in "道摄")))
-                and _starts_block(nxt))
-            or (nxt.find("：", 2, 10) > 0 and _next_item(lines[first], nxt))):
+    if (last in _ENDERS_STR or (last in _CLOSERS and _closed(lines[j - 2][-64:] + prev if mid else prev))
+            or (_special_line(nxt) and (_starts_block(nxt) or _next_item(lines[first], nxt)))):
         return False
     if mid:
         if blank == 0 and len(prev) >= _SHORT_MID:
             return True  # inside a paragraph, a full line runs on
         runs_on = _runs_on("".join(lines[first:j]))
     else:
-        runs_on = _PUNCT_RE.search(prev) is not None or _runs_on(prev)
-        if runs_on and len(prev) > _SHORT:
-            return True  # a paragraph's long first line, mid-sentence
-    return _wraps(prev, blank, mid=mid, runs_on=runs_on, column=lambda: column(j - 1))
+        runs_on = _runs_on(prev)
+        if runs_on:  # a paragraph's first line, mid-sentence (a byline has no punctuation)
+            if blank and _LABEL_RE.match(prev) and not _PUNCT_RE.search(prev) and len(prev) < _FULL * column(j - 1):
+                return False  # a short list item: 留言平台：微信公众号“枣庄市民热线”
+            return len(prev) > _SHORT or not _byline_line(prev)
+    return _wraps(prev, blank, mid=mid, runs_on=runs_on, column=column, at=j - 1)
 
 
 def _next_item(first: str, line: str) -> bool:
@@ -341,17 +328,17 @@ def _next_item(first: str, line: str) -> bool:
     return _LABEL_RE.match(line) is not None and _LABEL_RE.match(first) is not None
 
 
-def _wraps(line: str, gap: int, *, mid: bool, runs_on: bool, column) -> bool:
-    """Does an open line (no sentence end) run on into the next line?"""
+def _wraps(line: str, gap: int, *, mid: bool, runs_on: bool, column, at: int) -> bool:
+    """Does an open line (no sentence end), lines[at], run on into the next line?"""
     if mid:
-        if len(line) < _SHORT_MID and not _unbalanced(line) and len(line) < 0.5 * column():
+        if len(line) < _SHORT_MID and not _unbalanced(line) and len(line) < 0.5 * column(at):
             return False  # a short last line without a full stop: a list item ends here
         # only a blank line can stop a paragraph, and only after a short line
-        return gap == 0 or runs_on or len(line) >= _FULL * column()
+        return gap == 0 or runs_on or len(line) >= _FULL * column(at)
     if runs_on:
         return not _byline_line(line)
     # a first line without punctuation is a heading unless it fills the column
-    if len(line) < _FULL * column() or _byline_line(line) or _names_line(line):
+    if len(line) < _FULL * column(at) or _byline_line(line) or _names_line(line):
         return False
     return gap == 0 or "、" in line  # an enumeration filling the column runs on past a box edge
 
@@ -374,7 +361,7 @@ def reflow(text: str) -> list[str]:
 
 
 class _Item:
-    __slots__ = ("kind", "text", "lines", "hard", "dated", "cont", "closing")
+    __slots__ = ("closing", "cont", "dated", "hard", "kind", "lines", "text")
 
     def __init__(self, kind: str, text: str, hard: bool):
         self.kind = kind  # body, group, byline, names, credit, furn
@@ -478,10 +465,6 @@ class _Article:
         self.trail = False  # the headline came after the body
         self.furniture = False
 
-    @property
-    def has_body(self) -> bool:
-        return bool(self.body)
-
     def empty(self) -> bool:
         return not self.order
 
@@ -523,7 +506,7 @@ class _Article:
         dateline = ""
         if self.opens_with_text and (m := _DATELINE_RE.match(body[0])):
             dateline = m.group(0)
-            rest = body[0][m.end():].lstrip(" ：:")
+            rest = body[0][m.end():].lstrip(" ")
             order.insert(order.index("body"), "dateline")
             at = rest.find("）") + 1 if rest[:1] in "（(" else 0
             if at and not f["byline"] and _names_in(rest[1:at - 1] if at else "") is not None:
@@ -536,7 +519,9 @@ class _Article:
                 body.pop(0)
                 if not body:
                     order.remove("body")
-        byline = _ROLE_GLUED_RE.sub(r"\1 ", f["byline"]) if f["byline"] else ""
+        byline = f["byline"]
+        if "记者" in byline or "通讯员" in byline or "实习生" in byline:
+            byline = _ROLE_GLUED_RE.sub(r"\1 ", byline)  # （记者甄宗奎…: a line break ate the space
         text = "\n".join(body)
         return {
             "title": f["title"], "subtitle": f["subtitle"], "kicker": f["kicker"],
@@ -553,7 +538,7 @@ class _Article:
             return "furniture"
         if self.cont:
             return "continuation"
-        if _NOTICE_RE.search(f["kicker"]) or _NOTICE_RE.search(f["title"]):
+        if (f["kicker"] and _NOTICE_RE.search(f["kicker"])) or (f["title"] and _NOTICE_RE.search(f["title"])):
             return "notice"
         if "摄" in byline or ("图为" in text and len(text) < _PHOTO_BODY):
             return "photo"
@@ -594,7 +579,7 @@ def _tail_first(items: list[_Item]) -> bool:
     first = next((it for it in items if it.kind != "furn"), None)
     if first is None or first.kind not in ("body", "credit"):
         return False
-    led = sum(1 for a, b in zip(items, items[1:]) if a.kind == "group" and b.kind == "byline")
+    led = sum(1 for a, b in pairwise(items) if a.kind == "group" and b.kind == "byline")
     return led < 2
 
 
@@ -611,7 +596,6 @@ def split_page(text: str, *, year: int | None = None) -> list[dict]:
         return _Article()
 
     for i, item in enumerate(items):
-        nxt = items[i + 1] if i + 1 < len(items) else None
         kind = item.kind
         if kind == "furn":
             if not cur.furniture:
@@ -623,7 +607,7 @@ def split_page(text: str, *, year: int | None = None) -> list[dict]:
             cur = flush()
 
         if kind == "body":
-            if cur.trail or (cur.has_body and (
+            if cur.trail or (cur.body and (
                     cur.closed or item.dated or item.cont or (item.hard and _photo_like(item.text)))):
                 cur = flush()
             cur.add_body(item.text, item)
@@ -633,19 +617,20 @@ def split_page(text: str, *, year: int | None = None) -> list[dict]:
             if cur.trail:
                 cur = flush()
             cur.add_closing(item.text)
-        elif kind == "names" and cur.has_body and not cur.trail and not cur.fields["byline"]:
+        elif kind == "names" and cur.body and not cur.trail and not cur.fields["byline"]:
             cur.add_byline(item.text)  # authors printed after the body
             cur.closed = True
         elif kind in ("byline", "names"):
             under_headline = tail and cur.trail and not cur.fields["byline"]
-            if not under_headline and (cur.has_body or not cur.byline_open()):
+            if not under_headline and (cur.body or not cur.byline_open()):
                 cur = flush()
             cur.add_byline(item.text)
-        elif not cur.has_body:  # a headline with no body yet: it heads what follows
+        elif not cur.body:  # a headline with no body yet: it heads what follows
             if cur.order:
                 cur = flush()
             cur.add_heads(item.lines, tail=False)
         elif tail:
+            nxt = items[i + 1] if i + 1 < len(items) else None
             ends = cur.closed or cur.dated or item.hard or _opens_article(nxt) or nxt.hard
             if cur.trail:
                 cur = flush()
@@ -656,7 +641,7 @@ def split_page(text: str, *, year: int | None = None) -> list[dict]:
             else:
                 for line in item.lines:
                     cur.add_body(line)  # section head
-        elif cur.closed or item.hard or _opens_article(nxt):
+        elif cur.closed or item.hard or _opens_article(items[i + 1] if i + 1 < len(items) else None):
             cur = flush()
             cur.add_heads(item.lines, tail=False)
         else:
@@ -680,7 +665,7 @@ def clean_article(text: str, *, title: str | None = None) -> dict:
             art.add_body(item.text, item)
             if item.closing:
                 art.add_closing(item.closing)
-        elif kind == "group" and not art.has_body and not art.fields["byline"]:
+        elif kind == "group" and not art.body and not art.fields["byline"]:
             if given and "".join(item.lines).replace(" ", "") == given.replace(" ", ""):
                 continue  # the record's title repeated at the top of its text
             if given:
@@ -688,9 +673,9 @@ def clean_article(text: str, *, title: str | None = None) -> dict:
                     art.add_body(line)
             else:
                 art.add_heads(item.lines, tail=False)
-        elif kind in ("byline", "names", "credit") and not art.has_body and art.byline_open():
+        elif kind in ("byline", "names", "credit") and not art.body and art.byline_open():
             art.add_byline(item.text)
-        elif kind in ("credit", "names") and art.has_body and not art.fields["byline"]:
+        elif kind in ("credit", "names") and art.body and not art.fields["byline"]:
             art.add_closing(item.text)
         else:
             for line in item.lines:
