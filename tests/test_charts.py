@@ -2,7 +2,14 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from zzcorpus.charts import bar_chart_svg, format_number, html_page, line_chart_svg, nice_ticks, text_px
+from zzcorpus.charts import (
+    bar_chart_svg,
+    format_number,
+    html_page,
+    line_chart_svg,
+    nice_ticks,
+    text_px,
+)
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 

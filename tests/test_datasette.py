@@ -19,7 +19,13 @@ from datasette.app import Datasette
 from zzcorpus import search
 from zzcorpus.charts import format_number
 from zzcorpus.cli import cli
-from zzcorpus.datasette_plugin import NO_MATCH, hit_end, hit_start, match_expression, stopword_list
+from zzcorpus.datasette_plugin import (
+    NO_MATCH,
+    hit_end,
+    hit_start,
+    match_expression,
+    stopword_list,
+)
 from zzcorpus.schema import TABLES
 from zzcorpus.segment import is_word
 

@@ -12,8 +12,8 @@ import zipfile
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-
 from conftest import SEED_PAGES, SEEDS, ingest
+
 from zzcorpus.cli import cli
 from zzcorpus.segment import Segmenter, is_word
 

@@ -3,8 +3,8 @@ function, print). The work lives in ingest.py, store.py, search.py, reports and 
 
 from __future__ import annotations
 
-import functools
 import contextlib
+import functools
 import re
 import sys
 import time
@@ -15,9 +15,14 @@ import click
 import sqlite_utils
 
 from . import __version__
+from . import search as search_api
+from . import selection as sel_api
 from .ingest import ingest as run_ingest
 from .ingest import resegment as run_resegment
-from .output import FORMATS, format_rows
+from .measures import check_choice
+from .output import FORMATS, format_rows, pad
+from .output import width as display_width
+from .readers import input_size
 from .segment import ENGINES
 from .store import corpus_info
 
@@ -115,7 +120,7 @@ def ingest(paths, db_path, engine, userdict, encoding, text_field, source, date,
         zzcorpus ingest seeds/ --db corpus.db
     """
     db = open_db(db_path, must_exist=False)
-    with _progressbar(_input_size(paths)) as bar:
+    with _progressbar(input_size(paths) or 1) as bar:
         state = {"files": 0, "done": 0, "start": time.perf_counter()}
 
         def progress(n):
@@ -154,12 +159,6 @@ def _progressbar(total: int):
     if not sys.stderr.isatty():
         return contextlib.nullcontext(types.SimpleNamespace(update=lambda n: None, label=""))
     return click.progressbar(length=total, file=sys.stderr, show_eta=True, width=30)
-
-
-def _input_size(paths) -> int:
-    from .readers import Skipped, iter_paths
-
-    return sum(p.stat().st_size for p in iter_paths(paths) if not isinstance(p, Skipped)) or 1
 
 
 @cli.command()
@@ -205,8 +204,6 @@ def resegment(db_path, engine, userdict):
 
 # --- search commands (search, kwic): see search.py ---
 
-from . import search as search_api  # noqa: E402  (light: no segmenter, no Datasette)
-from .output import pad, width as display_width  # noqa: E402
 
 # `-term` excludes, so words starting with "-" are part of the query, not options.
 QUERY_SETTINGS = {"ignore_unknown_options": True}
@@ -288,8 +285,6 @@ def kwic(query, db_path, width, limit, source, date_from, date_to, fmt):
 
 # --- report commands (freq, keyness, cooc, network, trend, ngrams, idf): see reports.py ---
 
-from . import selection as sel_api  # noqa: E402  (light: sqlite and the pure report functions)
-from .measures import check_choice  # noqa: E402
 
 POS_HELP = ("Only words whose main tag starts with one of these (comma-separated): n keeps n, nr, ns, nz...; "
             "nr only names.")
@@ -519,7 +514,8 @@ def trend(words, db_path, by, out, source, date_from, date_to, where, save_name,
     Example:
         zzcorpus trend 锂电 新质生产力 --by month --out trend.svg
     """
-    from . import charts, network as net
+    from . import charts
+    from . import network as net
 
     if out:
         check_choice(Path(out).suffix.lower(), net.PICTURES, name="picture type")

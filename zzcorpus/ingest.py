@@ -16,8 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__, pages, store
-from .readers import Record, Skipped, normalize, read_records
-from .schema import ARTICLE_WORDS_INDEX, create_article_words_index, migrate, transaction
+from .readers import Record, Skipped, input_size, normalize, read_records
+from .schema import (
+    ARTICLE_WORDS_INDEX,
+    create_article_words_index,
+    migrate,
+    transaction,
+)
 from .segment import DEFAULT_USERDICT, Segmenter, file_sha256, segment_text, word_counts
 
 DEFAULT_STOPWORDS = DEFAULT_USERDICT.parent / "stopwords.txt"
@@ -147,18 +152,17 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
     started = time.perf_counter()
     migrate(db)
     # WAL lets `datasette corpus.db` read while we write; NORMAL sync is still safe against a
-    # killed process (only a power cut can lose the last commits), and a big cache keeps the
-    # full-text index merges in memory.
+    # killed process (only a power cut can lose the last commits); a fixed 32 MB page cache
+    # keeps memory flat whatever the corpus size.
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
-    db.execute("PRAGMA cache_size = -131072")
+    db.execute("PRAGMA cache_size = -32768")
     userdicts = _userdicts(userdict)
     check_segmenter(db, engine=engine, userdict_sha=_dict_sha(userdicts))
     _init_worker(engine, userdicts)
     summary = Summary()
-    total = sum(Path(p).stat().st_size for p in _walk_files(paths))
     if jobs is None:
-        jobs = min(2, os.cpu_count() or 1) if total >= PARALLEL_FROM_BYTES else 1
+        jobs = min(2, os.cpu_count() or 1) if input_size(paths) >= PARALLEL_FROM_BYTES else 1
     pool = multiprocessing.get_context("fork").Pool(jobs, _init_worker, (engine, userdicts)) if jobs > 1 else None
 
     def skip(path, reason, size=0):
@@ -255,12 +259,6 @@ def _write_batch(db, batch, job, summary, on_progress) -> None:
         summary.bytes += record.bytes
         if on_progress:
             on_progress(record.bytes)
-
-
-def _walk_files(paths):
-    from .readers import iter_paths
-
-    return [p for p in iter_paths(paths) if not isinstance(p, Skipped)]
 
 
 def resegment(db, *, engine=None, userdict=None, batch_size=2000) -> int:

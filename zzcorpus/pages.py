@@ -233,9 +233,9 @@ _OPENING_CHARS = "□■（(本新中记通特首见实摄"
 _LATIN_BREAK_RE = re.compile("\n(?<=[A-Za-z]\n)(?=[A-Za-z])")  # opens with a literal: a fast scan
 
 
-def _join_lines(lines: list[str]) -> str:
-    if len(lines) == 1:
-        return lines[0]
+def _join_lines(lines: list[str], *, latin: bool = True) -> str:
+    if len(lines) == 1 or not latin:
+        return "".join(lines)
     # English words wrapped at a line end keep a space between them
     return _LATIN_BREAK_RE.sub(" ", "\n".join(lines)).replace("\n", "")
 
@@ -243,6 +243,7 @@ def _join_lines(lines: list[str]) -> str:
 def _paragraphs(text: str) -> list[tuple[str, bool]]:
     """(paragraph, after a hard break) in page order; paragraphs are cleaned."""
     text = _normalise(text)
+    latin = _LATIN_BREAK_RE.search(text) is not None  # English words wrapped at a line end: rare
     raw = text.split("\n")
     if " " in text:
         raw = [_clean_spaces(line) if " " in line else line for line in raw]
@@ -289,9 +290,9 @@ def _paragraphs(text: str) -> list[tuple[str, bool]]:
         if j - first == 1:
             out.append((lines[first], gaps[first] > 2))
         else:
-            _flush(lines[first:j], gaps[first] > 2, out)
+            _flush(lines[first:j], gaps[first] > 2, out, latin=latin)
         first = j
-    _flush(lines[first:], gaps[first] > 2, out)
+    _flush(lines[first:], gaps[first] > 2, out, latin=latin)
     return out
 
 
@@ -343,8 +344,8 @@ def _wraps(line: str, gap: int, *, mid: bool, runs_on: bool, column, at: int) ->
     return gap == 0 or "、" in line  # an enumeration filling the column runs on past a box edge
 
 
-def _flush(cur: list[str], hard: bool, out: list) -> None:
-    text = _join_lines(cur)
+def _flush(cur: list[str], hard: bool, out: list, *, latin: bool) -> None:
+    text = _join_lines(cur, latin=latin)
     if len(cur) > 1 and not _closed(text) and not _runs_on(text):
         # wide heading lines that ran together: a paragraph never lacks all punctuation
         out.extend((line, hard and k == 0) for k, line in enumerate(cur))

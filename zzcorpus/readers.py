@@ -124,6 +124,11 @@ def iter_paths(paths) -> Iterator[Path | Skipped]:
             yield Skipped(str(p), "no such file or folder")
 
 
+def input_size(paths) -> int:
+    """Bytes of the files under paths (archives as stored), for progress and planning."""
+    return sum(p.stat().st_size for p in iter_paths(paths) if not isinstance(p, Skipped))
+
+
 def read_records(paths, *, encoding: str | None = None, text_field: str = "text") -> Iterator[Record | Skipped]:
     for p in iter_paths(paths):
         if isinstance(p, Skipped):

@@ -27,7 +27,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from . import reports
-from .measures import MEASURES, check_choice, keyness as keyness_measures
+from .measures import MEASURES, check_choice
+from .measures import keyness as keyness_measures
 from .schema import CHAR_FTS_TABLE, TABLES, VIEWS, WORD_FTS, transaction
 from .segment import is_word  # the test ingest used for article_words
 from .store import get_meta, now
