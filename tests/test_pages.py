@@ -418,6 +418,18 @@ def test_continuation_marker():
     assert second["body"] == "（上接第一版）全市上下聚焦聚力强工兴产、工业倍增，创新转型高质量发展成效显著。"
 
 
+def test_a_stray_headline_is_kept_as_furniture():
+    text = "枣庄打造光通信全产业链条\n\n□记者 孟令洋 报道\n\n本报枣庄讯 连日来,工人们正忙着安装生产设备。\n\n坛山街道推动\n"
+    news, stray = split_page(text)
+    assert news["title"] == "枣庄打造光通信全产业链条"
+    assert (stray["kind"], stray["title"], stray["body"], stray["order"]) == ("furniture", "坛山街道推动", "", ["title"])
+
+
+def test_a_form_feed_is_a_hard_break():
+    assert reflow("该村干部获发集体经济发\x0c为进一步提高群众反诈意识，开展宣传。") == [
+        "该村干部获发集体经济发", "为进一步提高群众反诈意识，开展宣传。"]
+
+
 def test_section_heads_stay_inside_the_article():
     text = ("滕州市人大常委会紧紧围绕市委决\n策部署，高质高效完成了年\n度各项目标任务。\n\n"
             "在服务发展大局上聚焦聚力\n\n滕州市人大常委会牢固树立围绕\n中心服务大局这一鲜明导向，推\n进市委决策落实落地。\n\n"

@@ -9,22 +9,34 @@ Page dumps come out of PDF text layers in two shapes, and the same rules handle 
 * paragraph-per-line pages: one long line per paragraph, still cut now and then by
   a column jump ("电" / blank / "力等领域").
 
-Reflow.  A line that ends a sentence (。！？… or a closing byline) ends its paragraph.
-Any other line runs on into the next one, across at most one blank line, when it is
-plainly running text: it is not the first line of its paragraph, or it holds sentence
-punctuation (，。；) or an unclosed quote, or it is as wide as the local column.  Two or
-more blank lines are a hard break (a box or page jump) and are never crossed.  Short
-lines without sentence punctuation are headings; lines that only looked wide enough
-to wrap but end a punctuation-free "paragraph" are split back into headings.
+Cleaning.  Letter-spacing (代 表 “ 家 站 点 ”) and the spaces between CJK and digits,
+Latin or CJK punctuation go; the gap between two words (记者 张环泽, 峰城区完善 林长制
+管理体系) and between Latin words stays.
 
-Articles.  Heading groups, bylines (□记者 … 报道), closing bylines (（记者 …）, （… 摄）),
-datelines (本报讯, 新华社…电), 上接 markers and furniture (app and WeChat promos, ■ rubrics)
-cut the page.  Head-first pages put the headline block above byline and body; on
-tail pages, whose dump opens with body text, the extractor emits each headline box
-after its body and closing byline.  A heading that neither follows a closing byline
-nor precedes the start of another article (byline, dateline, 上接 marker, furniture,
-end of page) is a section head and stays in the body as its own paragraph.  Nothing
-is dropped: whatever fits nowhere becomes an article of kind "furniture".
+Reflow.  A line ending a sentence (。！？… or a closing byline) ends its paragraph.  An
+open line runs on into the next one, across at most one blank line, when it is plainly
+running text: it continues a paragraph, or holds sentence punctuation (，。；) or an
+unclosed quote, or fills the local column (the median line length around it).  Two or
+more blank lines are a hard break (another box) and are never crossed; a dateline,
+byline, 上接 marker or list label (热线电话：…) always opens a new paragraph.  Short lines
+without sentence punctuation are headings, and a "paragraph" without any punctuation
+is split back into its lines.
+
+Articles.  Headline groups, bylines (□记者 … 报道), closing bylines and credits
+(（记者 …）, （… 摄）), datelines (本报讯, 新华社…电), 上接 markers and furniture (app
+and WeChat promos, ■ rubrics) cut the page.  Head-first pages put the headline above
+byline and body.  Tail pages - the dump opens with body text, and no headline leads into
+a □ byline - carry each headline box after its body and closing byline.  A heading that
+neither follows a closing byline nor comes just before the start of something new
+(byline, dateline, 上接 marker, furniture, hard break, end of page) is a section head and
+stays in the body as its own paragraph (on tail pages, a heading after a dated news item
+is its title: such items have no section heads).  In a headline group, a line ending
+open (“ · 、) or a short first line is one title wrapped; two short lines of equal
+length are a couplet (创新产品 赢得市场); otherwise the decks read kicker, title,
+subtitle - except after the body, where the headline box wraps one title.
+
+Nothing is dropped: whatever fits nowhere becomes an article of kind "furniture", and
+page_text() gives back every printed character in page order.
 """
 
 from __future__ import annotations
@@ -231,6 +243,7 @@ def _starts_block(s: str) -> bool:
 # first characters of the lines that may open a dateline, byline or 上接 marker
 _OPENING_CHARS = "□■（(本新中记通特首见实摄"
 _LATIN_BREAK_RE = re.compile("\n(?<=[A-Za-z]\n)(?=[A-Za-z])")  # opens with a literal: a fast scan
+_LATIN_WRAP_RE = re.compile("\n(?:(?<=[A-Za-z]\n)|(?<=[A-Za-z] \n))(?= *[A-Za-z])")  # before cleaning
 
 
 def _join_lines(lines: list[str], *, latin: bool = True) -> str:
@@ -243,7 +256,7 @@ def _join_lines(lines: list[str], *, latin: bool = True) -> str:
 def _paragraphs(text: str) -> list[tuple[str, bool]]:
     """(paragraph, after a hard break) in page order; paragraphs are cleaned."""
     text = _normalise(text)
-    latin = _LATIN_BREAK_RE.search(text) is not None  # English words wrapped at a line end: rare
+    latin = _LATIN_WRAP_RE.search(text) is not None  # English words wrapped at a line end: rare
     raw = text.split("\n")
     if " " in text:
         raw = [_clean_spaces(line) if " " in line else line for line in raw]
@@ -549,7 +562,7 @@ class _Article:
 def _date_in(dateline: str, first: str, year: int | None) -> str:
     """The first 3月18日 (or 2024年3月18日) of the dateline, else of the first paragraph."""
     for text in (dateline, first):
-        at = text.find("月")
+        at = text.find("月", 1)
         while at > 0:
             m = _DATE_RE.search(text, max(0, at - 7), at + 4)  # room for 2024年12 before 月
             if m:
