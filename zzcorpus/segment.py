@@ -97,7 +97,7 @@ class Segmenter:
 NUMBER_SEPARATORS = frozenset(".,%-+:/．，％~～")
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 16)  # bounded: memory must not grow with the corpus
 def is_punct(word: str) -> bool:
     """True when no character is a Unicode letter (L*) or number (N*); '' counts as punctuation."""
     return not any(unicodedata.category(ch)[0] in "LN" for ch in word)
@@ -108,7 +108,7 @@ def _is_digit_like(ch: str) -> bool:
     return ch.isnumeric() and not unicodedata.name(ch, "").startswith(("CJK ", "IDEOGRAPHIC "))
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 16)  # bounded: memory must not grow with the corpus
 def is_number(word: str) -> bool:
     """A figure: every character numeric (str.isnumeric) or one of `.,%-+:/．，％~～`,
     with at least one numeric character that is not a Chinese numeral.
@@ -123,7 +123,7 @@ def is_number(word: str) -> bool:
     return all(ch.isnumeric() or ch in NUMBER_SEPARATORS for ch in word)
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 16)  # bounded: memory must not grow with the corpus
 def is_word(word: str) -> bool:
     """Neither punctuation nor a number: the tokens that make up corpus size N."""
     return not is_punct(word) and not is_number(word)
