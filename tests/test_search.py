@@ -188,6 +188,14 @@ def test_bad_dates(db, db_path):
     assert isinstance(result.exception, SystemExit)
 
 
+def test_a_mistyped_option_is_an_error_not_query_text(db_path):
+    for command in ("search", "kwic"):
+        result = run(db_path, command, "锂电", "--limt", "3")
+        assert result.exit_code == 2 and "--limt" in result.output
+    excluded = run(db_path, "search", "锂电", "-储能", "--count")
+    assert excluded.exit_code == 0 and int(excluded.output) < int(run(db_path, "search", "锂电", "--count").output)
+
+
 def test_rows_limit_and_order(db, db_path):
     rows = search(db, "枣庄", limit=3)
     assert len(rows) == 3

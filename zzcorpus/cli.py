@@ -209,6 +209,14 @@ def resegment(db_path, engine, userdict):
 QUERY_SETTINGS = {"ignore_unknown_options": True}
 
 
+def query_text(words) -> str:
+    """The query words as one string; a mistyped `--option` is an error, not query text."""
+    for word in words:
+        if word.startswith("--") and len(word) > 2:
+            raise click.UsageError(f"no such option: {word.split('=')[0]} (quote it to search for it)")
+    return " ".join(words)
+
+
 def filter_options(fn):
     """--source, --from, --to: the article filters shared by search and kwic."""
     date = lambda ctx, param, value: check_date(value, name=f"--{param.name.split('_')[1]}")  # noqa: E731
@@ -237,7 +245,7 @@ def search(query, db_path, limit, source, date_from, date_to, count_only, fmt):
         zzcorpus search 锂电 --from 2024-03 --limit 5
         zzcorpus search '"新质生产力" 枣庄 -山东' --json
     """
-    query = " ".join(query)
+    query = query_text(query)
     db = open_db(db_path)
     filters = {"source": source, "date_from": date_from, "date_to": date_to}
     total = search_api.count(db, query, **filters)
@@ -271,7 +279,7 @@ def kwic(query, db_path, width, limit, source, date_from, date_to, fmt):
         zzcorpus kwic 新质生产力 --width 15
         zzcorpus kwic 锂电 --json
     """
-    rows = search_api.kwic(open_db(db_path), " ".join(query), width=width, limit=limit or None,
+    rows = search_api.kwic(open_db(db_path), query_text(query), width=width, limit=limit or None,
                            source=source, date_from=date_from, date_to=date_to)
     if fmt:
         emit(rows, fmt, columns=["article_id", "date", "source", "title", "left", "match", "right", "offset"])

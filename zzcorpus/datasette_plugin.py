@@ -34,7 +34,7 @@ from markupsafe import Markup, escape
 
 from . import charts
 from .schema import CHAR_FTS_TABLE, HIDDEN_TABLES, TABLES
-from .search import TITLE_WEIGHT, _finder, fts_query, parse_query, snippet
+from .search import TITLE_WEIGHT, term_regex, fts_query, parse_query, snippet
 from .selection import continuous_periods, read_stopwords
 from .store import corpus_info
 
@@ -69,7 +69,7 @@ def snippet_text(text, query) -> str:
 def term_finder(query: str):
     """The regex finding any term of a query, as `zzcorpus kwic` finds them; None if it means nothing."""
     try:
-        return _finder(parse_query(query))
+        return term_regex(parse_query(query))
     except ValueError:
         return None
 

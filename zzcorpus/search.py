@@ -215,7 +215,8 @@ def search(db, query: str, *, limit: int | None = 20, source=None, date_from=Non
     return out
 
 
-def _finder(q: Query):
+def term_regex(q: Query):
+    """Any term of a parsed query, case-insensitive: what kwic and snippets mark."""
     return re.compile("|".join(map(re.escape, q.terms)), re.IGNORECASE)
 
 
@@ -230,7 +231,7 @@ def kwic(db, query: str, *, width: int = 20, limit: int | None = None, source=No
         raise ValueError(f"width must be 0 or more, not {width}")
     _check_limit(limit)
     q, clause, params = _where(db, query, source=source, date_from=date_from, date_to=date_to)
-    finder = _finder(q)
+    finder = term_regex(q)
     rows = []
     cursor = db.execute(
         f"SELECT a.id, a.date, a.source, a.title, a.body {clause} ORDER BY a.date, a.id", params)
@@ -249,7 +250,7 @@ def kwic(db, query: str, *, width: int = 20, limit: int | None = None, source=No
 
 
 def _snippet(text: str, q: Query | None, *, width: int, mark, escape) -> str:
-    finder = _finder(q) if q else None
+    finder = term_regex(q) if q else None
     found = finder.search(text) if finder else None
     start = max(0, found.start() - max(0, width - len(found.group())) // 2) if found else 0
     end = max(start + width, found.end() if found else 0)  # a match longer than width stays whole
