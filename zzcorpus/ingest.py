@@ -161,8 +161,9 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
     check_segmenter(db, engine=engine, userdict_sha=_dict_sha(userdicts))
     _init_worker(engine, userdicts)
     summary = Summary()
+    incoming = input_size(paths)
     if jobs is None:
-        jobs = min(2, os.cpu_count() or 1) if input_size(paths) >= PARALLEL_FROM_BYTES else 1
+        jobs = min(2, os.cpu_count() or 1) if incoming >= PARALLEL_FROM_BYTES else 1
     pool = multiprocessing.get_context("fork").Pool(jobs, _init_worker, (engine, userdicts)) if jobs > 1 else None
 
     def skip(path, reason, size=0):
@@ -202,12 +203,16 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
         size = max(1, -(-len(work) // (2 * jobs)))  # a few chunks per worker keeps both busy
         return pool.map_async(_prepare_chunk, [work[i : i + size] for i in range(0, len(work), size)])
 
-    # Appending counts and indexing them once at the end beats a b-tree kept ordered per row.
-    with transaction(db):
-        db.execute(f"DROP INDEX IF EXISTS [{ARTICLE_WORDS_INDEX[0]}]")
+    # For a load that is large against what is stored, appending counts and indexing them once
+    # at the end beats keeping the b-tree ordered row by row; a small addition keeps the index.
+    stored = db.execute("SELECT COALESCE(SUM(bytes), 0) FROM documents").fetchone()[0]
+    bulk = incoming > stored / 10
     try:
         pending = None
         for batch in batches():
+            if bulk and pending is None:
+                with transaction(db):
+                    db.execute(f"DROP INDEX IF EXISTS [{ARTICLE_WORDS_INDEX[0]}]")
             # Keep one batch in the workers while this process writes the previous one.
             job = (batch, prepared(batch))
             if pending:
