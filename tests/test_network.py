@@ -7,8 +7,8 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from zzcorpus import charts, reports
 from zzcorpus import network as net
-from zzcorpus import reports
 from zzcorpus.measures import association
 
 UNITS = [
@@ -149,14 +149,14 @@ def test_pictures_svg_html_png(tmp_path):
     assert len(list(root.iter("{http://www.w3.org/2000/svg}circle"))) == len(WORDS)
     assert "Noto Sans CJK SC" in root.get("font-family")
     for name in ("n.svg", "n.html", "n.png"):
-        net.save_picture(svg, tmp_path / name, title="锂电 网络")
+        charts.save_picture(svg, tmp_path / name, title="锂电 网络")
     assert (tmp_path / "n.svg").read_text(encoding="utf-8") == svg
     assert svg in (tmp_path / "n.html").read_text(encoding="utf-8")
     assert (tmp_path / "n.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ValueError, match="picture type"):
-        net.save_picture(svg, tmp_path / "n.gif", title="x")
+        charts.save_picture(svg, tmp_path / "n.gif", title="x")
 
 
 def test_png_font_has_chinese():
-    file, family = net.cjk_font()
+    file, family = charts.cjk_font()
     assert family and open(file, "rb").read(4) in (b"OTTO", b"\x00\x01\x00\x00", b"ttcf")

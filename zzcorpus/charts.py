@@ -1,5 +1,6 @@
 """Charts as self-contained SVG strings (no JavaScript, no web fonts, nothing fetched), shared by
-the CLI (`zzcorpus trend --out trend.svg`) and the Datasette chart page.
+the CLI (`zzcorpus trend --out trend.svg`) and the Datasette chart page, and the one way any
+picture (chart or network) is written: SVG, HTML, or PNG rendered with resvg in a CJK font.
 
 Labels are laid out by display width (a Chinese character is two columns wide), and the font
 stack names CJK fonts first so Chinese renders as Chinese wherever one of them is installed.
@@ -8,8 +9,12 @@ stack names CJK fonts first so Chinese renders as Chinese wherever one of them i
 from __future__ import annotations
 
 import math
+import shutil
+import subprocess
+from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from .measures import check_choice
 from .output import width
 
 FONT_FAMILY = ('"Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "PingFang SC", '
@@ -19,6 +24,8 @@ COLUMN_PX = 7.2  # one display column at FONT_SIZE; a CJK character takes two
 COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
           "#9c755f", "#bab0ac"]
 MAX_X_LABELS = 12
+PICTURES = (".svg", ".png", ".html")
+CJK_FONT_HINT = "apt-get install fonts-noto-cjk (or pip install pylopdf-fonts-zh-cn), or write .svg / .html"
 
 
 def text_px(text: str) -> float:
@@ -164,3 +171,54 @@ def html_page(svg: str, *, title: str) -> str:
 </body>
 </html>
 """
+
+
+def cjk_font() -> tuple[str, str]:
+    """(font file, family) with Simplified Chinese: the Noto Sans SC that the pylopdf-fonts-zh-cn
+    package ships, else a system font fontconfig knows for zh-cn; ValueError naming what to
+    install when there is neither."""
+    try:
+        import pylopdf_fonts_zh_cn
+
+        path = Path(pylopdf_fonts_zh_cn.sans_path())
+        if path.exists():
+            return str(path), "Noto Sans SC"
+    except ImportError:
+        pass
+    if shutil.which("fc-list"):
+        listing = subprocess.run(["fc-list", ":lang=zh-cn", "file", "family"], capture_output=True, text=True).stdout
+        found = []
+        for line in listing.splitlines():
+            file, _, families = line.partition(": ")
+            names = [f for f in families.split(",") if f.strip()]
+            name = next((f for f in names if f.endswith(" SC")), names[0] if names else "")
+            if file and name:  # a regular sans-serif SC face first: Noto Sans CJK SC, WenQuanYi Micro Hei...
+                heavy = any(w in file for w in ("Bold", "Black", "Heavy", "Light", "Thin"))
+                found.append((" SC" not in name, "Serif" in name or "Ming" in name, heavy, file, name.strip()))
+        if found:
+            return min(found)[3:]
+    raise ValueError(f"a PNG needs a font with Chinese characters and none is installed: {CJK_FONT_HINT}")
+
+
+def svg_to_png(svg: str) -> bytes:
+    """Render an SVG (a chart or a network) to PNG with resvg, its text in a CJK font."""
+    try:
+        import resvg_py
+    except ImportError:
+        raise ValueError("writing PNG needs the resvg-py package (pip install resvg-py), or write .svg / .html") from None
+    file, family = cjk_font()
+    # Only that font: whatever else the machine has, the text is set in it (no tofu boxes).
+    return bytes(resvg_py.svg_to_bytes(svg_string=svg, font_files=[file], skip_system_fonts=True,
+                                       font_family=family, sans_serif_family=family))
+
+
+def save_picture(svg: str, path, *, title: str) -> None:
+    """Write an SVG as .svg, .png (rendered here) or .html (a page around the SVG)."""
+    suffix = Path(path).suffix.lower()
+    check_choice(suffix, PICTURES, name="picture type")
+    if suffix == ".svg":
+        Path(path).write_text(svg, encoding="utf-8")
+    elif suffix == ".html":
+        Path(path).write_text(html_page(svg, title=title), encoding="utf-8")
+    else:
+        Path(path).write_bytes(svg_to_png(svg))

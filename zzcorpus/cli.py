@@ -14,7 +14,8 @@ from pathlib import Path
 import click
 import sqlite_utils
 
-from . import __version__
+from . import __version__, charts
+from . import network as net
 from . import search as search_api
 from . import selection as sel_api
 from .ingest import ingest as run_ingest
@@ -481,10 +482,8 @@ def network(words, db_path, top, window, measure, min_count, min_value, max_edge
         zzcorpus network --top 60 --out network.svg --gexf network.gexf
         zzcorpus network 人大 代表 --window sentence --out network.png
     """
-    from . import network as net  # drawing and XML only for this command
-
     if out:  # a wrong file type fails before the counting, not after
-        check_choice(Path(out).suffix.lower(), net.PICTURES, name="picture type")
+        check_choice(Path(out).suffix.lower(), charts.PICTURES, name="picture type")
     db = open_db(db_path)
     sel = _selection(db, source, date_from, date_to, where)
     wf = _words(db, pos, min_len, stopwords_file, no_stopwords)
@@ -499,7 +498,7 @@ def network(words, db_path, top, window, measure, min_count, min_value, max_edge
     if edges_file:
         net.write_edges_csv(graph, edges_file)
     if out:
-        net.save_picture(net.network_svg(graph, positions, title=title), out, title=title)
+        charts.save_picture(net.network_svg(graph, positions, title=title), out, title=title)
     click.echo(f"{len(graph.nodes)} nodes, {len(graph.edges)} edges", err=True)
     params = {"words": list(words), **sel.filters.params(), **wf.params(), "top": top, "window": window,
               "measure": measure, "min_count": min_count, "min": min_value, "max_edges": max_edges}
@@ -522,11 +521,8 @@ def trend(words, db_path, by, out, source, date_from, date_to, where, save_name,
     Example:
         zzcorpus trend 锂电 新质生产力 --by month --out trend.svg
     """
-    from . import charts
-    from . import network as net
-
     if out:
-        check_choice(Path(out).suffix.lower(), net.PICTURES, name="picture type")
+        check_choice(Path(out).suffix.lower(), charts.PICTURES, name="picture type")
     db = open_db(db_path)
     sel = _selection(db, source, date_from, date_to, where)
     rows = sel_api.trend(db, sel, list(words), by=by)
@@ -535,7 +531,7 @@ def trend(words, db_path, by, out, source, date_from, date_to, where, save_name,
         series = {w: [r["per_million"] or 0.0 for r in rows if r["word"] == w] for w in dict.fromkeys(words)}
         title = f"{' / '.join(series)}: per million tokens, by {by}"
         svg = charts.line_chart_svg(periods, series, title=title, y_label="per million tokens")
-        net.save_picture(svg, out, title=title)
+        charts.save_picture(svg, out, title=title)
     params = {"words": list(words), **sel.filters.params(), "by": by}
     _report(db, rows, fmt, save_name=save_name, command="trend", params=params)
 

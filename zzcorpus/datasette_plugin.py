@@ -34,7 +34,7 @@ from markupsafe import Markup, escape
 
 from . import charts
 from .schema import CHAR_FTS_TABLE, HIDDEN_TABLES, TABLES
-from .search import TITLE_WEIGHT, term_regex, fts_query, parse_query, snippet
+from .search import TITLE_WEIGHT, fts_query, parse_query, snippet, term_regex
 from .selection import continuous_periods, read_stopwords
 from .store import corpus_info
 

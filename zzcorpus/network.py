@@ -1,6 +1,6 @@
 """Co-occurrence networks: pair counts among a set of words, the graph (edges weighted by an
 association measure), a reproducible layout, and export to GEXF 1.3 (Gephi), GraphML
-(Gephi, Cytoscape, yEd), an edge CSV and a picture (SVG, PNG, HTML).
+(Gephi, Cytoscape, yEd), an edge CSV and an SVG picture (charts.save_picture writes it as SVG, PNG or HTML).
 
 Pure functions over counts and token streams (selection.py reads them from the database);
 the counts follow reports.unit_counts and reports.span_counts exactly, for every pair of
@@ -12,25 +12,20 @@ from __future__ import annotations
 import csv
 import math
 import random
-import shutil
-import subprocess
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape, quoteattr
 
-from .charts import COLORS, FONT_FAMILY, html_page
+from .charts import COLORS, FONT_FAMILY
 from .measures import MEASURES, association, check_choice
 
-PICTURES = (".svg", ".png", ".html")
 GEXF_NS = "http://gexf.net/1.3"
 VIZ_NS = "http://gexf.net/1.3/viz"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
 EDGE_COLUMNS = ["source", "target", "weight", "o11", "e11", "mi", "mi3", "t", "z", "ll", "dice", "logdice"]
-CJK_FONT_HINT = "apt-get install fonts-noto-cjk (or pip install pylopdf-fonts-zh-cn), or write .svg / .html"
 
 
 # --- counting -------------------------------------------------------------------------------
@@ -338,54 +333,3 @@ def network_svg(graph: Graph, positions: dict, *, title: str = "", width: int = 
                      f"{escape(word)}</text>")
     parts.append("</svg>")
     return "\n".join(parts)
-
-
-def cjk_font() -> tuple[str, str]:
-    """(font file, family) with Simplified Chinese: the Noto Sans SC that the pylopdf-fonts-zh-cn
-    package ships, else a system font fontconfig knows for zh-cn; ValueError naming what to
-    install when there is neither."""
-    try:
-        import pylopdf_fonts_zh_cn
-
-        path = Path(pylopdf_fonts_zh_cn.sans_path())
-        if path.exists():
-            return str(path), "Noto Sans SC"
-    except ImportError:
-        pass
-    if shutil.which("fc-list"):
-        listing = subprocess.run(["fc-list", ":lang=zh-cn", "file", "family"], capture_output=True, text=True).stdout
-        found = []
-        for line in listing.splitlines():
-            file, _, families = line.partition(": ")
-            names = [f for f in families.split(",") if f.strip()]
-            name = next((f for f in names if f.endswith(" SC")), names[0] if names else "")
-            if file and name:  # a regular sans-serif SC face first: Noto Sans CJK SC, WenQuanYi Micro Hei...
-                heavy = any(w in file for w in ("Bold", "Black", "Heavy", "Light", "Thin"))
-                found.append((" SC" not in name, "Serif" in name or "Ming" in name, heavy, file, name.strip()))
-        if found:
-            return min(found)[3:]
-    raise ValueError(f"a PNG needs a font with Chinese characters and none is installed: {CJK_FONT_HINT}")
-
-
-def svg_to_png(svg: str) -> bytes:
-    """Render an SVG (a chart or a network) to PNG with resvg, its text in a CJK font."""
-    try:
-        import resvg_py
-    except ImportError:
-        raise ValueError("writing PNG needs the resvg-py package (pip install resvg-py), or write .svg / .html") from None
-    file, family = cjk_font()
-    # Only that font: whatever else the machine has, the text is set in it (no tofu boxes).
-    return bytes(resvg_py.svg_to_bytes(svg_string=svg, font_files=[file], skip_system_fonts=True,
-                                       font_family=family, sans_serif_family=family))
-
-
-def save_picture(svg: str, path, *, title: str) -> None:
-    """Write an SVG as .svg, .png (rendered here) or .html (a page around the SVG)."""
-    suffix = Path(path).suffix.lower()
-    check_choice(suffix, PICTURES, name="picture type")
-    if suffix == ".svg":
-        Path(path).write_text(svg, encoding="utf-8")
-    elif suffix == ".html":
-        Path(path).write_text(html_page(svg, title=title), encoding="utf-8")
-    else:
-        Path(path).write_bytes(svg_to_png(svg))
