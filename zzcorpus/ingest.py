@@ -157,7 +157,6 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA cache_size = -32768")
-    db.execute("PRAGMA threads = 2")  # the final index sort may use the cores the workers freed
     userdicts = _userdicts(userdict)
     check_segmenter(db, engine=engine, userdict_sha=_dict_sha(userdicts))
     _init_worker(engine, userdicts)
