@@ -109,6 +109,22 @@ def test_a_word_broken_across_a_column_line_is_found(db):
     assert all("[全市重大工程指挥部]" in h["snippet"] for h in hits)
 
 
+@pytest.mark.parametrize("query, seed", [
+    ("人大责任担当", "000_"),  # 人大责 / 任担当: a column line break mid-word
+    ("全市重大工程指挥部", "000_"),  # 全市重大工 / blank line / 程指挥部
+    ("电力等领域", "002_"),  # a paragraph-per-line page cut by a blank line: 电 / blank / 力等领域
+    ("总投资756亿元", "002_"),  # 总投资 / blank / 756亿元
+])
+def test_words_broken_across_lines_and_blank_lines_are_found(db_path, query, seed):
+    result = run(db_path, "search", query, "--json", "--limit", "0")
+    hits = json.loads(result.stdout)
+    assert hits, query
+    db = sqlite_utils.Database(db_path)
+    paths = {db.execute("SELECT d.path FROM articles a JOIN documents d ON d.id = a.document_id WHERE a.id = ?",
+                        [h["article_id"]]).fetchone()[0] for h in hits}
+    assert any(Path(p).name.startswith(seed) for p in paths)
+
+
 def test_and_or_exclude_and_phrase(db, db_path, texts):
     lithium, storage, tengzhou = truth(texts, "锂电"), truth(texts, "储能"), truth(texts, "滕州")
     # Guard against vacuous checks: each combination differs from its parts.

@@ -292,7 +292,7 @@ def kwic(query, db_path, width, limit, source, date_from, date_to, fmt):
                              f"{pad(flat(r['left']), left_width, right=True)} [{r['match']}] {flat(r['right'])}"
                              for r in rows))
 
-# --- report commands (freq, keyness, cooc, network, trend, ngrams, idf): see reports.py ---
+# --- report commands (freq, keyness, cooc, network, trend, ngrams, idf): selection.py reads, reports.py counts ---
 
 
 POS_HELP = ("Only words whose main tag starts with one of these (comma-separated): n keeps n, nr, ns, nz...; "
