@@ -228,6 +228,21 @@ def test_bad_files_are_skipped_named_and_the_rest_ingested(tmp_path):
     assert db.execute("select count(*) from articles").fetchone()[0] == n
 
 
+@pytest.mark.parametrize("command", [["info"], ["search", "锂电"], ["freq"], ["ingest", str(SEED_PAGES[0])]])
+def test_a_database_that_is_not_a_corpus_gets_one_line(tmp_path, command):
+    garbage = tmp_path / "garbage.db"
+    garbage.write_text("not an SQLite file")
+    other = tmp_path / "other.db"
+    sqlite_utils.Database(other)["x"].insert({"a": 1})
+    for path in (garbage, other):
+        result = CliRunner().invoke(cli, [*command, "--db", str(path)])
+        if command[0] == "ingest" and path == other:  # any SQLite file can take a corpus
+            assert result.exit_code == 0
+            continue
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+        assert str(path) in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
 def test_killed_run_recovers_to_the_same_articles(tmp_path):
     src = tmp_path / "many"
     src.mkdir()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+import sqlite3
 import sys
 import time
 import types
@@ -62,14 +63,20 @@ def friendly_errors(fn):
             return fn(*args, **kwargs)
         except (ValueError, sqlite_utils.db.NotFoundError) as e:
             raise click.ClickException(str(e)) from None
+        except sqlite3.DatabaseError as e:  # not an SQLite file, locked, disk full...
+            raise click.ClickException(f"{kwargs.get('db_path', 'database')}: {e}") from None
 
     return wrapper
 
 
 def open_db(path: str, *, must_exist: bool = True) -> sqlite_utils.Database:
+    """The corpus database; a missing file or one that holds no corpus is a one-line message."""
     if must_exist and not Path(path).exists():
         raise click.ClickException(f"{path}: no such database (run `zzcorpus ingest PATH...` first)")
-    return sqlite_utils.Database(path)
+    db = sqlite_utils.Database(path)
+    if must_exist and not db["articles"].exists():
+        raise click.ClickException(f"{path}: not a zzcorpus database (run `zzcorpus ingest PATH... --db {path}`)")
+    return db
 
 
 def emit(rows: list[dict], fmt: str | None, columns=None) -> None:
