@@ -5,6 +5,10 @@ matter. Not a test: a person looks at the PNGs (Chinese must render as Chinese).
     python scripts/browser_check.py                # screenshots in /tmp/shots/
     python scripts/browser_check.py --docs         # also refresh docs/datasette-search.png
 
+With Playwright installed (pip install playwright; it drives /usr/bin/chromium and downloads no
+browser) it also types 新质生产力 into the articles search box, presses Enter and checks that the
+rows shown are exactly the articles containing it.
+
 Needs Debian's chromium (apt-get install -y chromium) and a CJK font (apt-get install -y
 fonts-noto-cjk), else Chinese shows as boxes.
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -71,6 +76,32 @@ def screenshot(url: str, out: Path, *, height: int) -> None:
                         f"--screenshot={out}", url], check=True, capture_output=True, timeout=120)
 
 
+def typed_search(base: str, db: Path, out: Path, term: str = "新质生产力") -> None:
+    """Type the term into the articles search box and press Enter, as a reader does (Playwright
+    driving Debian's chromium); check the rows shown are exactly the articles containing it."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("typed search skipped: pip install playwright (it drives /usr/bin/chromium, downloads nothing)")
+        return
+    with sqlite3.connect(db) as conn:
+        truth = {i for i, title, body in conn.execute("SELECT id, title, body FROM articles")
+                 if term in (title or "") + "\n" + (body or "")}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_FLAGS[1:])
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.goto(f"{base}/corpus/articles")
+        page.fill("input[name=_search]", term)
+        page.press("input[name=_search]", "Enter")
+        page.wait_for_load_state()
+        shown = {int(a.inner_text()) for a in page.query_selector_all("table.rows-and-columns td.col-id a")}
+        page.screenshot(path=str(out))
+        browser.close()
+    print(out, f"typed {term}: {len(shown)} rows shown, {len(truth)} articles contain it")
+    if shown != truth:
+        raise SystemExit(f"search box shows {sorted(shown)}, the articles containing {term} are {sorted(truth)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("/tmp/shots"))
@@ -92,6 +123,7 @@ def main() -> None:
                 out = args.out / f"{name}.png"
                 screenshot(base + quote(path, safe="/?=&,-_"), out, height=height)
                 print(out)
+            typed_search(base, db, args.out / "articles-typed-search.png")
         finally:
             server.terminate()
             server.wait(timeout=10)
