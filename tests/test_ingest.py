@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections import Counter
 
 import pytest
 import sqlite_utils
@@ -110,6 +111,23 @@ def test_changed_file_replaces_its_own_articles(tmp_path):
     assert hits == sum("钠电池" in a["title"] + a["body"] for a in mine)
     stale = db.execute("select count(*) from article_words where article_id not in (select id from articles)").fetchone()[0]
     assert stale == 0
+
+
+def test_a_small_change_to_a_large_corpus_keeps_the_counts_index(seed_copy, tmp_path):
+    """A small addition or change updates article_words through its index (no rebuild)."""
+    small = tmp_path / "small.txt"
+    small.write_text("短讯标题\n\n本报讯 锂电池项目开工。", encoding="utf-8")
+    assert ingest(small, db=seed_copy).exit_code == 0
+    small.write_text("短讯标题\n\n本报讯 钠电池项目开工建设。", encoding="utf-8")
+    result = ingest(small, "--json", db=seed_copy)
+    assert json.loads(result.stdout)[0]["replaced"] == 1
+    db = sqlite_utils.Database(seed_copy)
+    assert db["article_words"].indexes  # kept, not dropped and rebuilt
+    recount = Counter()
+    for a in db.query("select id, title_seg, body_seg from articles"):
+        recount.update((w, a["id"]) for w in f"{a['title_seg']} {a['body_seg']}".split() if is_word(w))
+    stored = {(r["word"], r["article_id"]): r["count"] for r in db.query("select * from article_words")}
+    assert stored == dict(recount)
 
 
 def test_identical_article_from_another_file_is_marked_duplicate(tmp_path):

@@ -243,14 +243,12 @@ class _Done:
 def _write_batch(db, batch, job, summary, on_progress) -> None:
     chunks = job.get()
     results = [articles for found, _ in chunks for articles in found]
+    replaced = [state[0] for _, _, state in batch if state]
     with transaction(db):
-        hashes, articles = [], []
+        hashes = store.delete_articles(db, f"document_id IN ({','.join('?' * len(replaced))})", replaced) \
+            if replaced else []
+        articles = []
         for (record, meta, state), found in zip(batch, results):
-            if state:
-                hashes += store.delete_articles(db, "document_id = ?", [state[0]])
-                summary.replaced += 1
-            else:
-                summary.new += 1
             doc_id = store.write_document(db, record, meta, replace_id=state[0] if state else None)
             articles += [{**art, "document_id": doc_id} for art in found]
         hashes += store.write_articles(db, articles)
@@ -259,6 +257,8 @@ def _write_batch(db, batch, job, summary, on_progress) -> None:
             pos_counts.update(more)
         store.add_pos_counts(db, pos_counts)
         store.mark_duplicates(db, hashes)
+    summary.replaced += len(replaced)
+    summary.new += len(batch) - len(replaced)
     summary.articles += len(articles)
     for record, _, _ in batch:
         summary.bytes += record.bytes

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from datetime import datetime, timezone
 
-from .schema import CHAR_FTS_TABLE
+from .schema import ARTICLE_WORDS_INDEX, CHAR_FTS_TABLE
 from .segment import is_word
 
 # One FTS token per letter or digit; every run of anything else becomes a private-use
@@ -117,13 +117,15 @@ def article_counts(title_seg: str, title_pos: str, body_seg: str, body_pos: str)
 
 def delete_articles(db, where: str, params=()) -> list[str]:
     """Delete articles (and their index rows and counts); return their body hashes."""
-    hashes, pos_counts = [], Counter()
+    hashes, pos_counts, pairs = [], Counter(), []
     rows = db.execute(
         f"SELECT id, title, body, title_seg, title_pos, body_seg, body_pos, body_sha256 FROM articles WHERE {where}",
         params,
     ).fetchall()
     for art_id, title, body, title_seg, title_pos, body_seg, body_pos, body_sha in rows:
-        pos_counts.subtract(article_counts(title_seg, title_pos, body_seg, body_pos))
+        counts = article_counts(title_seg, title_pos, body_seg, body_pos)
+        pos_counts.subtract(counts)
+        pairs += {(word, art_id) for word, _ in counts}
         db.execute("INSERT INTO articles_fts (articles_fts, rowid, title_seg, body_seg) VALUES ('delete', ?, ?, ?)",
                    [art_id, title_seg, body_seg])
         db.execute(f"INSERT INTO {CHAR_FTS_TABLE} ({CHAR_FTS_TABLE}, rowid, title, body) VALUES ('delete', ?, ?, ?)",
@@ -134,7 +136,11 @@ def delete_articles(db, where: str, params=()) -> list[str]:
         add_pos_counts(db, pos_counts)
         ids = [r[0] for r in rows]
         marks = ",".join("?" * len(ids))
-        db.execute(f"DELETE FROM article_words WHERE article_id IN ({marks})", ids)
+        if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", [ARTICLE_WORDS_INDEX[0]]).fetchone():
+            # One index seek per stored count, rather than a scan of the whole table.
+            db.conn.executemany("DELETE FROM article_words WHERE word = ? AND article_id = ?", pairs)
+        else:  # during a bulk load the index is rebuilt at the end: one scan for the whole batch
+            db.execute(f"DELETE FROM article_words WHERE article_id IN ({marks})", ids)
         db.execute(f"DELETE FROM articles WHERE id IN ({marks})", ids)
     return hashes
 
