@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import re
 import sqlite3
 import sys
 import time
@@ -31,12 +30,13 @@ from .store import corpus_info
 DATE_HELP = "YYYY, YYYY-MM or YYYY-MM-DD"
 
 
-DATE_RE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
-
-
 def check_date(value, *, name):
-    if value and not DATE_RE.match(value):
-        raise click.BadParameter(f"{value!r} is not a date: use {DATE_HELP}", param_hint=name)
+    """A date option: YYYY, YYYY-MM or YYYY-MM-DD, and a real day (the reports' own check)."""
+    if value:
+        try:
+            sel_api.date_bound(value, end=False)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint=name) from None
     return value
 
 

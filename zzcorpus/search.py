@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 
 from .schema import CHAR_FTS_TABLE
-from .selection import date_bound
+from .selection import Filters
 from .store import BREAK, char_tokens
 
 OPERATORS = ("AND", "OR", "NOT")
@@ -157,17 +157,12 @@ def _text_check(q: Query) -> tuple[str, list]:
 def _where(db, query: str, *, source, date_from, date_to) -> tuple[Query, str, list]:
     """FROM/WHERE clause and parameters selecting exactly the articles a query hits."""
     q = parse_query(query)
-    sql = [f"{CHAR_FTS_TABLE} MATCH ?", "a.duplicate_of IS NULL"]
-    params = [_match(q)]
-    if source:
-        sql.append("a.source = ?")
-        params.append(source)
-    if date_from:
-        sql.append("a.date >= ?")
-        params.append(date_bound(date_from, end=False))
-    if date_to:
-        sql.append("a.date <= ?")  # --to 2024-03 means up to 2024-03-31
-        params.append(date_bound(date_to, end=True))
+    # The reports' article filters (--to 2024-03 means up to 2024-03-31); their columns are
+    # the articles' own: the character index has only title and body.
+    filters, filter_params = Filters(sources=(source,) if source else (), date_from=date_from,
+                                     date_to=date_to).sql()
+    sql = [f"{CHAR_FTS_TABLE} MATCH ?", "a.duplicate_of IS NULL", filters]
+    params = [_match(q), *filter_params]
     if not q.exact:
         db.conn.create_function("zz_contains", 2, _contains, deterministic=True)
         check, ps = _text_check(q)

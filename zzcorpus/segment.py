@@ -157,8 +157,3 @@ def word_counts(tokens) -> Counter:
     for key in [k for k in counts if not is_word(k if isinstance(k, str) else k[0])]:
         del counts[key]
     return counts
-
-
-def parse_seg(seg: str, pos: str) -> list[list[tuple[str, str]]]:
-    """The inverse of segment_text's strings: paragraphs of (word, pos)."""
-    return [list(zip(s.split(" "), p.split(" "))) for s, p in zip(seg.split("\n"), pos.split("\n")) if s]

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from . import network as net
 from . import reports
 from .measures import MEASURES, check_choice
 from .measures import keyness as keyness_measures
@@ -628,8 +629,6 @@ def network(db, sel: Selection, wf: WordFilter, words=(), *, top: int = 50, wind
             max_edges: int | None = 200):
     """A co-occurrence network (network.Graph): among the top words of the selection, or around
     `words` (each with its `top` collocates by the measure; edges touching them only)."""
-    from . import network as net  # graph code is needed by this report only
-
     window = parse_window(window)
     check_choice(measure, MEASURES, name="measure")
     if not isinstance(top, int) or top < 1:

@@ -14,7 +14,7 @@ from collections import Counter
 from datetime import datetime, timezone
 
 from .schema import ARTICLE_WORDS_INDEX, CHAR_FTS_TABLE
-from .segment import is_word
+from .segment import is_word, word_counts
 
 # One FTS token per letter or digit; every run of anything else becomes a private-use
 # character, which unicode61 indexes as a token, so a phrase never matches across
@@ -109,10 +109,10 @@ def write_articles(db, articles: list[dict]) -> list[str]:
 
 def article_counts(title_seg: str, title_pos: str, body_seg: str, body_pos: str) -> Counter:
     """(word, pos) counts of the words in stored seg/pos strings: the same counts ingest made."""
-    counts = Counter()
+    pairs = []
     for seg, pos in ((title_seg, title_pos), (body_seg, body_pos)):
-        counts.update((w, p) for w, p in zip((seg or "").split(), (pos or "").split()) if is_word(w))
-    return counts
+        pairs += zip((seg or "").split(), (pos or "").split())
+    return word_counts(pairs)
 
 
 def delete_articles(db, where: str, params=()) -> list[str]:
