@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from zzcorpus import reports
 from zzcorpus.cli import cli
 from zzcorpus.measures import association, keyness
-from zzcorpus.segment import is_word
+from zzcorpus.segment import DEFAULT_USERDICT, Segmenter, is_word
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 PAGES = sorted(SEEDS.glob("[0-9][0-9][0-9]_*.txt"))
@@ -95,18 +95,19 @@ def test_freq_counts_per_million_range_and_dp_match_a_recount(db_path, corpus):
         assert r["dp"] == pytest.approx(reports.dispersion(per_article, sizes), abs=1e-12)
 
 
-def test_freq_pos_is_the_dominant_tag(db_path):
+def test_freq_pos_is_the_tag_the_engine_gives_the_word(db_path):
+    """One tag per word: the engine tags a word the same in every context, so vocab.pos is it."""
     conn = sqlite3.connect(db_path)
-    tags = Counter()
-    for seg_pos in conn.execute("SELECT title_seg, title_pos, body_seg, body_pos FROM articles"):
-        for seg, pos in ((seg_pos[0], seg_pos[1]), (seg_pos[2], seg_pos[3])):
-            tags.update((w, p) for w, p in zip((seg or "").split(), (pos or "").split()) if is_word(w))
+    segmenter = Segmenter(engine="rjieba", userdicts=(str(DEFAULT_USERDICT),))
+    tags = {}
+    for title, body in conn.execute("SELECT title, body FROM articles"):
+        for paragraph in f"{title}\n{body}".split("\n"):
+            for w, p in segmenter.tag(paragraph) if paragraph.strip() else ():
+                tags.setdefault(w, set()).add(p)
     conn.close()
-    best = {}
-    for (w, p), k in sorted(tags.items(), key=lambda kv: (-kv[1], kv[0][1])):
-        best.setdefault(w, p)
+    assert all(len(t) == 1 for t in tags.values())
     for r in rows_of(db_path, "freq", "--top", "200", "--no-stopwords"):
-        assert r["pos"] == best[r["word"]]
+        assert {r["pos"]} == tags[r["word"]]
 
 
 @pytest.mark.parametrize("options", [["--pos", "n"], ["--pos", "v,a"], ["--min-len", "2"], ["--pos", "nr"]])

@@ -135,7 +135,7 @@ def test_metadata_describes_the_corpus(ds, corpus_db):
 
 def test_internal_tables_are_hidden(ds):
     hidden = {t["name"]: t["hidden"] for t in get(ds, "/corpus.json").json()["tables"]}
-    for name in ("meta", "vocab_pos", "article_words", "articles_chars_fts", "articles_chars_fts_data",
+    for name in ("meta", "article_words", "articles_chars_fts", "articles_chars_fts_data",
                  "articles_fts", "articles_fts_data"):
         assert hidden[name], name
     for name in ("articles", "documents", "vocab", "saved_reports"):

@@ -64,8 +64,13 @@ def test_counts_are_consistent_with_stored_tokens(seed_db):
             "select word, count from article_words where article_id = ?",
             [a["id"]]).fetchall())
         assert stored == {w: words.count(w) for w in set(words)}
-    total = db.execute("select sum(tokens) from articles").fetchone()[0]
-    assert db.execute("select sum(count) from vocab_pos").fetchone()[0] == total
+    assert_vocab_is_the_counted_words(db)
+
+
+def assert_vocab_is_the_counted_words(db):
+    vocab = dict(db.execute("select word, pos from vocab").fetchall())
+    assert set(vocab) == {r[0] for r in db.execute("select distinct word from article_words")}
+    assert all(vocab.values())
 
 
 def test_info_reports_the_corpus(seed_db):
@@ -106,7 +111,7 @@ def test_changed_file_replaces_its_own_articles(tmp_path):
     # Indexes and counts follow the replacement: no stale rows.
     n = db.execute("select count(*) from articles").fetchone()[0]
     assert db.execute("select count(*) from articles_fts").fetchone()[0] == n
-    assert db.execute("select sum(count) from vocab_pos").fetchone()[0] == db.execute("select sum(tokens) from articles").fetchone()[0]
+    assert_vocab_is_the_counted_words(db)  # 锂电池's words that went with the old text went from vocab
     hits = db.execute("""select count(*) from articles_chars_fts where articles_chars_fts match '"钠 电 池"'""").fetchone()[0]
     assert hits == sum("钠电池" in a["title"] + a["body"] for a in mine)
     stale = db.execute("select count(*) from article_words where article_id not in (select id from articles)").fetchone()[0]
@@ -116,12 +121,15 @@ def test_changed_file_replaces_its_own_articles(tmp_path):
 def test_a_small_change_to_a_large_corpus_keeps_the_counts_index(seed_copy, tmp_path):
     """A small addition or change updates article_words through its index (no rebuild)."""
     small = tmp_path / "small.txt"
-    small.write_text("短讯标题\n\n本报讯 锂电池项目开工。", encoding="utf-8")
+    small.write_text("短讯标题\n\n本报讯 鸭嘴兽锂电池项目开工。", encoding="utf-8")
     assert ingest(small, db=seed_copy).exit_code == 0
+    db = sqlite_utils.Database(seed_copy)
+    assert db.execute("select pos from vocab where word = '鸭嘴兽'").fetchone()
     small.write_text("短讯标题\n\n本报讯 钠电池项目开工建设。", encoding="utf-8")
     result = ingest(small, "--json", db=seed_copy)
     assert json.loads(result.stdout)[0]["replaced"] == 1
-    db = sqlite_utils.Database(seed_copy)
+    assert not db.execute("select pos from vocab where word = '鸭嘴兽'").fetchone()  # no article holds it now
+    assert_vocab_is_the_counted_words(db)
     assert db["article_words"].indexes  # kept, not dropped and rebuilt
     recount = Counter()
     for a in db.query("select id, title_seg, body_seg from articles"):
@@ -314,7 +322,8 @@ def test_resegment_after_dictionary_change(seed_copy, tmp_path):
     n = db.execute("select sum(count) from article_words where word = ?", [word]).fetchone()[0]
     assert n == sum(a["body_seg"].split().count(word) + a["title_seg"].split().count(word) for a in db["articles"].rows) > 0
     assert db.execute("select count(*) from articles_fts where articles_fts match ?", [word]).fetchone()[0] > 0
-    assert db.execute("select sum(count) from vocab_pos").fetchone()[0] == db.execute("select sum(tokens) from articles").fetchone()[0]
+    assert_vocab_is_the_counted_words(db)
+    assert db.execute("select pos from vocab where word = ?", [word]).fetchone()[0] == "v"
     assert db.execute("select sum(tokens) from articles").fetchone()[0] < before  # two words became one
     assert ingest(extra, "--userdict", userdict, db=seed_copy).exit_code == 0
 
@@ -337,3 +346,46 @@ def test_jieba_engine_is_one_flag_away(tmp_path):
     assert dict(db.execute("select key, value from meta").fetchall())["segmenter"] == "jieba"
     result = ingest(SEED_PAGES[4], "--engine", "rjieba", db=db_path)
     assert result.exit_code == 1 and "--engine jieba" in result.stderr
+
+
+def test_a_v1_database_is_migrated_to_one_tag_per_word(tmp_path):
+    """v1 kept a tag per token (title_pos/body_pos) and (word, tag) tallies in vocab_pos."""
+    db_path = tmp_path / "v1.db"
+    assert ingest(SEED_PAGES[3], db=db_path).exit_code == 0
+    db = sqlite_utils.Database(db_path)
+    words = [r[0] for r in db.execute("select word from vocab order by word limit 2")]
+    with db.conn:  # rebuild v1's shape by hand
+        db.execute("alter table articles add column title_pos text")
+        db.execute("alter table articles add column body_pos text")
+        db.execute("create table vocab_pos (word text, pos text, count integer, primary key (word, pos)) without rowid")
+        db.execute("insert into vocab_pos select word, 'x', 1 from vocab")
+        db.execute("insert into vocab_pos values (?, 'n', 5), (?, 'v', 0)", words)
+        db.execute("insert into vocab (word, pos, is_word) values ('旧词', 'n', 1)")
+        db.execute("insert into vocab_pos values ('旧词', 'n', 0)")  # its articles were replaced
+        db.execute("pragma user_version = 1")
+    assert ingest(SEED_PAGES[3], db=db_path).exit_code == 0  # nothing new to read; migrates
+    assert db.execute("pragma user_version").fetchone()[0] == 2
+    assert "title_pos" not in db["articles"].columns_dict and not db["vocab_pos"].exists()
+    pos = dict(db.execute("select word, pos from vocab").fetchall())
+    assert pos[words[0]] == "n" and pos[words[1]] == "x" and "旧词" not in pos
+    assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_segmenter_that_forgets_gives_the_same_counts_and_vocab(seed_db, tmp_path, monkeypatch):
+    """The segmenter's token memory is bounded; starting afresh mid-run changes nothing stored."""
+    from zzcorpus import segment
+
+    monkeypatch.setattr(segment, "TOKEN_MEMORY", 50)
+    db_path = tmp_path / "forgetful.db"
+    assert ingest(SEEDS, "--batch-mb", "0.01", db=db_path).exit_code == 0
+    query = ["select word, article_id, count from article_words order by 1, 2", "select * from vocab order by word"]
+    for sql in query:
+        assert sqlite_utils.Database(db_path).execute(sql).fetchall() == sqlite_utils.Database(seed_db).execute(sql).fetchall()
+
+
+def test_a_token_the_tagger_does_not_return_still_gets_a_tag():
+    segmenter = Segmenter()
+    segmenter._tag = lambda text: []  # as if tag and cut ever cut differently
+    assert segmenter.cut("锂电池项目，开工") == ["锂电池", "项目", "，", "开工"]
+    assert segmenter.tags == {"锂电池": "x", "项目": "x", "，": "x", "开工": "x"}
+    assert segmenter.nonwords == {"，"} and set(segmenter.new_words) == {"锂电池", "项目", "开工"}

@@ -45,7 +45,7 @@ CORPUS_TABLES = {"articles", "vocab", "article_words", "meta", CHAR_FTS_TABLE}
 NO_MATCH = '"\ue001"'
 MARKS = ("【", "】")
 MARKED_RE = re.compile("【([^【】]+)】")
-TEXT_COLUMNS = {"body", "raw", "title_seg", "body_seg", "title_pos", "body_pos"}
+TEXT_COLUMNS = {"body", "raw", "title_seg", "body_seg"}
 ARTICLE_VIEWS = ("articles", "report_articles")
 PERIODS = ("month", "year")
 CHARTS_LABEL = "图表：高频词与词语趋势 Charts"
@@ -262,8 +262,6 @@ ARTICLE_COLUMNS = {
     "body": "正文，段落以换行分隔 / body text, one paragraph a line",
     "title_seg": "标题分词（空格分隔，保留标点）/ headline words, space-separated, punctuation kept",
     "body_seg": "正文分词（空格分隔，保留标点）/ body words, space-separated, punctuation kept",
-    "title_pos": "标题词性，与 title_seg 一一对应 / part-of-speech tags parallel to title_seg",
-    "body_pos": "正文词性，与 body_seg 一一对应 / part-of-speech tags parallel to body_seg",
     "source": "报纸 / newspaper",
     "date": "出版日期 / publication date (YYYY-MM-DD)",
     "date_in_text": "版面文字中的日期 / the date as printed on the page",
@@ -274,7 +272,7 @@ ARTICLE_COLUMNS = {
     "duplicate_of": "重复稿：最早的同文文章 / first article with the same body",
 }
 SEARCH_NOTE = ("搜索框按字面查找标题与正文中的任意字串（如“锂电”）。列表中隐藏分词列，请在文章页或 JSON/CSV 中查看。"
-               " The search box finds any string in headline or body (e.g. 锂电); the segmented columns (*_seg, *_pos)"
+               " The search box finds any string in headline or body (e.g. 锂电); the segmented columns (*_seg)"
                " are hidden in this list: see them on each article's page or in JSON/CSV.")
 ARTICLE_TABLE = {
     "label_column": "title", "fts_table": CHAR_FTS_TABLE, "fts_pk": "id",
@@ -301,7 +299,7 @@ TABLE_METADATA = {
     "vocab": {
         "description": "词表：每个词一行。Vocabulary: one row per word.",
         "columns": {
-            "word": "词 / word", "pos": "最常见的词性 / its most frequent part-of-speech tag",
+            "word": "词 / word", "pos": "词性（jieba 词典）/ its part-of-speech tag (jieba's)",
             "is_word": "1 = 词，0 = 标点或数字 / 1 = word, 0 = punctuation or number",
         },
         "facets": ["pos", "is_word"],

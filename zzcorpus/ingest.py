@@ -7,11 +7,11 @@ a killed run loses at most the batch in flight, and running it again completes i
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from .schema import (
     migrate,
     transaction,
 )
-from .segment import DEFAULT_USERDICT, Segmenter, file_sha256, segment_text, word_counts
+from .segment import DEFAULT_USERDICT, Segmenter, file_sha256, segment_articles
 
 DEFAULT_STOPWORDS = DEFAULT_USERDICT.parent / "stopwords.txt"
 BATCH_BYTES = 4 << 20  # one commit per ~4 MB of input (and per file at least)
@@ -56,6 +56,13 @@ def _init_worker(engine: str, userdicts: tuple) -> None:
     _segmenter = Segmenter(engine=engine, userdicts=userdicts)
 
 
+def _init_pool_worker(engine: str, userdicts: tuple) -> None:
+    # A worker lives for one ingest and makes no cycles worth collecting; the collector's
+    # passes over millions of fresh token strings cost a fifth of the run.
+    gc.disable()
+    _init_worker(engine, userdicts)
+
+
 def prepare_record(record: Record, meta: dict) -> list[dict]:
     """Split a record into articles and segment them: everything up to the database rows."""
     year = int(meta["date"][:4]) if (meta.get("date") or "")[:4].isdigit() else None
@@ -65,28 +72,6 @@ def prepare_record(record: Record, meta: dict) -> list[dict]:
     else:
         found = pages.split_page(text, year=year)
     return [prepare_article(art, seq, meta) for seq, art in enumerate(found, 1)]
-
-
-def segment_article(title: str, body: str) -> dict:
-    """Segmented strings, word counts and word total of one article's title and body; `_tokens`
-    (all words and tags) is for the caller's (word, pos) tally and is not stored."""
-    title_seg, title_pos, words, tags = segment_text(_segmenter, title)
-    body_seg, body_pos, body_words, body_tags = segment_text(_segmenter, body)
-    words += body_words
-    per_word = word_counts(words)
-    return {
-        "title_seg": title_seg, "body_seg": body_seg, "title_pos": title_pos, "body_pos": body_pos,
-        "tokens": sum(per_word.values()), "word_counts": json.dumps(per_word, ensure_ascii=False),
-        "_tokens": (words, tags + body_tags),
-    }
-
-
-def pos_tally(articles) -> Counter:
-    """(word, pos) counts over articles, popping their `_tokens`: one Counter pass in C."""
-    pairs = []
-    for art in articles:
-        pairs += zip(*art.pop("_tokens"))
-    return word_counts(pairs)
 
 
 def prepare_article(art: dict, seq: int, meta: dict) -> dict:
@@ -100,14 +85,23 @@ def prepare_article(art: dict, seq: int, meta: dict) -> dict:
         "chars": len(art["title"]) + len(art["body"]),
         "body_sha256": store.body_sha256(art["body"]),
         "chars_title": store.char_tokens(art["title"]), "chars_body": store.char_tokens(art["body"]),
-        **segment_article(art["title"], art["body"]),
     }
 
 
-def _prepare_chunk(chunk: list[tuple[Record, dict]]) -> tuple[list[list[dict]], Counter]:
-    """Articles per record, and the chunk's (word, pos) counts summed here, off the writer."""
+def segment(articles: list[dict]) -> dict:
+    """Add title_seg, body_seg, tokens and word_counts (JSON) to each article; return the words
+    this process met for the first time, with their tags, for the vocab table."""
+    segmented, new_words = segment_articles(_segmenter, [(a["title"] or "", a["body"] or "") for a in articles])
+    for art, (title_seg, body_seg, counts) in zip(articles, segmented):
+        art.update(title_seg=title_seg, body_seg=body_seg, tokens=sum(counts.values()),
+                   word_counts=json.dumps(counts, ensure_ascii=False))
+    return new_words
+
+
+def _prepare_chunk(chunk: list[tuple[Record, dict]]) -> tuple[list[list[dict]], dict]:
+    """Articles per record, segmented, and the chunk's new words with their tags."""
     found = [prepare_record(record, meta) for record, meta in chunk]
-    return found, pos_tally(art for articles in found for art in articles)
+    return found, segment([art for articles in found for art in articles])
 
 
 # --- the orchestration (this process owns the database) ---
@@ -164,7 +158,7 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
     incoming = input_size(paths)
     if jobs is None:
         jobs = min(2, os.cpu_count() or 1) if incoming >= PARALLEL_FROM_BYTES else 1
-    pool = multiprocessing.get_context("fork").Pool(jobs, _init_worker, (engine, userdicts)) if jobs > 1 else None
+    pool = multiprocessing.get_context("fork").Pool(jobs, _init_pool_worker, (engine, userdicts)) if jobs > 1 else None
 
     def skip(path, reason, size=0):
         summary.skipped.append((path, reason))
@@ -207,6 +201,8 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
     # at the end beats keeping the b-tree ordered row by row; a small addition keeps the index.
     stored = db.execute("SELECT COALESCE(SUM(bytes), 0) FROM documents").fetchone()[0]
     bulk = incoming > stored / 10
+    collecting = gc.isenabled()
+    gc.disable()  # see _init_pool_worker: the batches in flight hold millions of fresh strings
     try:
         pending = None
         for batch in batches():
@@ -223,9 +219,15 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
     finally:
         if pool:
             pool.terminate()
+        if collecting:
+            gc.enable()
     with transaction(db):
+        # The workers are done: SQLite may sort the counts index on their cores.
+        db.execute(f"PRAGMA threads = {jobs - 1}")
         create_article_words_index(db)
-        store.refresh_vocab_pos(db)
+        db.execute("PRAGMA threads = 0")
+        if summary.replaced:
+            store.prune_vocab(db)
         _record_segmenter(db, engine, userdicts)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # corpus.db alone is complete: people copy that one file
     summary.seconds = time.perf_counter() - started
@@ -252,10 +254,8 @@ def _write_batch(db, batch, job, summary, on_progress) -> None:
             doc_id = store.write_document(db, record, meta, replace_id=state[0] if state else None)
             articles += [{**art, "document_id": doc_id} for art in found]
         hashes += store.write_articles(db, articles)
-        pos_counts = chunks[0][1]
-        for _, more in chunks[1:]:
-            pos_counts.update(more)
-        store.add_pos_counts(db, pos_counts)
+        for _, words in chunks:
+            store.add_vocab(db, words)
         store.mark_duplicates(db, hashes)
     summary.replaced += len(replaced)
     summary.new += len(batch) - len(replaced)
@@ -267,7 +267,7 @@ def _write_batch(db, batch, job, summary, on_progress) -> None:
 
 
 def resegment(db, *, engine=None, userdict=None, batch_size=2000) -> int:
-    """Re-tag every stored article's clean text; rewrite seg/pos, counts and the word index.
+    """Re-tag every stored article's clean text; rewrite seg, counts, vocab and the word index.
 
     One transaction: a killed resegment leaves the previous segmentation intact.
     """
@@ -279,26 +279,19 @@ def resegment(db, *, engine=None, userdict=None, batch_size=2000) -> int:
     with transaction(db):
         db.execute(f"DROP INDEX IF EXISTS [{ARTICLE_WORDS_INDEX[0]}]")
         db.execute("DELETE FROM article_words")
-        db.execute("DELETE FROM vocab_pos")
+        db.execute("DELETE FROM vocab")
         for i in range(0, len(ids), batch_size):
             chunk = ids[i : i + batch_size]
-            rows = db.execute(
-                f"SELECT id, title, body FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk
-            ).fetchall()
-            segs = [segment_article(title or "", body or "") for _, title, body in rows]
-            columns = ("title_seg", "body_seg", "title_pos", "body_pos", "tokens")
-            updates = [[seg[c] for c in columns] + [art_id] for (art_id, _, _), seg in zip(rows, segs)]
-            counts = [(art_id, seg["word_counts"]) for (art_id, _, _), seg in zip(rows, segs)]
-            pos_counts = pos_tally(segs)
+            articles = [dict(r) for r in db.query(
+                f"SELECT id, title, body FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk)]
+            store.add_vocab(db, segment(articles))
             db.conn.executemany(
-                "UPDATE articles SET title_seg = ?, body_seg = ?, title_pos = ?, body_pos = ?, tokens = ? WHERE id = ?",
-                updates,
+                "UPDATE articles SET title_seg = :title_seg, body_seg = :body_seg, tokens = :tokens WHERE id = :id",
+                articles,
             )
-            store.write_counts(db, counts)
-            store.add_pos_counts(db, pos_counts)
+            store.write_counts(db, [(a["id"], a["word_counts"]) for a in articles])
         db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
         create_article_words_index(db)
-        store.refresh_vocab_pos(db)
         _record_segmenter(db, engine, userdicts)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return len(ids)

@@ -4,13 +4,13 @@ applied by numbered migrations recorded in `PRAGMA user_version`.
 Reading guide:
 - documents: one row per input file or jsonl/csv record, `raw` is the text exactly as decoded.
 - articles: what the splitter made of a document; `*_seg` are jieba tokens joined by single
-  spaces (paragraphs by newlines, punctuation kept so sentences can be found), `*_pos` the
-  parallel POS tags; `tokens` counts words (no punctuation, no numbers); `duplicate_of` points
-  to the first article with the same body.
-- vocab / vocab_pos / article_words: per-article word counts made at ingest, so reports need not
-  re-read the text. Words are keyed by their text; article_words is a plain append-only table
-  whose covering index (ARTICLE_WORDS_INDEX) ingest builds once at the end, far faster than
-  keeping a b-tree ordered row by row.
+  spaces (paragraphs by newlines, punctuation kept so sentences can be found); `tokens` counts
+  words (no punctuation, no numbers); `duplicate_of` points to the first article with the same body.
+- vocab / article_words: each word's POS tag (both engines tag a word the same wherever it
+  stands), and per-article word counts made at ingest, so reports need not re-read the text.
+  Words are keyed by their text; article_words is a plain append-only table whose covering
+  index (ARTICLE_WORDS_INDEX) ingest builds once at the end, far faster than keeping a b-tree
+  ordered row by row.
 - articles_fts: FTS5 over the jieba words (ranking, word search); articles_chars_fts: FTS5 over
   single characters, which gives substring search for Chinese (see search.py).
 """
@@ -32,7 +32,7 @@ TABLES = {
         "columns": {
             "id": int, "document_id": int, "seq": int, "kind": str,
             "title": str, "subtitle": str, "kicker": str, "byline": str, "bylines": str, "dateline": str,
-            "body": str, "title_seg": str, "body_seg": str, "title_pos": str, "body_pos": str,
+            "body": str, "title_seg": str, "body_seg": str,
             "source": str, "date": str, "date_in_text": str, "page": str,
             "chars": int, "tokens": int, "body_sha256": str, "duplicate_of": int,
         },
@@ -40,7 +40,6 @@ TABLES = {
         "foreign_keys": [("document_id", "documents", "id")],
     },
     "vocab": {"columns": {"word": str, "pos": str, "is_word": int}, "pk": ("word",)},
-    "vocab_pos": {"columns": {"word": str, "pos": str, "count": int}, "pk": ("word", "pos")},
     "article_words": {"columns": {"word": str, "article_id": int, "count": int}, "pk": None},
     "meta": {"columns": {"key": str, "value": str}, "pk": "key"},
     "saved_reports": {
@@ -49,7 +48,7 @@ TABLES = {
     },
 }
 
-WITHOUT_ROWID = {"vocab", "vocab_pos"}
+WITHOUT_ROWID = {"vocab"}
 ARTICLE_WORDS_INDEX = ("idx_article_words_word", "article_words", ["word", "article_id", "count"])
 
 INDEXES = [
@@ -72,7 +71,7 @@ VIEWS = {
     "report_articles": "SELECT * FROM articles WHERE kind != 'furniture' AND duplicate_of IS NULL",
 }
 
-HIDDEN_TABLES = ["vocab_pos", "article_words", "meta", CHAR_FTS_TABLE]
+HIDDEN_TABLES = ["article_words", "meta", CHAR_FTS_TABLE]
 
 
 def _create_table(db, name: str, spec: dict) -> None:
@@ -86,7 +85,8 @@ def _create_table(db, name: str, spec: dict) -> None:
         )
 
 
-def _create_v1(db) -> None:
+def _create(db) -> None:
+    """v1, for a new database: the whole schema as described here (later steps find nothing to do)."""
     for name, spec in TABLES.items():
         _create_table(db, name, spec)
     for table, columns, unique in INDEXES:
@@ -103,7 +103,18 @@ def create_article_words_index(db) -> None:
     db[table].create_index(columns, index_name=name, if_not_exists=True)
 
 
-MIGRATIONS = [_create_v1]
+def _one_tag_per_word(db) -> None:
+    """v2: per-token tag columns and (word, tag) tallies go; vocab.pos holds each word's tag."""
+    if "title_pos" in db["articles"].columns_dict:  # a database made by v1
+        db.execute("UPDATE vocab SET pos = (SELECT pos FROM vocab_pos p WHERE p.word = vocab.word "
+                   "ORDER BY count DESC, pos LIMIT 1)")
+        db.execute("DELETE FROM vocab WHERE word NOT IN (SELECT word FROM vocab_pos WHERE count > 0)")
+        db.execute("DROP TABLE vocab_pos")
+        db.execute("ALTER TABLE articles DROP COLUMN title_pos")
+        db.execute("ALTER TABLE articles DROP COLUMN body_pos")
+
+
+MIGRATIONS = [_create, _one_tag_per_word]
 
 
 @contextmanager

@@ -42,7 +42,7 @@ def file_sha256(path) -> str:
 
 
 def _jieba_tagger(entries):
-    """jieba's own tokens (jieba.lcut, HMM on) tagged from jieba's dictionary.
+    """(tag, cut): jieba's own tokens (jieba.lcut, HMM on), tagged from jieba's dictionary.
 
     jieba.posseg cuts differently from jieba.lcut (on the seeds, on more than half of the
     paragraphs), so tokens come from lcut; a word outside the dictionary is tagged by posseg
@@ -67,31 +67,7 @@ def _jieba_tagger(entries):
             return "x"
         return next((p.flag for p in posseg.cut(word)), "x")
 
-    return lambda text: [(w, tags.get(w) or unknown(w)) for w in tokenizer.lcut(text)]
-
-
-class Segmenter:
-    """`tag(text)` -> [(word, pos)] as the engine gives them, whitespace tokens included."""
-
-    def __init__(self, *, engine: str = "rjieba", userdicts=()):
-        if engine not in ENGINES:
-            raise ValueError(f"unknown engine {engine!r}: choose from {', '.join(ENGINES)}")
-        self.engine = engine
-        self.version = engine_version(engine)
-        entries = [e for path in userdicts if path for e in read_userdict(path)]
-        if engine == "rjieba":
-            import rjieba
-
-            self._jieba = rjieba.Jieba()
-            for word, freq, tag in entries:
-                # rjieba has no suggest_freq-on-add; a missing freq takes what the word needs to stay whole.
-                self._jieba.add_word(word, freq or self._jieba.suggest_freq(word), tag)
-            self._tag = self._jieba.tag
-        else:
-            self._tag = _jieba_tagger(entries)
-
-    def tag(self, text: str) -> list[tuple[str, str]]:
-        return self._tag(text)
+    return (lambda text: [(w, tags.get(w) or unknown(w)) for w in tokenizer.lcut(text)]), tokenizer.lcut
 
 
 NUMBER_SEPARATORS = frozenset(".,%-+:/．，％~～")
@@ -129,31 +105,96 @@ def is_word(word: str) -> bool:
     return not is_punct(word) and not is_number(word)
 
 
-def segment_text(segmenter: Segmenter, text: str) -> tuple[str, str, list, list]:
-    """Tag text paragraph by paragraph.
+class Segmenter:
+    """`tag(text)` -> [(word, pos)] as the engine gives them, whitespace tokens included.
 
-    Returns (seg, pos, words, tags): seg/pos hold tokens joined by single spaces and paragraphs
-    joined by newlines, punctuation included; words/tags are the flat token lists.
+    `cut(paragraph)` gives the same tokens without tags, which is twice as fast, and tags only a
+    paragraph holding a token not met before: both engines tag a word by looking it up, the
+    same wherever it stands, so one tag per word loses nothing. `tags` remembers them.
     """
-    segs, tags, all_words, all_tags = [], [], [], []
-    for paragraph in text.split("\n"):
-        if not paragraph or paragraph.isspace():
-            continue
-        pairs = segmenter.tag(paragraph)
+
+    def __init__(self, *, engine: str = "rjieba", userdicts=()):
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r}: choose from {', '.join(ENGINES)}")
+        self.engine = engine
+        self.version = engine_version(engine)
+        entries = [e for path in userdicts if path for e in read_userdict(path)]
+        if engine == "rjieba":
+            import rjieba
+
+            self._jieba = rjieba.Jieba()
+            for word, freq, tag in entries:
+                # rjieba has no suggest_freq-on-add; a missing freq takes what the word needs to stay whole.
+                self._jieba.add_word(word, freq or self._jieba.suggest_freq(word), tag)
+            self._tag, self._cut = self._jieba.tag, self._jieba.cut
+        else:
+            self._tag, self._cut = _jieba_tagger(entries)
+        self.forget()
+
+    def forget(self) -> None:
+        self.tags: dict[str, str] = {}  # every token met, with its tag
+        self.nonwords: set[str] = set()  # the tokens among them that are not words (is_word)
+        self.new_words: dict[str, str] = {}  # words met since the caller last took them
+
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        return self._tag(text)
+
+    def cut(self, paragraph: str) -> list[str]:
+        """The paragraph's tokens, whitespace dropped (a space inside a token too)."""
+        words = self._cut(paragraph)
         if " " in paragraph or "\t" in paragraph or "\u3000" in paragraph:
-            pairs = [(w.replace(" ", ""), p) for w, p in pairs if not w.isspace()]
-        words, pos = zip(*pairs)
-        segs.append(" ".join(words))
-        tags.append(" ".join(pos))
-        all_words += words
-        all_tags += pos
-    return "\n".join(segs), "\n".join(tags), all_words, all_tags
+            words = [w.replace(" ", "") for w in words if not w.isspace()]
+        if not self.tags.keys() >= set(words):
+            for w, pos in self._tag(paragraph):
+                self._meet(w.replace(" ", ""), pos)
+            for w in set(words).difference(self.tags):  # in case cut and tag ever disagree
+                self._meet(w, "x")
+        return words
+
+    def _meet(self, token: str, pos: str) -> None:
+        if token not in self.tags:
+            self.tags[token] = pos
+            if is_word(token):
+                self.new_words[token] = pos
+            else:
+                self.nonwords.add(token)
 
 
-def word_counts(tokens) -> Counter:
-    """Counts of the words among tokens (or (word, pos) pairs): counted by Counter in C, then
-    is_word asked once per distinct key."""
-    counts = Counter(tokens)
-    for key in [k for k in counts if not is_word(k if isinstance(k, str) else k[0])]:
-        del counts[key]
+def segment_text(segmenter: Segmenter, text: str) -> tuple[str, list]:
+    """(seg, tokens): seg holds the tokens joined by single spaces and paragraphs joined by
+    newlines, punctuation included; tokens is the flat list."""
+    segs, tokens = [], []
+    for paragraph in text.split("\n"):
+        if paragraph and not paragraph.isspace():
+            words = segmenter.cut(paragraph)
+            segs.append(" ".join(words))
+            tokens += words
+    return "\n".join(segs), tokens
+
+
+def count_words(token_lists, nonwords: set) -> list[Counter]:
+    """Word counts per token list: counted in C, then the non-words (punctuation, numbers; see
+    is_word, asked once per distinct token by the caller) dropped by one set intersection."""
+    counts = [Counter(tokens) for tokens in token_lists]
+    for c in counts:
+        for key in nonwords.intersection(c):
+            del c[key]
     return counts
+
+
+TOKEN_MEMORY = 1 << 19  # tokens a Segmenter remembers before it starts afresh: bounded memory
+
+
+def segment_articles(segmenter: Segmenter, texts) -> tuple[list[tuple[str, str, Counter]], dict]:
+    """(title_seg, body_seg, word counts) for each (title, body), and {word: tag} for the words
+    the segmenter met for the first time."""
+    if len(segmenter.tags) > TOKEN_MEMORY:
+        segmenter.forget()
+    segmented = []
+    for title, body in texts:
+        title_seg, title_tokens = segment_text(segmenter, title)
+        body_seg, body_tokens = segment_text(segmenter, body)
+        segmented.append((title_seg, body_seg, title_tokens + body_tokens))
+    counts = count_words([tokens for _, _, tokens in segmented], segmenter.nonwords)
+    new_words, segmenter.new_words = segmenter.new_words, {}
+    return [(t, b, c) for (t, b, _), c in zip(segmented, counts)], new_words

@@ -10,11 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections import Counter
 from datetime import datetime, timezone
 
 from .schema import ARTICLE_WORDS_INDEX, CHAR_FTS_TABLE
-from .segment import is_word, word_counts
+from .segment import is_word
 
 # One FTS token per letter or digit; every run of anything else becomes a private-use
 # character, which unicode61 indexes as a token, so a phrase never matches across
@@ -46,17 +45,14 @@ def document_state(db, path: str):
     return tuple(row) if row else None
 
 
-def add_pos_counts(db, pos_counts: Counter) -> None:
-    """vocab_pos tallies (negative counts subtract), and a vocab row for every new word."""
-    db.conn.executemany(
-        "INSERT OR IGNORE INTO vocab (word, is_word) VALUES (?, ?)",
-        [(w, int(is_word(w))) for w in {w for w, _ in pos_counts}],
-    )
-    db.conn.executemany(
-        "INSERT INTO vocab_pos (word, pos, count) VALUES (?, ?, ?) "
-        "ON CONFLICT (word, pos) DO UPDATE SET count = count + excluded.count",
-        [(w, pos, n) for (w, pos), n in pos_counts.items()],
-    )
+def add_vocab(db, tags: dict) -> None:
+    """A vocab row, with its POS tag, for each word not already there."""
+    db.conn.executemany("INSERT OR IGNORE INTO vocab (word, pos, is_word) VALUES (?, ?, 1)", tags.items())
+
+
+def prune_vocab(db) -> None:
+    """Drop the words no stored article holds any more (after articles were replaced)."""
+    db.execute("DELETE FROM vocab WHERE NOT EXISTS (SELECT 1 FROM article_words aw WHERE aw.word = vocab.word)")
 
 
 DOCUMENT_COLUMNS = ["path", "sha256", "encoding", "bytes", "raw", "extra", "ingested_at", "source", "date", "page"]
@@ -84,16 +80,16 @@ def write_counts(db, counts: list[tuple[int, str]]) -> None:
 
 ARTICLE_COLUMNS = [
     "id", "document_id", "seq", "kind", "title", "subtitle", "kicker", "byline", "bylines", "dateline",
-    "body", "title_seg", "body_seg", "title_pos", "body_pos", "source", "date", "date_in_text", "page",
+    "body", "title_seg", "body_seg", "source", "date", "date_in_text", "page",
     "chars", "tokens", "body_sha256",
 ]
 INSERT_ARTICLE = f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) VALUES ({', '.join('?' * len(ARTICLE_COLUMNS))})"
 
 
 def write_articles(db, articles: list[dict]) -> list[str]:
-    """Insert prepared articles (see ingest.prepare_article; each with its document_id) with their
-    word counts and index rows, in bulk; the caller adds their (word, pos) tallies with
-    add_pos_counts. Returns the body hashes written, for duplicate marking.
+    """Insert prepared articles (see ingest.prepare_article and ingest.segment; each with its
+    document_id) with their word counts and index rows, in bulk; the caller adds new words with
+    add_vocab. Returns the body hashes written, for duplicate marking.
     """
     next_id = (db.execute("SELECT MAX(id) FROM articles").fetchone()[0] or 0) + 1
     ids = range(next_id, next_id + len(articles))
@@ -107,42 +103,29 @@ def write_articles(db, articles: list[dict]) -> list[str]:
     return [a["body_sha256"] for a in articles if a["body_sha256"]]
 
 
-def article_counts(title_seg: str, title_pos: str, body_seg: str, body_pos: str) -> Counter:
-    """(word, pos) counts of the words in stored seg/pos strings: the same counts ingest made."""
-    pairs = []
-    for seg, pos in ((title_seg, title_pos), (body_seg, body_pos)):
-        pairs += zip((seg or "").split(), (pos or "").split())
-    return word_counts(pairs)
-
-
 def delete_articles(db, where: str, params=()) -> list[str]:
     """Delete articles (and their index rows and counts); return their body hashes."""
-    hashes, pos_counts, pairs = [], Counter(), []
     rows = db.execute(
-        f"SELECT id, title, body, title_seg, title_pos, body_seg, body_pos, body_sha256 FROM articles WHERE {where}",
-        params,
+        f"SELECT id, title, body, title_seg, body_seg, body_sha256 FROM articles WHERE {where}", params
     ).fetchall()
-    for art_id, title, body, title_seg, title_pos, body_seg, body_pos, body_sha in rows:
-        counts = article_counts(title_seg, title_pos, body_seg, body_pos)
-        pos_counts.subtract(counts)
-        pairs += {(word, art_id) for word, _ in counts}
+    if not rows:
+        return []
+    for art_id, title, body, title_seg, body_seg, _ in rows:
         db.execute("INSERT INTO articles_fts (articles_fts, rowid, title_seg, body_seg) VALUES ('delete', ?, ?, ?)",
                    [art_id, title_seg, body_seg])
         db.execute(f"INSERT INTO {CHAR_FTS_TABLE} ({CHAR_FTS_TABLE}, rowid, title, body) VALUES ('delete', ?, ?, ?)",
                    [art_id, char_tokens(title), char_tokens(body)])
-        if body_sha:
-            hashes.append(body_sha)
-    if rows:
-        add_pos_counts(db, pos_counts)
-        ids = [r[0] for r in rows]
-        marks = ",".join("?" * len(ids))
-        if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", [ARTICLE_WORDS_INDEX[0]]).fetchone():
-            # One index seek per stored count, rather than a scan of the whole table.
-            db.conn.executemany("DELETE FROM article_words WHERE word = ? AND article_id = ?", pairs)
-        else:  # during a bulk load the index is rebuilt at the end: one scan for the whole batch
-            db.execute(f"DELETE FROM article_words WHERE article_id IN ({marks})", ids)
-        db.execute(f"DELETE FROM articles WHERE id IN ({marks})", ids)
-    return hashes
+    ids = [r[0] for r in rows]
+    marks = ",".join("?" * len(ids))
+    if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", [ARTICLE_WORDS_INDEX[0]]).fetchone():
+        # One index seek per stored count, rather than a scan of the whole table.
+        pairs = {(w, art_id) for art_id, _, _, title_seg, body_seg, _ in rows
+                 for w in f"{title_seg or ''} {body_seg or ''}".split() if is_word(w)}
+        db.conn.executemany("DELETE FROM article_words WHERE word = ? AND article_id = ?", pairs)
+    else:  # during a bulk load the index is rebuilt at the end: one scan for the whole batch
+        db.execute(f"DELETE FROM article_words WHERE article_id IN ({marks})", ids)
+    db.execute(f"DELETE FROM articles WHERE id IN ({marks})", ids)
+    return [r[5] for r in rows if r[5]]
 
 
 def mark_duplicates(db, hashes) -> None:
@@ -156,15 +139,6 @@ def mark_duplicates(db, hashes) -> None:
             f"WHERE body_sha256 IN ({','.join('?' * len(chunk))})",
             chunk,
         )
-
-
-def refresh_vocab_pos(db) -> None:
-    """vocab.pos = the word's most frequent tag, so a --pos filter keeps or drops whole rows."""
-    db.execute("DELETE FROM vocab_pos WHERE count <= 0")
-    db.execute(
-        "UPDATE vocab SET pos = (SELECT pos FROM vocab_pos WHERE vocab_pos.word = vocab.word "
-        "ORDER BY count DESC, pos LIMIT 1)"
-    )
 
 
 def body_sha256(body: str) -> str | None:
@@ -189,7 +163,7 @@ def corpus_info(db) -> dict:
         "characters": chars,
         "tokens": tokens,
         "report_tokens": rep_tokens,
-        "vocabulary": one("SELECT COUNT(*) FROM vocab WHERE is_word AND word IN (SELECT word FROM vocab_pos)")[0],
+        "vocabulary": one("SELECT COUNT(*) FROM vocab")[0],
         "date_from": first,
         "date_to": last,
         "sources": dict(db.execute(
