@@ -31,7 +31,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="zzfloor-") as work:
         corpus = Path(work) / "pages"
         make_corpus(corpus, args.mb)
-        ingest._init_worker("rjieba", (str(ingest.DEFAULT_USERDICT),))
+        ingest._new_segmenter("rjieba", (str(ingest.DEFAULT_USERDICT),))
         records = [(r, ingest.record_meta(r)) for r in read_records([corpus])]
         batches = [records[i : i + 250] for i in range(0, len(records), 250)]  # ~4 MB, as ingest
         prepared = [(batch, ingest._prepare_chunk(batch)) for batch in batches]

@@ -389,3 +389,11 @@ def test_a_token_the_tagger_does_not_return_still_gets_a_tag():
     assert segmenter.cut("锂电池项目，开工") == ["锂电池", "项目", "，", "开工"]
     assert segmenter.tags == {"锂电池": "x", "项目": "x", "，": "x", "开工": "x"}
     assert segmenter.nonwords == {"，"} and set(segmenter.new_words) == {"锂电池", "项目", "开工"}
+
+
+def test_worker_processes_store_what_one_process_stores(seed_db, tmp_path):
+    db_path = tmp_path / "parallel.db"
+    assert ingest(SEEDS, "--jobs", "2", "--batch-mb", "0.05", db=db_path).exit_code == 0
+    assert content(db_path) == content(seed_db)
+    for sql in ["select word, article_id, count from article_words order by 1, 2", "select * from vocab order by word"]:
+        assert sqlite_utils.Database(db_path).execute(sql).fetchall() == sqlite_utils.Database(seed_db).execute(sql).fetchall()

@@ -51,16 +51,11 @@ class Summary:
 _segmenter: Segmenter | None = None
 
 
-def _init_worker(engine: str, userdicts: tuple) -> None:
+def _new_segmenter(engine: str, userdicts: tuple) -> None:
     global _segmenter
     _segmenter = Segmenter(engine=engine, userdicts=userdicts)
 
 
-def _init_pool_worker(engine: str, userdicts: tuple) -> None:
-    # A worker lives for one ingest and makes no cycles worth collecting; the collector's
-    # passes over millions of fresh token strings cost a fifth of the run.
-    gc.disable()
-    _init_worker(engine, userdicts)
 
 
 def prepare_record(record: Record, meta: dict) -> list[dict]:
@@ -153,12 +148,15 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
     db.execute("PRAGMA cache_size = -32768")
     userdicts = _userdicts(userdict)
     check_segmenter(db, engine=engine, userdict_sha=_dict_sha(userdicts))
-    _init_worker(engine, userdicts)
+    _new_segmenter(engine, userdicts)
     summary = Summary()
     incoming = input_size(paths)
     if jobs is None:
         jobs = min(2, os.cpu_count() or 1) if incoming >= PARALLEL_FROM_BYTES else 1
-    pool = multiprocessing.get_context("fork").Pool(jobs, _init_pool_worker, (engine, userdicts)) if jobs > 1 else None
+    # Forked workers inherit the fresh segmenter just made (its dictionary loads once). Each lives
+    # for one ingest and makes no cycles worth collecting: the collector's passes over millions
+    # of fresh token strings cost a fifth of the run.
+    pool = multiprocessing.get_context("fork").Pool(jobs, gc.disable) if jobs > 1 else None
 
     def skip(path, reason, size=0):
         summary.skipped.append((path, reason))
@@ -202,7 +200,7 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
     stored = db.execute("SELECT COALESCE(SUM(bytes), 0) FROM documents").fetchone()[0]
     bulk = incoming > stored / 10
     collecting = gc.isenabled()
-    gc.disable()  # see _init_pool_worker: the batches in flight hold millions of fresh strings
+    gc.disable()  # as in the workers: the batches in flight hold millions of fresh strings
     try:
         pending = None
         for batch in batches():
@@ -252,7 +250,9 @@ def _write_batch(db, batch, job, summary, on_progress) -> None:
         articles = []
         for (record, meta, state), found in zip(batch, results):
             doc_id = store.write_document(db, record, meta, replace_id=state[0] if state else None)
-            articles += [{**art, "document_id": doc_id} for art in found]
+            for art in found:
+                art["document_id"] = doc_id
+            articles += found
         hashes += store.write_articles(db, articles)
         for _, words in chunks:
             store.add_vocab(db, words)
@@ -274,7 +274,7 @@ def resegment(db, *, engine=None, userdict=None, batch_size=2000) -> int:
     migrate(db)
     engine = engine or store.get_meta(db).get("segmenter") or "rjieba"
     userdicts = _userdicts(userdict)
-    _init_worker(engine, userdicts)
+    _new_segmenter(engine, userdicts)
     ids = [r[0] for r in db.execute("SELECT id FROM articles ORDER BY id")]
     with transaction(db):
         db.execute(f"DROP INDEX IF EXISTS [{ARTICLE_WORDS_INDEX[0]}]")
