@@ -13,7 +13,7 @@ from collections import Counter
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-from conftest import SEED_PAGES, SEEDS, ingest
+from conftest import SEED_PAGES, SEEDS, check_index, ingest, make_v2
 
 from zzcorpus.cli import cli
 from zzcorpus.segment import Segmenter, is_word
@@ -44,9 +44,13 @@ def test_seed_ingest_stores_documents_articles_and_indexes(seed_db):
         assert d["encoding"] == "utf-8" and len(d["sha256"]) == 64
     n = db.execute("select count(*) from articles").fetchone()[0]
     assert n > 20
-    assert db.execute("select count(*) from articles_fts").fetchone()[0] == n
+    assert db.execute("select count(*) from article_index").fetchone()[0] == n
     # The word index answers jieba words; the char index answers the same rows.
-    word_hits = {r[0] for r in db.execute("select rowid from articles_fts where articles_fts match '锂电池'")}
+    word_id = db.execute("select id from lexicon where word = '锂电池'").fetchone()[0]
+    word_hits = {a for (a,) in db.execute("select article_id from article_index") if a in
+                 {r[0] for r in db.execute("select id from articles where ' ' || title_seg || ' ' || body_seg || ' ' "
+                                           "like '% 锂电池 %'")}}
+    assert db.execute("select count(*) from postings where word_id = ?", [word_id]).fetchone()[0] >= 1
     char_hits = {r[0] for r in db.execute("""select rowid from articles_chars_fts where articles_chars_fts match '"锂 电 池"'""")}
     assert word_hits and word_hits <= char_hits
     meta = dict(db.execute("select key, value from meta").fetchall())
@@ -60,17 +64,8 @@ def test_counts_are_consistent_with_stored_tokens(seed_db):
     for a in db.query("select id, title_seg, body_seg, tokens from articles"):
         words = [w for w in f"{a['title_seg']} {a['body_seg']}".split() if is_word(w)]
         assert a["tokens"] == len(words)
-        stored = dict(db.execute(
-            "select word, count from article_words where article_id = ?",
-            [a["id"]]).fetchall())
-        assert stored == {w: words.count(w) for w in set(words)}
-    assert_vocab_is_the_counted_words(db)
-
-
-def assert_vocab_is_the_counted_words(db):
-    vocab = dict(db.execute("select word, pos from vocab").fetchall())
-    assert set(vocab) == {r[0] for r in db.execute("select distinct word from article_words")}
-    assert all(vocab.values())
+    check_index(db)
+    assert all(pos for (pos,) in db.execute("select pos from vocab"))
 
 
 def test_info_reports_the_corpus(seed_db):
@@ -87,7 +82,8 @@ def test_reingest_is_idempotent(seed_db, seed_copy):
     assert result.exit_code == 0
     assert content(seed_copy) == before
     db = sqlite_utils.Database(seed_copy)
-    assert db.execute("select count(*) from articles_fts").fetchone()[0] == len(before)
+    assert db.execute("select count(*) from article_index").fetchone()[0] == len(before)
+    check_index(db)
 
 
 def test_changed_file_replaces_its_own_articles(tmp_path):
@@ -109,17 +105,15 @@ def test_changed_file_replaces_its_own_articles(tmp_path):
     assert "钠电池" in text and "锂电池" not in text
     assert [r for r in content(db_path) if changed.name not in r[0]] == others
     # Indexes and counts follow the replacement: no stale rows.
-    n = db.execute("select count(*) from articles").fetchone()[0]
-    assert db.execute("select count(*) from articles_fts").fetchone()[0] == n
-    assert_vocab_is_the_counted_words(db)  # 锂电池's words that went with the old text went from vocab
+    check_index(db)  # 锂电池's words that went with the old text went from the lexicon
     hits = db.execute("""select count(*) from articles_chars_fts where articles_chars_fts match '"钠 电 池"'""").fetchone()[0]
     assert hits == sum("钠电池" in a["title"] + a["body"] for a in mine)
-    stale = db.execute("select count(*) from article_words where article_id not in (select id from articles)").fetchone()[0]
+    stale = db.execute("select count(*) from article_index where article_id not in (select id from articles)").fetchone()[0]
     assert stale == 0
 
 
-def test_a_small_change_to_a_large_corpus_keeps_the_counts_index(seed_copy, tmp_path):
-    """A small addition or change updates article_words through its index (no rebuild)."""
+def test_a_small_change_to_a_large_corpus_updates_the_word_index(seed_copy, tmp_path):
+    """A small addition or change updates the word index in place."""
     small = tmp_path / "small.txt"
     small.write_text("短讯标题\n\n本报讯 鸭嘴兽锂电池项目开工。", encoding="utf-8")
     assert ingest(small, db=seed_copy).exit_code == 0
@@ -129,13 +123,7 @@ def test_a_small_change_to_a_large_corpus_keeps_the_counts_index(seed_copy, tmp_
     result = ingest(small, "--json", db=seed_copy)
     assert json.loads(result.stdout)[0]["replaced"] == 1
     assert not db.execute("select pos from vocab where word = '鸭嘴兽'").fetchone()  # no article holds it now
-    assert_vocab_is_the_counted_words(db)
-    assert db["article_words"].indexes  # kept, not dropped and rebuilt
-    recount = Counter()
-    for a in db.query("select id, title_seg, body_seg from articles"):
-        recount.update((w, a["id"]) for w in f"{a['title_seg']} {a['body_seg']}".split() if is_word(w))
-    stored = {(r["word"], r["article_id"]): r["count"] for r in db.query("select * from article_words")}
-    assert stored == dict(recount)
+    check_index(db)
 
 
 def test_identical_article_from_another_file_is_marked_duplicate(tmp_path):
@@ -302,13 +290,13 @@ def test_killed_run_recovers_to_the_same_articles(tmp_path):
     assert all(counts[p] == clean_counts[p] for p in counts)
     assert ingest(src, "--batch-mb", "0.05", db=killed).exit_code == 0
     assert content(killed) == content(clean)
-    assert db.execute("select count(*) from articles_fts").fetchone()[0] == len(content(clean))
+    check_index(db)
 
 
 def test_resegment_after_dictionary_change(seed_copy, tmp_path):
     db = sqlite_utils.Database(seed_copy)
     word = "集中开工"
-    assert not db.execute("select 1 from article_words where word = ?", [word]).fetchone()
+    assert not db.execute("select 1 from vocab where word = ?", [word]).fetchone()
     userdict = tmp_path / "mine.txt"
     userdict.write_text(f"{word} 100 v\n", encoding="utf-8")
     # Ingesting more text with another dictionary would mix segmentations: refused.
@@ -319,10 +307,10 @@ def test_resegment_after_dictionary_change(seed_copy, tmp_path):
     before = db.execute("select sum(tokens) from articles").fetchone()[0]
     result = CliRunner().invoke(cli, ["resegment", "--db", str(seed_copy), "--userdict", str(userdict)])
     assert result.exit_code == 0, result.output
-    n = db.execute("select sum(count) from article_words where word = ?", [word]).fetchone()[0]
-    assert n == sum(a["body_seg"].split().count(word) + a["title_seg"].split().count(word) for a in db["articles"].rows) > 0
-    assert db.execute("select count(*) from articles_fts where articles_fts match ?", [word]).fetchone()[0] > 0
-    assert_vocab_is_the_counted_words(db)
+    n = db.execute("select freq from lexicon where word = ?", [word]).fetchone()[0]
+    assert n == sum(a["body_seg"].split().count(word) + a["title_seg"].split().count(word)
+                    for a in db.query("select * from report_articles")) > 0
+    check_index(db)
     assert db.execute("select pos from vocab where word = ?", [word]).fetchone()[0] == "v"
     assert db.execute("select sum(tokens) from articles").fetchone()[0] < before  # two words became one
     assert ingest(extra, "--userdict", userdict, db=seed_copy).exit_code == 0
@@ -352,7 +340,7 @@ def test_a_v1_database_is_migrated_to_one_tag_per_word(tmp_path):
     """v1 kept a tag per token (title_pos/body_pos) and (word, tag) tallies in vocab_pos."""
     db_path = tmp_path / "v1.db"
     assert ingest(SEED_PAGES[3], db=db_path).exit_code == 0
-    db = sqlite_utils.Database(db_path)
+    db = make_v2(db_path)
     words = [r[0] for r in db.execute("select word from vocab order by word limit 2")]
     with db.conn:  # rebuild v1's shape by hand
         db.execute("alter table articles add column title_pos text")
@@ -364,11 +352,36 @@ def test_a_v1_database_is_migrated_to_one_tag_per_word(tmp_path):
         db.execute("insert into vocab_pos values ('旧词', 'n', 0)")  # its articles were replaced
         db.execute("pragma user_version = 1")
     assert ingest(SEED_PAGES[3], db=db_path).exit_code == 0  # nothing new to read; migrates
-    assert db.execute("pragma user_version").fetchone()[0] == 2
+    assert db.execute("pragma user_version").fetchone()[0] == 3
     assert "title_pos" not in db["articles"].columns_dict and not db["vocab_pos"].exists()
     pos = dict(db.execute("select word, pos from vocab").fetchall())
     assert pos[words[0]] == "n" and pos[words[1]] == "x" and "旧词" not in pos
     assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+
+
+def schema(db_path):
+    return sorted(sqlite_utils.Database(db_path).execute(
+        "select type, name, tbl_name, sql from sqlite_master where name not like 'sqlite_%'").fetchall())
+
+
+def test_a_v2_database_gets_the_word_index_and_gives_the_same_reports(tmp_path):
+    """A corpus made before the word index: reading commands name the upgrade; `zzcorpus index`
+    builds the index from the stored tokens; schema and reports are then those of a new file."""
+    fresh = tmp_path / "fresh.db"
+    assert ingest(*SEED_PAGES[:3], "--source", "枣庄日报", "--date", "2024-03-19", db=fresh).exit_code == 0
+    assert ingest(*SEED_PAGES[3:], "--source", "大众日报", "--date", "2024-06-10", db=fresh).exit_code == 0
+    old = tmp_path / "old.db"
+    old.write_bytes(fresh.read_bytes())
+    make_v2(old)
+    result = CliRunner().invoke(cli, ["freq", "--db", str(old)])
+    assert result.exit_code == 1 and "zzcorpus index" in result.stderr and "Traceback" not in result.output
+    assert CliRunner().invoke(cli, ["index", "--db", str(old)]).exit_code == 0
+    assert schema(old) == schema(fresh)
+    check_index(sqlite_utils.Database(old))
+    for args in (["freq", "--top", "50"], ["freq", "--by", "source"], ["cooc", "项目", "--window", "sentence"],
+                 ["keyness", "--source", "枣庄日报"], ["trend", "项目"], ["ngrams", "--n", "3"]):
+        got = [CliRunner().invoke(cli, [*args, "--db", str(db), "--json"]) for db in (old, fresh)]
+        assert got[0].exit_code == 0 and got[0].stdout == got[1].stdout
 
 
 def test_a_segmenter_that_forgets_gives_the_same_counts_and_vocab(seed_db, tmp_path, monkeypatch):
@@ -378,7 +391,7 @@ def test_a_segmenter_that_forgets_gives_the_same_counts_and_vocab(seed_db, tmp_p
     monkeypatch.setattr(segment, "TOKEN_MEMORY", 50)
     db_path = tmp_path / "forgetful.db"
     assert ingest(SEEDS, "--batch-mb", "0.01", db=db_path).exit_code == 0
-    query = ["select word, article_id, count from article_words order by 1, 2", "select * from vocab order by word"]
+    query = ["select word, pos, is_word, freq, docs from lexicon order by word", "select * from word_periods order by 1, 2, 3"]
     for sql in query:
         assert sqlite_utils.Database(db_path).execute(sql).fetchall() == sqlite_utils.Database(seed_db).execute(sql).fetchall()
 
@@ -395,5 +408,6 @@ def test_worker_processes_store_what_one_process_stores(seed_db, tmp_path):
     db_path = tmp_path / "parallel.db"
     assert ingest(SEEDS, "--jobs", "2", "--batch-mb", "0.05", db=db_path).exit_code == 0
     assert content(db_path) == content(seed_db)
-    for sql in ["select word, article_id, count from article_words order by 1, 2", "select * from vocab order by word"]:
+    check_index(sqlite_utils.Database(db_path))
+    for sql in ["select word, pos, is_word, freq, docs from lexicon order by word", "select * from word_periods order by 1, 2, 3"]:
         assert sqlite_utils.Database(db_path).execute(sql).fetchall() == sqlite_utils.Database(seed_db).execute(sql).fetchall()

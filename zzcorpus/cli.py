@@ -16,10 +16,14 @@ import sqlite_utils
 
 from . import __version__, charts
 from . import network as net
+from . import reports
 from . import search as search_api
-from . import selection as sel_api
+from .filters import Filters, date_bound, word_filter
 from .ingest import ingest as run_ingest
 from .ingest import resegment as run_resegment
+from .saved import save_report
+from .schema import migrate
+from .selection import Selection
 from .measures import check_choice
 from .output import FORMATS, format_rows, pad
 from .output import width as display_width
@@ -34,7 +38,7 @@ def check_date(value, *, name):
     """A date option: YYYY, YYYY-MM or YYYY-MM-DD, and a real day (the reports' own check)."""
     if value:
         try:
-            sel_api.date_bound(value, end=False)
+            date_bound(value, end=False)
         except ValueError as e:
             raise click.BadParameter(str(e), param_hint=name) from None
     return value
@@ -210,6 +214,25 @@ def resegment(db_path, engine, userdict):
     click.echo(f"resegmented {n} articles")
 
 
+@cli.command("index")
+@db_option
+@friendly_errors
+def index_command(db_path):
+    """Upgrade a corpus made by an older zzcorpus: build the word index the reports count from
+    (from the stored tokens; nothing is read or segmented again). ingest and resegment do the
+    same the first time they run on such a file.
+
+    \b
+    Example:
+        zzcorpus index --db old-corpus.db
+    """
+    db = open_db(db_path)
+    before = db.execute("PRAGMA user_version").fetchone()[0]
+    after = migrate(db)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    click.echo(f"schema {before} -> {after}" if after != before else f"already at schema {after}", err=True)
+
+
 # --- search commands (search, kwic): see search.py ---
 
 
@@ -335,19 +358,19 @@ def report_options(*, words: bool = True):
 
 
 def _selection(db, source, date_from, date_to, where):
-    return sel_api.Selection(db, sel_api.Filters(sources=(source,) if source else (), date_from=date_from,
-                                                 date_to=date_to, where=where))
+    return Selection(db, Filters(sources=(source,) if source else (), date_from=date_from,
+                                 date_to=date_to, where=where))
 
 
 def _words(db, pos, min_len, stopwords_file, no_stopwords):
-    return sel_api.word_filter(db, pos=pos, min_len=min_len, stopwords=not no_stopwords,
+    return word_filter(db, pos=pos, min_len=min_len, stopwords=not no_stopwords,
                                stopwords_file=stopwords_file)
 
 
 def _report(db, rows, fmt, *, save_name, command, params, columns=None):
     """Save the rows when asked (with everything that made them), then print them."""
     if save_name:
-        sel_api.save_report(db, save_name, rows, command=command, params=params)
+        save_report(db, save_name, rows, command=command, params=params)
     emit(rows, fmt, columns=columns)
 
 
@@ -370,7 +393,7 @@ def freq(db_path, top, by, source, date_from, date_to, where, pos, min_len, stop
     db = open_db(db_path)
     sel = _selection(db, source, date_from, date_to, where)
     wf = _words(db, pos, min_len, stopwords_file, no_stopwords)
-    rows = sel_api.freq(db, sel, wf, top=top, by=by)
+    rows = reports.freq(db, sel, wf, top=top, by=by)
     params = {**sel.filters.params(), **wf.params(), "top": top, "by": by, "tokens": sel.n_tokens}
     _report(db, rows, fmt, save_name=save_name, command="freq", params=params)
 
@@ -409,17 +432,17 @@ def keyness(db_path, source, date_from, date_to, where, ref_source, ref_from, re
     db = open_db(db_path)
     target = _selection(db, source, date_from, date_to, where)
     ref_db = open_db(reference_db) if reference_db else db
-    ref_filters = sel_api.Filters(sources=(ref_source,) if ref_source else (), date_from=ref_from,
+    ref_filters = Filters(sources=(ref_source,) if ref_source else (), date_from=ref_from,
                                   date_to=ref_to, where=ref_where)
     if ref_filters.empty and not reference_db:
         if target.filters.empty:
             raise click.ClickException("choose a target (--source, --from, --to, --where) or a reference "
                                        "(--ref-*, --reference-db)")
-        reference = sel_api.Selection(db, ref_filters, exclude=target)
+        reference = Selection(db, ref_filters, exclude=target)
     else:
-        reference = sel_api.Selection(ref_db, ref_filters)
+        reference = Selection(ref_db, ref_filters)
     wf = _words(db, pos, min_len, stopwords_file, no_stopwords)
-    rows = sel_api.keyness(db, target, wf, ref_db=ref_db, reference=reference, by=by, min_count=min_count,
+    rows = reports.keyness(db, target, wf, ref_db=ref_db, reference=reference, by=by, min_count=min_count,
                            top=top, negative=negative)
     params = {**target.filters.params(), "reference": {**ref_filters.params(), "db": reference_db},
               **wf.params(), "by": by, "min_count": min_count, "top": top, "negative": negative,
@@ -454,7 +477,7 @@ def cooc(word, db_path, window, by, min_count, top, source, date_from, date_to, 
     db = open_db(db_path)
     sel = _selection(db, source, date_from, date_to, where)
     wf = _words(db, pos, min_len, stopwords_file, no_stopwords)
-    rows = sel_api.cooc(db, sel, wf, word, window=window, by=by, min_count=min_count, top=top)
+    rows = reports.cooc(db, sel, wf, word, window=window, by=by, min_count=min_count, top=top)
     params = {"word": word, **sel.filters.params(), **wf.params(), "window": window, "by": by,
               "min_count": min_count, "top": top}
     _report(db, rows, fmt, save_name=save_name, command="cooc", params=params)
@@ -494,7 +517,7 @@ def network(words, db_path, top, window, measure, min_count, min_value, max_edge
     db = open_db(db_path)
     sel = _selection(db, source, date_from, date_to, where)
     wf = _words(db, pos, min_len, stopwords_file, no_stopwords)
-    graph = sel_api.network(db, sel, wf, words, top=top, window=window, measure=measure, min_count=min_count,
+    graph = reports.network(db, sel, wf, words, top=top, window=window, measure=measure, min_count=min_count,
                             min_value=min_value, max_edges=max_edges or None)
     positions = net.layout(graph) if (out or gexf or graphml) else None
     title = f"{' '.join(words) or f'top {top}'}: {measure}, window {window}"
@@ -532,7 +555,7 @@ def trend(words, db_path, by, out, source, date_from, date_to, where, save_name,
         check_choice(Path(out).suffix.lower(), charts.PICTURES, name="picture type")
     db = open_db(db_path)
     sel = _selection(db, source, date_from, date_to, where)
-    rows = sel_api.trend(db, sel, list(words), by=by)
+    rows = reports.trend(db, sel, list(words), by=by)
     if out:
         periods = list(dict.fromkeys(r["period"] for r in rows))
         series = {w: [r["per_million"] or 0.0 for r in rows if r["word"] == w] for w in dict.fromkeys(words)}
@@ -562,7 +585,7 @@ def ngrams(db_path, size, top, min_count, source, date_from, date_to, where, pos
     db = open_db(db_path)
     sel = _selection(db, source, date_from, date_to, where)
     wf = _words(db, pos, min_len, stopwords_file, no_stopwords)
-    rows = sel_api.ngrams(db, sel, wf, n=size, top=top, min_count=min_count)
+    rows = reports.top_ngrams(db, sel, wf, n=size, top=top, min_count=min_count)
     params = {**sel.filters.params(), **wf.params(), "n": size, "top": top, "min_count": min_count}
     _report(db, rows, fmt, save_name=save_name, command="ngrams", params=params)
 
@@ -582,9 +605,9 @@ def idf(db_path, out, source, date_from, date_to, where, save_name, fmt):
     """
     db = open_db(db_path)
     sel = _selection(db, source, date_from, date_to, where)
-    rows, lines = sel_api.idf(db, sel)
+    rows, lines = reports.idf(db, sel)
     if save_name:
-        sel_api.save_report(db, save_name, rows, command="idf", params=sel.filters.params())
+        save_report(db, save_name, rows, command="idf", params=sel.filters.params())
     if out:
         Path(out).write_text("\n".join(lines) + "\n", encoding="utf-8")
         click.echo(f"{len(lines)} words -> {out}", err=True)

@@ -15,14 +15,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, pages, store
+from . import __version__, index, pages, store
 from .readers import Record, Skipped, input_size, normalize, read_records
-from .schema import (
-    ARTICLE_WORDS_INDEX,
-    create_article_words_index,
-    migrate,
-    transaction,
-)
+from .schema import migrate, transaction
 from .segment import DEFAULT_USERDICT, Segmenter, file_sha256, segment_articles
 
 DEFAULT_STOPWORDS = DEFAULT_USERDICT.parent / "stopwords.txt"
@@ -83,18 +78,17 @@ def prepare_article(art: dict, seq: int, meta: dict) -> dict:
     }
 
 
-def segment(articles: list[dict]) -> dict:
-    """Add title_seg, body_seg, tokens and word_counts (JSON) to each article; return the words
-    this process met for the first time, with their tags, for the vocab table."""
-    segmented, new_words = segment_articles(_segmenter, [(a["title"] or "", a["body"] or "") for a in articles])
-    for art, (title_seg, body_seg, counts) in zip(articles, segmented):
-        art.update(title_seg=title_seg, body_seg=body_seg, tokens=sum(counts.values()),
-                   word_counts=json.dumps(counts, ensure_ascii=False))
-    return new_words
+def segment(articles: list[dict]) -> index.Chunk:
+    """Add title_seg, body_seg and tokens to each article; return their word index arrays."""
+    segmented = segment_articles(_segmenter, [(a["title"] or "", a["body"] or "") for a in articles])
+    chunk = index.make_chunk(segmented, _segmenter.tags)
+    for art, (title_seg, body_seg), tokens in zip(articles, segmented, chunk.stats.tokens.tolist()):
+        art.update(title_seg=title_seg, body_seg=body_seg, tokens=tokens)
+    return chunk
 
 
-def _prepare_chunk(chunk: list[tuple[Record, dict]]) -> tuple[list[list[dict]], dict]:
-    """Articles per record, segmented, and the chunk's new words with their tags."""
+def _prepare_chunk(chunk: list[tuple[Record, dict]]) -> tuple[list[list[dict]], index.Chunk]:
+    """Articles per record, segmented, with the chunk's word index arrays."""
     found = [prepare_record(record, meta) for record, meta in chunk]
     return found, segment([art for articles in found for art in articles])
 
@@ -195,37 +189,28 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
         size = max(1, -(-len(work) // (2 * jobs)))  # a few chunks per worker keeps both busy
         return pool.map_async(_prepare_chunk, [work[i : i + size] for i in range(0, len(work), size)])
 
-    # For a load that is large against what is stored, appending counts and indexing them once
-    # at the end beats keeping the b-tree ordered row by row; a small addition keeps the index.
-    stored = db.execute("SELECT COALESCE(SUM(bytes), 0) FROM documents").fetchone()[0]
-    bulk = incoming > stored / 10
+    lexicon = index.Lexicon(db)
     collecting = gc.isenabled()
     gc.disable()  # as in the workers: the batches in flight hold millions of fresh strings
     try:
         pending = None
         for batch in batches():
-            if bulk and pending is None:
-                with transaction(db):
-                    db.execute(f"DROP INDEX IF EXISTS [{ARTICLE_WORDS_INDEX[0]}]")
             # Keep one batch in the workers while this process writes the previous one.
             job = (batch, prepared(batch))
             if pending:
-                _write_batch(db, *pending, summary, on_progress)
+                _write_batch(db, lexicon, *pending, summary, on_progress)
             pending = job
         if pending:
-            _write_batch(db, *pending, summary, on_progress)
+            _write_batch(db, lexicon, *pending, summary, on_progress)
     finally:
         if pool:
             pool.terminate()
         if collecting:
             gc.enable()
     with transaction(db):
-        # The workers are done: SQLite may sort the counts index on their cores.
-        db.execute(f"PRAGMA threads = {jobs - 1}")
-        create_article_words_index(db)
-        db.execute("PRAGMA threads = 0")
+        index.compact_postings(db)
         if summary.replaced:
-            store.prune_vocab(db)
+            index.prune_lexicon(db)
         _record_segmenter(db, engine, userdicts)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # corpus.db alone is complete: people copy that one file
     summary.seconds = time.perf_counter() - started
@@ -240,7 +225,7 @@ class _Done:
         return self.value
 
 
-def _write_batch(db, batch, job, summary, on_progress) -> None:
+def _write_batch(db, lexicon, batch, job, summary, on_progress) -> None:
     chunks = job.get()
     results = [articles for found, _ in chunks for articles in found]
     replaced = [state[0] for _, _, state in batch if state]
@@ -254,9 +239,10 @@ def _write_batch(db, batch, job, summary, on_progress) -> None:
                 art["document_id"] = doc_id
             articles += found
         hashes += store.write_articles(db, articles)
-        for _, words in chunks:
-            store.add_vocab(db, words)
         store.mark_duplicates(db, hashes)
+        for found, chunk in chunks:
+            written = [art for arts in found for art in arts]
+            index.write(db, lexicon, [a["id"] for a in written], [(a["source"], a["date"]) for a in written], chunk)
     summary.replaced += len(replaced)
     summary.new += len(batch) - len(replaced)
     summary.articles += len(articles)
@@ -267,7 +253,7 @@ def _write_batch(db, batch, job, summary, on_progress) -> None:
 
 
 def resegment(db, *, engine=None, userdict=None, batch_size=2000) -> int:
-    """Re-tag every stored article's clean text; rewrite seg, counts, vocab and the word index.
+    """Segment every stored article's clean text again; rewrite its tokens and the word index.
 
     One transaction: a killed resegment leaves the previous segmentation intact.
     """
@@ -276,22 +262,18 @@ def resegment(db, *, engine=None, userdict=None, batch_size=2000) -> int:
     userdicts = _userdicts(userdict)
     _new_segmenter(engine, userdicts)
     ids = [r[0] for r in db.execute("SELECT id FROM articles ORDER BY id")]
+    tags = {}
     with transaction(db):
-        db.execute(f"DROP INDEX IF EXISTS [{ARTICLE_WORDS_INDEX[0]}]")
-        db.execute("DELETE FROM article_words")
-        db.execute("DELETE FROM vocab")
         for i in range(0, len(ids), batch_size):
             chunk = ids[i : i + batch_size]
             articles = [dict(r) for r in db.query(
                 f"SELECT id, title, body FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk)]
-            store.add_vocab(db, segment(articles))
+            tags.update(segment(articles).tags)
             db.conn.executemany(
                 "UPDATE articles SET title_seg = :title_seg, body_seg = :body_seg, tokens = :tokens WHERE id = :id",
                 articles,
             )
-            store.write_counts(db, [(a["id"], a["word_counts"]) for a in articles])
-        db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
-        create_article_words_index(db)
+        index.build(db, tags=tags)
         _record_segmenter(db, engine, userdicts)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return len(ids)

@@ -1,231 +1,513 @@
-"""Corpus-linguistics reports as pure functions over token streams and counts.
+"""The reports: freq, keyness, cooc, network, trend, ngrams and idf over a Selection, counted from
+the word index (numpy over stored counts, postings and token streams) and handed to the pure
+functions of counting.py and measures.py, which define every number.
 
-Tokens come from the database as (word, pos) tuples, an article being a list of
-paragraphs; functions that take tokens also accept bare word strings.  Rule of the
-product: punctuation and numbers are not words, and corpus size N is the number of
-word tokens.  Nothing here touches the database or the segmenter.
+The CLI and the Datasette pages call these same functions. Every function takes the
+sqlite-utils Database first and never opens a connection.
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter
+from datetime import date, timedelta
 
-from .measures import MEASURES, association, check_choice
-from .segment import is_number, is_punct, is_word  # noqa: F401  (one definition of a word)
+import numpy as np
 
-SENTENCE_FINAL = frozenset("。！？；!?;…")
+from . import index
+from . import network as net
+from .counting import (  # noqa: F401  (the pure functions, re-exported where reports were always found)
+    collocates,
+    dispersion,
+    idf_lines,
+    is_number,
+    is_punct,
+    is_word,
+    ngrams,
+    per_million,
+    sentences,
+    span_counts,
+    unit_counts,
+)
+from .filters import WordFilter
+from .measures import MEASURES, check_choice
+from .measures import keyness as keyness_measures
+from .selection import GROUPS, PERIODS, Selection
 
-
-def _text(token) -> str:
-    """A token is a (word, pos) tuple or a bare word."""
-    return token if isinstance(token, str) else token[0]
-
-
-def _is_sentence_final(word: str) -> bool:
-    # jieba emits "……" and "！！" as one token per character; accept runs too.
-    return bool(word) and all(ch in SENTENCE_FINAL for ch in word)
-
-
-def sentences(paragraph_tokens) -> list[list]:
-    """Split one paragraph's tokens at sentence-final punctuation (。！？；!?; …).
-
-    The sentence-final tokens are dropped; other tokens (commas, quotes, numbers) stay
-    as they were.  Segments holding no word are dropped: a stray closing quote after
-    。 is not a sentence, and as a sentence unit it would inflate N.
-    """
-    out, current = [], []
-    for token in paragraph_tokens:
-        if _is_sentence_final(_text(token)):
-            out.append(current)
-            current = []
-        else:
-            current.append(token)
-    out.append(current)
-    return [s for s in out if any(is_word(_text(t)) for t in s)]
+UNIT_WINDOWS = ("article", "paragraph", "sentence")
+KEYNESS_SORTS = ("ll", "log_ratio", "chi2", "pct_diff")
+NGRAM_SIZES = range(2, 5)
+CHUNK = 2000  # words looked up at a time while walking a ranked list
 
 
-def unit_counts(units, node: str):
-    """Co-occurrence counts for unit windows (article, paragraph or sentence).
-
-    Counts are numbers of units: o11[w] = units holding both node and w, f_node =
-    units holding the node, f_word[w] = units holding w, n = units.  A word repeated
-    in a unit counts once.  Non-words (is_word) are ignored and a unit with no word
-    is not a unit (it could hold neither node nor collocate, yet would lower E11).
-    o11 has no entry for the node itself (it would always equal f_node).
-
-    Returns (o11: Counter, f_node: int, f_word: Counter, n: int).
-    """
-    o11, f_word = Counter(), Counter()
-    f_node = n = 0
-    for unit in units:
-        words = {_text(t) for t in unit}
-        words = {w for w in words if is_word(w)}
-        if not words:
-            continue
-        n += 1
-        f_word.update(words)
-        if node in words:
-            f_node += 1
-            o11.update(words - {node})
-    return o11, f_node, f_word, n
+def parse_window(window) -> str | int:
+    """'article' / 'paragraph' / 'sentence', or a number of words either side (>= 1)."""
+    text = str(window).strip()
+    if text in UNIT_WINDOWS:
+        return text
+    if text.isdigit() and int(text) >= 1:
+        return int(text)
+    raise ValueError(f"unknown window {window!r}: choose from {', '.join(UNIT_WINDOWS)} or a number of words >= 1")
 
 
-def span_counts(docs, node: str, window: int):
-    """Co-occurrence counts for a token window of `window` words either side (CQPweb).
-
-    docs: one word list per article (non-words are dropped here too, so positions are
-    word positions).  For every node occurrence, each word within `window` positions
-    either side in the same article adds 1 to o11 of that word.  As in CQPweb counts
-    are per node occurrence: a token inside the windows of two node occurrences is
-    counted twice, and another occurrence of the node inside a node's window is
-    counted (o11[node]; pass node= to `collocates` to drop its row).  Windows stop at
-    article edges, while R1 = f_node * span stays nominal, as in CQPweb.
-
-    Returns (o11: Counter, f_node, f_word: Counter, n) where f_node and f_word are
-    corpus frequencies in tokens and n is the number of word tokens.
-    """
-    if not isinstance(window, int) or window < 1:
-        raise ValueError(f"window must be a whole number of words >= 1, got {window!r}")
-    o11, f_word = Counter(), Counter()
-    n = 0
-    for doc in docs:
-        words = [w for w in map(_text, doc) if is_word(w)]
-        n += len(words)
-        f_word.update(words)
-        for i, w in enumerate(words):
-            if w != node:
-                continue
-            o11.update(words[max(0, i - window):i])
-            o11.update(words[i + 1:i + 1 + window])
-    return o11, f_word[node], f_word, n
-
-
-def _sort_value(row: dict, by: str):
-    value = row["o11"] if by == "count" else row[by]
-    # None (undefined, e.g. logdice at o11 = 0) sorts after every number.
-    return (value is not None, value if value is not None else 0.0)
-
-
-def collocates(
-    o11,
-    f_node,
-    f_word,
-    n,
-    *,
-    span: int = 1,
-    unit: bool = False,
-    min_count: int = 1,
-    by: str = "logdice",
-    top: int | None = None,
-    keep=None,
-    node: str | None = None,
-) -> list[dict]:
-    """Collocate rows from counts, best first.
-
-    Each row: word, o11, f_node, f_word, n and the measures of
-    `measures.association` (e11, mi, mi3, t, z, ll, dice, logdice, + jaccard when
-    unit).  Rows with o11 < min_count are dropped; `keep(word)` (stopwords, POS,
-    length filters) is applied to finished counts, so a filter only removes rows and
-    never changes another row's numbers.  Pass node= so the node is not a row:
-    span_counts counts it in other node occurrences' windows (CQPweb).
-    Sorted by `by` descending ("count" = o11), ties by o11 descending then word.
-    """
-    check_choice(by, MEASURES, name="measure")
-    if by == "jaccard" and not unit:
-        raise ValueError("measure 'jaccard' needs a unit window (article, paragraph or sentence)")
+def _check_top(top):
     if top is not None and top < 0:
-        raise ValueError(f"top must be >= 0, got {top}")
+        raise ValueError(f"--top must be >= 0, got {top}")
+
+
+def _ranked(db, ids: np.ndarray, scores: np.ndarray):
+    """(id, word, pos, score) by score descending, ties by word: words are looked up a chunk at a
+    time, so a top-N list reads only the words it needs."""
+    order = np.argsort(-scores, kind="stable")
+    ids, scores = ids[order], scores[order]
+    at = 0
+    while at < ids.size:
+        end = min(ids.size, at + CHUNK)
+        while end < ids.size and scores[end] == scores[end - 1]:  # a tie is sorted whole
+            end += 1
+        found = index.words_of(db, ids[at:end])
+        rows = [(int(i), *found[int(i)], s) for i, s in zip(ids[at:end].tolist(), scores[at:end].tolist())]
+        rows.sort(key=lambda r: (-r[3], r[1]))
+        yield from rows
+        at = end
+
+
+def word_pos(db, words) -> dict[str, str | None]:
+    """word -> its POS tag, for the words the corpus knows."""
+    ids = index.word_ids(db, words)
+    found = index.words_of(db, ids.values())
+    return {w: found[i][1] for w, i in ids.items()}
+
+
+# --- freq -------------------------------------------------------------------------------------
+
+def freq(db, sel: Selection, wf: WordFilter, *, top: int | None = 100, by: str | None = None) -> list[dict]:
+    """Word frequencies: count, per_million, doc_count, range, dp (Gries' DP over articles), pos;
+    with by = source / year / month, the top words of each group relative to that group."""
+    _check_top(top)
+    if by is not None:
+        check_choice(by, GROUPS, name="group")
+    groups = sel.counts(by)
+    keys = sel.article_keys(by) if by is not None else None
     rows = []
-    for word, count in o11.items():
-        if word == node or count < min_count or (keep is not None and not keep(word)):
+    for key, c in groups.items():
+        picked = []
+        if top != 0:
+            for word_id, word, pos, count in _ranked(db, c.word, c.stats["count"]):
+                if wf.keep(word, pos):
+                    picked.append((word_id, word, pos, count))
+                    if top is not None and len(picked) >= top:
+                        break
+        if not picked:
             continue
-        row = {"word": word, "o11": count, "f_node": f_node, "f_word": f_word[word], "n": n}
-        row.update(association(count, f_node, f_word[word], n, span=span, unit=unit))
-        rows.append(row)
+        in_group = None if keys is None else np.array([k == key for k in keys], dtype=bool)
+        docs = c.get("docs", [p[0] for p in picked])
+        for (word_id, word, pos, count), doc_count in zip(picked, docs.tolist()):
+            row = {} if by is None else {"source" if by == "source" else "period": key}
+            row.update({
+                "word": word, "count": count, "per_million": per_million(count, c.tokens),
+                "doc_count": doc_count, "range": doc_count / c.articles,
+                "dp": _dp(sel, word_id, count, c.tokens, in_group), "pos": pos,
+            })
+            rows.append(row)
+    if by is not None:  # groups in order (no source / no date last); stable: count order within
+        key = "source" if by == "source" else "period"
+        rows.sort(key=lambda r: (r[key] is None, r[key] or ""))
+    return rows
+
+
+def _dp(sel: Selection, word_id: int, f: int, size: int, in_group) -> float | None:
+    """Gries' DP over the articles of a group, exactly as counting.dispersion gives it.
+
+    DP = 0.5 * sum |v_i - s_i| and |x| + |y| = |x + y| when x and y have the same sign, so the
+    articles where the word is over-represented (count_i * size >= tokens_i * f) merge into one
+    part and all the others, those without the word included, into another.
+    """
+    ids, tokens = sel.articles()
+    arts, counts = sel.holding(word_id)
+    at = np.searchsorted(ids, arts)
+    if in_group is not None:
+        keep = in_group[at]
+        arts, counts, at = arts[keep], counts[keep], at[keep]
+    tok = tokens[at]
+    over = counts * size >= tok * f
+    c, t = int(counts[over].sum()), int(tok[over].sum())
+    return dispersion({"over": c, "rest": f - c}, {"over": t, "rest": size - t})
+
+
+# --- keyness ----------------------------------------------------------------------------------
+
+def keyness(db, target: Selection, wf: WordFilter, *, ref_db=None, reference: Selection,
+            by: str = "ll", min_count: int = 1, top: int | None = 100, negative: bool = False) -> list[dict]:
+    """Keywords of the target against the reference: a, b (counts), c, d (sizes in tokens) and
+    measures.keyness. Positive keywords (a/c > b/d) by default; negative=True lists the words the
+    target underuses instead (a/c < b/d, most negative first). min_count applies to a (b with
+    negative=True)."""
+    check_choice(by, KEYNESS_SORTS, name="measure")
+    _check_top(top)
+    ref_db = ref_db or db
+    ta, rb = target.total(), reference.total()
+    c, d = ta.tokens, rb.tokens
+    if c == 0 or d == 0:
+        raise ValueError(f"keyness needs words on both sides: target {c} tokens, reference {d} tokens")
+    if ref_db is db:
+        ids = np.union1d(ta.word, rb.word)
+        a_all, b_all = ta.get("count", ids), rb.get("count", ids)
+        found = index.words_of(db, ids)
+        counted = [(found[i], a, b) for i, a, b in zip(ids.tolist(), a_all.tolist(), b_all.tolist())]
+    else:  # another database: its own word ids, matched by word
+        mine, theirs = index.words_of(db, ta.word), index.words_of(ref_db, rb.word)
+        a_map = {mine[i][0]: (n, mine[i][1]) for i, n in zip(ta.word.tolist(), ta.stats["count"].tolist())}
+        b_map = {theirs[i][0]: (n, theirs[i][1]) for i, n in zip(rb.word.tolist(), rb.stats["count"].tolist())}
+        counted = [((w, a_map.get(w, (0, None))[1] or b_map.get(w, (0, None))[1]),
+                    a_map.get(w, (0, None))[0], b_map.get(w, (0, None))[0]) for w in a_map.keys() | b_map.keys()]
+    candidates = [(wp, a, b) for wp, a, b in counted
+                  if a * d != b * c and (a * d < b * c) == negative and (b if negative else a) >= min_count]
+    rows = []
+    for (word, pos), a, b in candidates:
+        if not wf.keep(word, pos):
+            continue
+        m = keyness_measures(a, b, c, d)
+        rows.append({"word": word, "a": a, "b": b, "c": c, "d": d, "ll": m["ll"],
+                     "log_ratio": m["log_ratio"], "chi2": m["chi2"], "pct_diff": m["pct_diff"]})
+    # Strongest first: largest values, or most negative ones for negative keywords (chi2 is
+    # unsigned). pct_diff is None when b = 0, an infinitely greater share: it sorts first.
+    descending = by == "chi2" or not negative
     rows.sort(key=lambda r: r["word"])
-    rows.sort(key=lambda r: (_sort_value(r, by), r["o11"]), reverse=True)
+    rows.sort(key=lambda r: float("inf") if r[by] is None else r[by], reverse=descending)
     return rows if top is None else rows[:top]
 
 
-def ngrams(paragraphs, n: int) -> Counter:
-    """Counter of word n-grams (tuples) within runs of words.
+# --- co-occurrence ----------------------------------------------------------------------------
 
-    Punctuation and number tokens break a run, and so does a paragraph boundary, so
-    no n-gram spans 。 or ， or a figure or two paragraphs.
-    """
-    if not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a whole number >= 1, got {n!r}")
-    counts = Counter()
-
-    def flush(run):
-        for i in range(len(run) - n + 1):
-            counts[tuple(run[i:i + n])] += 1
-
-    for paragraph in paragraphs:
-        run = []
-        for word in map(_text, paragraph):
-            if is_word(word):
-                run.append(word)
-            else:
-                flush(run)
-                run = []
-        flush(run)
-    return counts
+def node_id(db, sel: Selection, word: str) -> int:
+    """The word's id; ValueError unless it is a word of the corpus occurring in the selection."""
+    found = index.word_ids(db, [word])
+    if not is_word(word) or word not in found:
+        raise ValueError(f"{word!r} is not a word of this corpus")
+    if not sel.total().get("count", [found[word]])[0]:
+        raise ValueError(f"{word!r} does not occur in the selected articles")
+    return found[word]
 
 
-def dispersion(counts_by_part: dict, sizes_by_part: dict) -> float | None:
-    """Gries' DP (Gries 2008) of one word: 0 = spread like the parts' sizes, towards 1 = clumped.
-
-        s_i = size_i / sum(sizes)       expected share of part i
-        v_i = count_i / sum(counts)     observed share of part i
-        DP  = 0.5 * sum |v_i - s_i|
-
-    Parts missing from counts_by_part have count 0.  DP is not normalised: its
-    maximum is 1 - min(s_i).  None when the word never occurs (undefined).
-    """
-    unknown = set(counts_by_part) - set(sizes_by_part)
-    if unknown:
-        raise ValueError(f"counts for parts with no size: {sorted(map(str, unknown))}")
-    if any(v < 0 for v in sizes_by_part.values()) or any(v < 0 for v in counts_by_part.values()):
-        raise ValueError("counts and sizes must be >= 0")
-    if any(count > sizes_by_part[part] for part, count in counts_by_part.items()):
-        raise ValueError("a part cannot hold more occurrences than tokens")
-    total_size = sum(sizes_by_part.values())
-    if total_size <= 0:
-        raise ValueError("the parts have no tokens")
-    f = sum(counts_by_part.values())
-    if f == 0:
-        return None
-    return 0.5 * sum(
-        abs(counts_by_part.get(part, 0) / f - size / total_size) for part, size in sizes_by_part.items()
-    )
+def _word_positions(sel: Selection, ids, nonword: np.ndarray):
+    """(word-only token ids, article index of each) of the given articles, concatenated."""
+    toks, arts = [], []
+    k = 0
+    for _, streams in sel.streams(ids):
+        for s in streams:
+            w = s[~nonword[s]]
+            toks.append(w)
+            arts.append(np.full(w.size, k, dtype=np.int64))
+            k += 1
+    if not toks:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(toks).astype(np.int64), np.concatenate(arts)
 
 
-def idf_lines(doc_freqs: dict, n_docs: int) -> list[str]:
-    """Lines of an IDF file for jieba.analyse (`TFIDF(idf_path)` / `set_idf_path`).
-
-    One `word idf` per line, single space, idf = ln(n_docs / df) as in jieba's own
-    idf.txt; sorted by idf ascending, then word.  jieba splits each stripped line on
-    one space, so words holding whitespace are left out (they would break the
-    loader).  jieba also fails on an empty file, so callers must not write one
-    from an empty list.
-    """
-    if n_docs < 1:
-        raise ValueError(f"n_docs must be >= 1, got {n_docs}")
-    scored = []
-    for word, df in doc_freqs.items():
-        if not 1 <= df <= n_docs:
-            raise ValueError(f"document frequency of {word!r} must be between 1 and {n_docs}, got {df}")
-        if not word or any(ch.isspace() for ch in word):
+def _units(sel: Selection, ids, window: str, flags):
+    """(unit id, word id) of every word token of the given articles, units of the window."""
+    nonword, final = flags
+    units, words = [], []
+    base = 0
+    for _, streams in sel.streams(ids):
+        if not streams:
             continue
-        scored.append((math.log(n_docs / df), word))
-    scored.sort()
-    return [f"{word} {idf!r}" for idf, word in scored]
+        lens = np.array([s.size for s in streams])
+        toks = np.concatenate(streams).astype(np.int64)
+        start = np.zeros(toks.size, dtype=bool)
+        start[(np.cumsum(lens) - lens)[lens > 0]] = True
+        if window == "article":
+            unit = np.repeat(np.arange(len(streams)), lens)
+        elif window == "paragraph":
+            unit = np.cumsum(start | (toks == index.BREAK))
+        else:
+            unit = np.cumsum(start | (toks == index.BREAK) | final[toks])
+        w = ~nonword[toks]
+        units.append(unit[w] + base)
+        words.append(toks[w])
+        base += int(unit.max()) + 1 if unit.size else 0
+    if not units:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(units), np.concatenate(words)
 
 
-def per_million(count, n) -> float | None:
-    """count * 1,000,000 / n; None for an empty corpus (n = 0)."""
-    if n < 0 or count < 0:
-        raise ValueError(f"count and n must be >= 0, got {count}, {n}")
-    return count * 1_000_000 / n if n else None
+def cooc_counts(db, sel: Selection, word: str, window, *, min_count: int = 1):
+    """(o11, f_node, f_word, n, span, unit) for the node word over the selection: the numbers
+    counting.unit_counts / span_counts give on its streams, as {word id: count} dicts. o11 holds
+    the collocates seen at least min_count times."""
+    window = parse_window(window)
+    node = node_id(db, sel, word)
+    total = sel.total()
+    node_articles, _ = sel.holding(node)
+    flags = index.token_flags(db)
+    if isinstance(window, int):
+        toks, arts = _word_positions(sel, node_articles, flags[0])
+        hits = np.flatnonzero(toks == node)
+        near = []
+        for off in range(1, window + 1):
+            for j in (hits - off, hits + off):
+                ok = (j >= 0) & (j < toks.size)
+                j, h = j[ok], hits[ok]
+                near.append(toks[j[arts[j] == arts[h]]])
+        ids, o11 = np.unique(np.concatenate(near) if near else np.zeros(0, dtype=np.int64), return_counts=True)
+        keep = (o11 >= min_count) & (ids != node)
+        ids, o11 = ids[keep], o11[keep]
+        f_node = int(total.get("count", [node])[0])
+        return dict(zip(ids.tolist(), o11.tolist())), f_node, total, sel.n_tokens, 2 * window, False
+    unit, words = _units(sel, node_articles, window, flags)
+    m = int(words.max()) + 1 if words.size else 1
+    pairs = np.unique(unit * m + words)
+    pu, pw = pairs // m, pairs % m
+    node_units = pu[pw == node]
+    ids, o11 = np.unique(pw[np.isin(pu, node_units)], return_counts=True)
+    keep = (o11 >= min_count) & (ids != node)
+    f_node = int(total.get(index.UNIT_STAT[window], [node])[0])
+    return dict(zip(ids[keep].tolist(), o11[keep].tolist())), f_node, total, total.units(window), 1, True
+
+
+def cooc(db, sel: Selection, wf: WordFilter, word: str, *, window="5", by: str = "logdice",
+         min_count: int = 3, top: int | None = 50) -> list[dict]:
+    """Collocates of `word`: counting.collocates rows (o11, f_node, f_word, n, e11, measures)."""
+    check_choice(by, MEASURES, name="measure")
+    _check_top(top)
+    if not isinstance(min_count, int) or min_count < 1:
+        raise ValueError(f"--min-count must be >= 1, got {min_count!r}")
+    parsed = parse_window(window)
+    if by == "jaccard" and not isinstance(parsed, str):
+        raise ValueError("measure 'jaccard' needs a unit window (article, paragraph or sentence)")
+    o11, f_node, total, n, span, unit = cooc_counts(db, sel, word, window, min_count=min_count)
+    stat = "count" if isinstance(parsed, int) else index.UNIT_STAT[parsed]
+    found = index.words_of(db, o11)
+    f = dict(zip(o11, total.get(stat, list(o11)).tolist()))
+    pos = {found[i][0]: found[i][1] for i in o11}
+    return collocates(Counter({found[i][0]: k for i, k in o11.items()}), f_node,
+                      {found[i][0]: f[i] for i in o11}, n, span=span, unit=unit, min_count=min_count, by=by,
+                      top=top, keep=lambda w: wf.keep(w, pos.get(w)), node=word)
+
+
+# --- network ----------------------------------------------------------------------------------
+
+def network(db, sel: Selection, wf: WordFilter, words=(), *, top: int = 50, window="sentence",
+            measure: str = "logdice", min_count: int = 3, min_value: float | None = None,
+            max_edges: int | None = 200):
+    """A co-occurrence network (network.Graph): among the top words of the selection, or around
+    `words` (each with its `top` collocates by the measure; edges touching them only)."""
+    window = parse_window(window)
+    check_choice(measure, MEASURES, name="measure")
+    if not isinstance(top, int) or top < 1:
+        raise ValueError(f"--top must be >= 1, got {top!r}")
+    words = list(dict.fromkeys(words))
+    nodes = dict.fromkeys(words)
+    for word in words:
+        for row in cooc(db, sel, wf, word, window=window, by=measure, min_count=min_count, top=top):
+            nodes.setdefault(row["word"])
+    total = sel.total()
+    if not words:
+        for _, word, pos, _ in _ranked(db, total.word, total.stats["count"]):
+            if len(nodes) >= top:
+                break
+            if wf.keep(word, pos):
+                nodes[word] = None
+    ids = index.word_ids(db, nodes)
+    found = index.words_of(db, ids.values())
+    node_ids = np.array(sorted(ids.values()), dtype=np.int64)
+    name = {i: found[i][0] for i in node_ids.tolist()}
+    counts = total.get("count", node_ids)
+    attrs = {w: {"count": 0, "pos": None} for w in nodes}
+    attrs.update({name[i]: {"count": int(c), "pos": found[i][1]} for i, c in zip(node_ids.tolist(), counts.tolist())})
+    flags = index.token_flags(db)
+    if isinstance(window, str):
+        if window == "article":  # the units are articles: the nodes' postings say which hold them
+            unit, word = [], []
+            for i in node_ids.tolist():
+                arts, _ = sel.holding(i)
+                unit.append(arts)
+                word.append(np.full(arts.size, i, dtype=np.int64))
+            unit = np.concatenate(unit) if unit else np.zeros(0, dtype=np.int64)
+            word = np.concatenate(word) if word else np.zeros(0, dtype=np.int64)
+        else:  # only the articles holding a node can add to o11 and f; n is stored
+            holding = np.unique(np.concatenate([sel.holding(i)[0] for i in node_ids.tolist()] or [np.zeros(0, np.int64)]))
+            unit, word = _units(sel, holding, window, flags)
+            keep = np.isin(word, node_ids)
+            unit, word = unit[keep], word[keep]
+        o11, f = _unit_pairs(unit, word, name)
+        n, span, unit_window = total.units(window), 1, True
+    else:
+        holding = np.unique(np.concatenate([sel.holding(i)[0] for i in node_ids.tolist()] or [np.zeros(0, np.int64)]))
+        toks, arts = _word_positions(sel, holding, flags[0])
+        o11 = _span_pairs(toks, arts, node_ids, name, window)
+        f, n, span, unit_window = {w: a["count"] for w, a in attrs.items()}, sel.n_tokens, 2 * window, False
+    return net.build_graph(attrs, o11, f, n, measure=measure, span=span, unit=unit_window, min_count=min_count,
+                           min_value=min_value, max_edges=max_edges, centers=words)
+
+
+def _unit_pairs(unit: np.ndarray, word: np.ndarray, name: dict):
+    """(o11 {(a, b): units holding both, a < b}, f {word: units holding it}) from (unit, word)
+    token pairs of the node words: network.unit_pair_counts' numbers, by sparse matrix product."""
+    from scipy import sparse
+
+    if not unit.size:
+        return Counter(), Counter()
+    ids = np.array(sorted(name), dtype=np.int64)
+    col = np.searchsorted(ids, word)
+    units, row = np.unique(unit, return_inverse=True)
+    m = sparse.csr_matrix((np.ones(row.size, dtype=np.int64), (row, col)), shape=(units.size, ids.size))
+    m.data[:] = 1  # duplicates were summed: a unit holds a word or not
+    m.sum_duplicates()
+    m.data = np.ones_like(m.data)
+    both = (m.T @ m).tocoo()
+    o11, f = Counter(), Counter()
+    for i, j, v in zip(both.row.tolist(), both.col.tolist(), both.data.tolist()):
+        a, b = name[int(ids[i])], name[int(ids[j])]
+        if i == j:
+            f[a] = v
+        elif a < b and v:
+            o11[a, b] = v
+    return o11, f
+
+
+def _span_pairs(toks: np.ndarray, arts: np.ndarray, node_ids: np.ndarray, name: dict, window: int) -> Counter:
+    """network.span_pair_counts' numbers: each pair of node occurrences within `window` words in
+    one article, of two different words, counted once."""
+    o11 = Counter()
+    hits = np.flatnonzero(np.isin(toks, node_ids))
+    for off in range(1, window + 1):
+        j = hits + off
+        ok = j < toks.size
+        i, j = hits[ok], j[ok]
+        ok = (arts[i] == arts[j]) & np.isin(toks[j], node_ids) & (toks[i] != toks[j])
+        for x, y in zip(toks[i[ok]].tolist(), toks[j[ok]].tolist()):
+            a, b = name[x], name[y]
+            o11[(a, b) if a < b else (b, a)] += 1
+    return o11
+
+
+# --- trend ------------------------------------------------------------------------------------
+
+def continuous_periods(first: str, last: str, by: str) -> list[str]:
+    """Every year / month / day from first to last, both included."""
+    if by == "year":
+        return [str(y) for y in range(int(first), int(last) + 1)]
+    if by == "month":
+        y, m = map(int, first.split("-"))
+        out = []
+        while f"{y:04d}-{m:02d}" <= last:
+            out.append(f"{y:04d}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+    day, end = date.fromisoformat(first), date.fromisoformat(last)
+    return [(day + timedelta(days=i)).isoformat() for i in range((end - day).days + 1)]
+
+
+def trend(db, sel: Selection, words: list[str], *, by: str = "month") -> list[dict]:
+    """Per-period counts of each word (zero periods included, between the selection's first and
+    last dated period): word, period, count, per_million, tokens (the period's size)."""
+    check_choice(by, tuple(PERIODS), name="period")
+    words = list(dict.fromkeys(words))
+    if not words:
+        raise ValueError("give at least one word")
+    known = index.word_ids(db, words)
+    for w in words:
+        if w not in known or not is_word(w):
+            raise ValueError(f"{w!r} is not a word of this corpus")
+    if by in ("year", "month"):  # the index holds them summed per month
+        groups = sel.counts(by)
+        sizes = {k: c.tokens for k, c in groups.items() if k and len(k) == PERIODS[by]}
+        counts = {(w, k): int(groups[k].get("count", [known[w]])[0]) for w in words for k in sizes}
+    else:
+        ids, tokens = sel.articles()
+        keys = sel.article_keys(by)
+        sizes = Counter()
+        for k, t in zip(keys, tokens.tolist()):
+            if k and len(k) == PERIODS[by]:
+                sizes[k] += t
+        counts = Counter()
+        for w in words:
+            arts, n = sel.holding(known[w])
+            for at, c in zip(np.searchsorted(ids, arts).tolist(), n.tolist()):
+                counts[w, keys[at]] += c
+    if not sizes:
+        return []
+    periods = continuous_periods(min(sizes), max(sizes), by)
+    return [{"word": w, "period": p, "count": counts.get((w, p), 0),
+             "per_million": per_million(counts.get((w, p), 0), sizes.get(p, 0)), "tokens": sizes.get(p, 0)}
+            for w in words for p in periods]
+
+
+# --- ngrams and idf ---------------------------------------------------------------------------
+
+def top_ngrams(db, sel: Selection, wf: WordFilter, *, n: int = 2, top: int | None = 100,
+                 min_count: int = 2) -> list[dict]:
+    """Recurring word sequences (counting.ngrams per article): ngram (words joined by a space),
+    count, doc_count. A row is kept when every word of it passes the word filter."""
+    if n not in NGRAM_SIZES:
+        raise ValueError(f"--n must be one of {', '.join(map(str, NGRAM_SIZES))}, got {n}")
+    _check_top(top)
+    nonword, _ = index.token_flags(db)
+    grams, arts = [], []
+    k = 0
+    for _, streams in sel.streams():
+        if not streams:
+            continue
+        # Articles joined by a break, so no sequence runs from one into the next.
+        toks = np.concatenate([np.append(s, index.BREAK) for s in streams]).astype(np.int64)
+        art = np.repeat(np.arange(k, k + len(streams)), [s.size + 1 for s in streams])
+        k += len(streams)
+        w = ~nonword[toks]
+        if toks.size < n:
+            continue
+        run = np.ones(toks.size - n + 1, dtype=bool)
+        for i in range(n):
+            run &= w[i:toks.size - n + 1 + i]
+        at = np.flatnonzero(run)
+        grams.append(np.stack([toks[at + i] for i in range(n)], axis=1))
+        arts.append(art[at])
+    if not grams:
+        return []
+    grams, arts = np.concatenate(grams), np.concatenate(arts)
+    size = index.lexicon_size(db)
+    if size ** n < 2 ** 62:  # one integer per sequence sorts far faster than rows
+        place = size ** np.arange(n - 1, -1, -1, dtype=np.int64)
+        keys, inverse, counts = np.unique(grams @ place, return_inverse=True, return_counts=True)
+        uniq = (keys[:, None] // place) % size
+    else:
+        uniq, inverse, counts = np.unique(grams, axis=0, return_inverse=True, return_counts=True)
+    inverse = inverse.reshape(-1)
+    docs = np.bincount(np.unique(inverse * (k + 1) + arts) // (k + 1), minlength=uniq.shape[0])
+    keep = counts >= min_count
+    uniq, counts, docs = uniq[keep], counts[keep], docs[keep]
+    order = np.argsort(-counts, kind="stable")
+    rows, names = [], {}
+    at = 0
+    while at < order.size and (top is None or len(rows) < top):
+        end = min(order.size, at + CHUNK)
+        while end < order.size and counts[order[end]] == counts[order[end - 1]]:
+            end += 1
+        part = order[at:end]
+        names.update(index.words_of(db, np.unique(uniq[part]).tolist()))
+        batch = sorted(((tuple(names[int(x)][0] for x in uniq[i]), int(counts[i]), int(docs[i]),
+                         [names[int(x)][1] for x in uniq[i]]) for i in part.tolist()),
+                       key=lambda r: (-r[1], r[0]))
+        for gram, count, doc_count, pos in batch:
+            if top is not None and len(rows) >= top:
+                break
+            if all(wf.keep(w, p) for w, p in zip(gram, pos)):
+                rows.append({"ngram": " ".join(gram), "count": count, "doc_count": doc_count})
+        at = end
+    return rows
+
+
+def idf(db, sel: Selection) -> tuple[list[dict], list[str]]:
+    """Document-frequency IDF of every word (rows word, doc_count, idf) and the lines of an IDF
+    file for jieba.analyse. No word filter: jieba.analyse applies its own stopwords."""
+    total = sel.total()
+    if total.word_articles == 0:
+        raise ValueError("no articles with words in the selection")
+    found = index.words_of(db, total.word)
+    df = {found[int(i)][0]: int(d) for i, d in zip(total.word, total.stats["docs"])}
+    lines = idf_lines(df, total.word_articles)
+    rows = []
+    for line in lines:
+        word, value = line.rsplit(" ", 1)
+        rows.append({"word": word, "doc_count": df[word], "idf": float(value)})
+    return rows, lines

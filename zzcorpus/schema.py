@@ -6,13 +6,10 @@ Reading guide:
 - articles: what the splitter made of a document; `*_seg` are jieba tokens joined by single
   spaces (paragraphs by newlines, punctuation kept so sentences can be found); `tokens` counts
   words (no punctuation, no numbers); `duplicate_of` points to the first article with the same body.
-- vocab / article_words: each word's POS tag (both engines tag a word the same wherever it
-  stands), and per-article word counts made at ingest, so reports need not re-read the text.
-  Words are keyed by their text; article_words is a plain append-only table whose covering
-  index (ARTICLE_WORDS_INDEX) ingest builds once at the end, far faster than keeping a b-tree
-  ordered row by row.
-- articles_fts: FTS5 over the jieba words (ranking, word search); articles_chars_fts: FTS5 over
-  single characters, which gives substring search for Chinese (see search.py).
+- lexicon, article_index, postings, groups, period_counts: the word index every report counts
+  from (see index.py); vocab and word_periods are views of it for SQL.
+- articles_chars_fts: FTS5 over single characters, which gives substring search for Chinese
+  (see search.py).
 """
 
 from __future__ import annotations
@@ -39,8 +36,24 @@ TABLES = {
         "pk": "id",
         "foreign_keys": [("document_id", "documents", "id")],
     },
-    "vocab": {"columns": {"word": str, "pos": str, "is_word": int}, "pk": ("word",)},
-    "article_words": {"columns": {"word": str, "article_id": int, "count": int}, "pk": None},
+    "lexicon": {
+        "columns": {"id": int, "word": str, "pos": str, "is_word": int, "freq": int, "docs": int},
+        "pk": "id",
+        "not_null": {"word"},
+    },
+    "article_index": {
+        "columns": {"article_id": int, "grp": int, "counted": int, "tokens": int, "para_units": int,
+                    "sent_units": int, "width": int, "stream": bytes},
+        "pk": "article_id",
+    },
+    "postings": {"columns": {"word_id": int, "first": int, "n": int, "block": bytes}, "pk": ("word_id", "first")},
+    "groups": {
+        "columns": {"id": int, "source": str, "month": str, "articles": int, "tokens": int, "word_articles": int,
+                    "para_units": int, "sent_units": int, "n_words": int, "vector": bytes},
+        "pk": "id",
+    },
+    "period_counts": {"columns": {"word_id": int, "group_id": int, "count": int, "docs": int},
+                      "pk": ("word_id", "group_id")},
     "meta": {"columns": {"key": str, "value": str}, "pk": "key"},
     "saved_reports": {
         "columns": {"name": str, "command": str, "params": str, "rows": int, "created_at": str},
@@ -48,8 +61,8 @@ TABLES = {
     },
 }
 
-WITHOUT_ROWID = {"vocab"}
-ARTICLE_WORDS_INDEX = ("idx_article_words_word", "article_words", ["word", "article_id", "count"])
+WITHOUT_ROWID = {"postings", "period_counts"}
+SQL_TYPES = {str: "TEXT", int: "INTEGER", bytes: "BLOB"}
 
 INDEXES = [
     ("documents", ["sha256"], False),
@@ -58,25 +71,33 @@ INDEXES = [
     ("articles", ["body_sha256"], False),
     ("articles", ["date"], False),
     ("articles", ["source"], False),
+    ("lexicon", ["word"], True),
+    ("article_index", ["grp"], False),
+    ("groups", ["source", "month"], False),
+    ("period_counts", ["group_id"], False),
 ]
 
-# The word index is the one sqlite-utils / Datasette know (content=articles); the character
-# index is contentless because its text (one token per character) is derived, never shown.
-WORD_FTS = {"table": "articles", "columns": ["title_seg", "body_seg"]}
+# The character index is contentless because its text (one token per character) is derived,
+# never shown.
 CHAR_FTS_TABLE = "articles_chars_fts"
 CHAR_FTS_SQL = f"CREATE VIRTUAL TABLE [{CHAR_FTS_TABLE}] USING fts5(title, body, content='')"
 
 VIEWS = {
     # What every report reads: no page furniture, each duplicated article once.
     "report_articles": "SELECT * FROM articles WHERE kind != 'furniture' AND duplicate_of IS NULL",
+    # The lexicon's words (not punctuation or numbers) with their tags.
+    "vocab": "SELECT word, pos, is_word FROM lexicon WHERE is_word = 1",
+    # Per word, paper and month: occurrences and articles, over the articles reports count.
+    "word_periods": "SELECT l.word, g.source, g.month, p.count, p.docs FROM period_counts p "
+                    "JOIN lexicon l ON l.id = p.word_id JOIN groups g ON g.id = p.group_id",
 }
 
-HIDDEN_TABLES = ["article_words", "meta", CHAR_FTS_TABLE]
+HIDDEN_TABLES = ["meta", "article_index", "postings", "groups", "period_counts", CHAR_FTS_TABLE]
 
 
 def _create_table(db, name: str, spec: dict) -> None:
     if name in WITHOUT_ROWID:  # sqlite-utils cannot say WITHOUT ROWID; these are looked up by key only
-        cols = ", ".join(f"[{c}] {'TEXT' if t is str else 'INTEGER'}" for c, t in spec["columns"].items())
+        cols = ", ".join(f"[{c}] {SQL_TYPES[t]}" for c, t in spec["columns"].items())
         db.execute(f"CREATE TABLE IF NOT EXISTS [{name}] ({cols}, PRIMARY KEY ({', '.join(spec['pk'])})) WITHOUT ROWID")
     else:
         db[name].create(
@@ -91,16 +112,9 @@ def _create(db) -> None:
         _create_table(db, name, spec)
     for table, columns, unique in INDEXES:
         db[table].create_index(columns, unique=unique, if_not_exists=True)
-    create_article_words_index(db)
-    db[WORD_FTS["table"]].enable_fts(WORD_FTS["columns"], fts_version="FTS5", create_triggers=False)
     db.execute(CHAR_FTS_SQL)
     for name, sql in VIEWS.items():
         db.create_view(name, sql, replace=True)
-
-
-def create_article_words_index(db) -> None:
-    name, table, columns = ARTICLE_WORDS_INDEX
-    db[table].create_index(columns, index_name=name, if_not_exists=True)
 
 
 def _one_tag_per_word(db) -> None:
@@ -114,7 +128,29 @@ def _one_tag_per_word(db) -> None:
         db.execute("ALTER TABLE articles DROP COLUMN body_pos")
 
 
-MIGRATIONS = [_create, _one_tag_per_word]
+def _word_index(db) -> None:
+    """v3: the word index (index.py) replaces article_words, the vocab table and the word FTS
+    index, built from the stored tokens; nothing is segmented again."""
+    if not db["article_words"].exists():  # a database made by v3 or later
+        return
+    from . import index  # the index module reads the schema; import it only when converting
+
+    tags = dict(db.execute("SELECT word, pos FROM vocab"))
+    for name in ("article_words", "vocab"):
+        db.execute(f"DROP TABLE [{name}]")
+    for name in ("articles_fts",):
+        if db[name].exists():
+            db.execute(f"DROP TABLE [{name}]")
+    for name, spec in TABLES.items():
+        _create_table(db, name, spec)
+    for table, columns, unique in INDEXES:
+        db[table].create_index(columns, unique=unique, if_not_exists=True)
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql, replace=True)
+    index.build(db, tags=tags)
+
+
+MIGRATIONS = [_create, _one_tag_per_word, _word_index]
 
 
 @contextmanager

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 
 from .schema import CHAR_FTS_TABLE
-from .selection import Filters
+from .filters import Filters
 from .store import BREAK, char_tokens
 
 OPERATORS = ("AND", "OR", "NOT")

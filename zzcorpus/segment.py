@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections import Counter
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -172,29 +171,13 @@ def segment_text(segmenter: Segmenter, text: str) -> tuple[str, list]:
     return "\n".join(segs), tokens
 
 
-def count_words(token_lists, nonwords: set) -> list[Counter]:
-    """Word counts per token list: counted in C, then the non-words (punctuation, numbers; see
-    is_word, asked once per distinct token by the caller) dropped by one set intersection."""
-    counts = [Counter(tokens) for tokens in token_lists]
-    for c in counts:
-        for key in nonwords.intersection(c):
-            del c[key]
-    return counts
-
-
 TOKEN_MEMORY = 1 << 19  # tokens a Segmenter remembers before it starts afresh: bounded memory
 
 
-def segment_articles(segmenter: Segmenter, texts) -> tuple[list[tuple[str, str, Counter]], dict]:
-    """(title_seg, body_seg, word counts) for each (title, body), and {word: tag} for the words
-    the segmenter met for the first time."""
+def segment_articles(segmenter: Segmenter, texts) -> list[tuple[str, str]]:
+    """(title_seg, body_seg) for each (title, body); segmenter.tags then holds every token's tag."""
     if len(segmenter.tags) > TOKEN_MEMORY:
         segmenter.forget()
-    segmented = []
-    for title, body in texts:
-        title_seg, title_tokens = segment_text(segmenter, title)
-        body_seg, body_tokens = segment_text(segmenter, body)
-        segmented.append((title_seg, body_seg, title_tokens + body_tokens))
-    counts = count_words([tokens for _, _, tokens in segmented], segmenter.nonwords)
-    new_words, segmenter.new_words = segmenter.new_words, {}
-    return [(t, b, c) for (t, b, _), c in zip(segmented, counts)], new_words
+    out = [(segment_text(segmenter, title)[0], segment_text(segmenter, body)[0]) for title, body in texts]
+    segmenter.new_words = {}
+    return out

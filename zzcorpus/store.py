@@ -1,5 +1,5 @@
-"""Write to corpus.db: documents, articles, per-article word counts, both full-text indexes,
-duplicate marks and the metadata that makes every number reproducible.
+"""Write to corpus.db: documents, articles, the character index, duplicate marks and the
+metadata that makes every number reproducible (the word index is written by index.py).
 
 Every function takes the sqlite-utils Database first; none opens a connection or commits: the
 caller owns the transaction (ingest commits once per batch of files, never half a file).
@@ -12,8 +12,8 @@ import json
 import re
 from datetime import datetime, timezone
 
-from .schema import ARTICLE_WORDS_INDEX, CHAR_FTS_TABLE
-from .segment import is_word
+from . import index
+from .schema import CHAR_FTS_TABLE
 
 # One FTS token per letter or digit; every run of anything else becomes a private-use
 # character, which unicode61 indexes as a token, so a phrase never matches across
@@ -45,16 +45,6 @@ def document_state(db, path: str):
     return tuple(row) if row else None
 
 
-def add_vocab(db, tags: dict) -> None:
-    """A vocab row, with its POS tag, for each word not already there."""
-    db.conn.executemany("INSERT OR IGNORE INTO vocab (word, pos, is_word) VALUES (?, ?, 1)", tags.items())
-
-
-def prune_vocab(db) -> None:
-    """Drop the words no stored article holds any more (after articles were replaced)."""
-    db.execute("DELETE FROM vocab WHERE NOT EXISTS (SELECT 1 FROM article_words aw WHERE aw.word = vocab.word)")
-
-
 DOCUMENT_COLUMNS = ["path", "sha256", "encoding", "bytes", "raw", "extra", "ingested_at", "source", "date", "page"]
 
 
@@ -70,14 +60,6 @@ def write_document(db, record, meta: dict, *, replace_id: int | None = None) -> 
     return db.execute(f"INSERT INTO documents ({', '.join(DOCUMENT_COLUMNS)}) VALUES ({marks})", values).lastrowid
 
 
-def write_counts(db, counts: list[tuple[int, str]]) -> None:
-    """article_words rows from (article id, JSON object of word counts): SQLite expands the JSON
-    itself, which is several times faster than binding one Python tuple per row."""
-    db.conn.executemany(
-        "INSERT INTO article_words (word, article_id, count) SELECT key, ?, value FROM json_each(?)", counts
-    )
-
-
 ARTICLE_COLUMNS = [
     "id", "document_id", "seq", "kind", "title", "subtitle", "kicker", "byline", "bylines", "dateline",
     "body", "title_seg", "body_seg", "source", "date", "date_in_text", "page",
@@ -88,49 +70,39 @@ INSERT_ARTICLE = f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) VALUES ({
 
 def write_articles(db, articles: list[dict]) -> list[str]:
     """Insert prepared articles (see ingest.prepare_article and ingest.segment; each with its
-    document_id) with their word counts and index rows, in bulk; the caller adds new words with
-    add_vocab. Returns the body hashes written, for duplicate marking.
+    document_id) and their character index rows, in bulk; each article gets its `id`. The caller
+    indexes their words (index.write). Returns the body hashes written, for duplicate marking.
     """
     next_id = (db.execute("SELECT MAX(id) FROM articles").fetchone()[0] or 0) + 1
     ids = range(next_id, next_id + len(articles))
     conn = db.conn
-    conn.executemany(INSERT_ARTICLE, [[i] + [a.get(c) for c in ARTICLE_COLUMNS[1:]] for i, a in zip(ids, articles)])
-    write_counts(db, [(i, a["word_counts"]) for i, a in zip(ids, articles)])
-    conn.executemany("INSERT INTO articles_fts (rowid, title_seg, body_seg) VALUES (?, ?, ?)",
-                     [(i, a["title_seg"], a["body_seg"]) for i, a in zip(ids, articles)])
+    for i, a in zip(ids, articles):
+        a["id"] = i
+    conn.executemany(INSERT_ARTICLE, [[a.get(c) for c in ARTICLE_COLUMNS] for a in articles])
     conn.executemany(f"INSERT INTO {CHAR_FTS_TABLE} (rowid, title, body) VALUES (?, ?, ?)",
                      [(i, a["chars_title"], a["chars_body"]) for i, a in zip(ids, articles)])
     return [a["body_sha256"] for a in articles if a["body_sha256"]]
 
 
 def delete_articles(db, where: str, params=()) -> list[str]:
-    """Delete articles (and their index rows and counts); return their body hashes."""
-    rows = db.execute(
-        f"SELECT id, title, body, title_seg, body_seg, body_sha256 FROM articles WHERE {where}", params
-    ).fetchall()
+    """Delete articles (and their character and word index entries); return their body hashes."""
+    rows = db.execute(f"SELECT id, title, body, body_sha256 FROM articles WHERE {where}", params).fetchall()
     if not rows:
         return []
-    for art_id, title, body, title_seg, body_seg, _ in rows:
-        db.execute("INSERT INTO articles_fts (articles_fts, rowid, title_seg, body_seg) VALUES ('delete', ?, ?, ?)",
-                   [art_id, title_seg, body_seg])
+    for art_id, title, body, _ in rows:
         db.execute(f"INSERT INTO {CHAR_FTS_TABLE} ({CHAR_FTS_TABLE}, rowid, title, body) VALUES ('delete', ?, ?, ?)",
                    [art_id, char_tokens(title), char_tokens(body)])
     ids = [r[0] for r in rows]
-    marks = ",".join("?" * len(ids))
-    if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", [ARTICLE_WORDS_INDEX[0]]).fetchone():
-        # One index seek per stored count, rather than a scan of the whole table.
-        pairs = {(w, art_id) for art_id, _, _, title_seg, body_seg, _ in rows
-                 for w in f"{title_seg or ''} {body_seg or ''}".split() if is_word(w)}
-        db.conn.executemany("DELETE FROM article_words WHERE word = ? AND article_id = ?", pairs)
-    else:  # during a bulk load the index is rebuilt at the end: one scan for the whole batch
-        db.execute(f"DELETE FROM article_words WHERE article_id IN ({marks})", ids)
-    db.execute(f"DELETE FROM articles WHERE id IN ({marks})", ids)
-    return [r[5] for r in rows if r[5]]
+    index.remove_articles(db, ids)
+    db.execute(f"DELETE FROM articles WHERE id IN ({','.join('?' * len(ids))})", ids)
+    return [r[3] for r in rows if r[3]]
 
 
 def mark_duplicates(db, hashes) -> None:
-    """Point each article at the first (lowest id) article with the same body, or at nothing."""
+    """Point each article at the first (lowest id) article with the same body, or at nothing;
+    the word index then counts exactly the articles report_articles holds."""
     hashes = sorted(set(hashes))
+    touched = []
     for i in range(0, len(hashes), 500):
         chunk = hashes[i : i + 500]
         db.execute(
@@ -139,6 +111,9 @@ def mark_duplicates(db, hashes) -> None:
             f"WHERE body_sha256 IN ({','.join('?' * len(chunk))})",
             chunk,
         )
+        touched += [r[0] for r in db.execute(
+            f"SELECT id FROM articles WHERE body_sha256 IN ({','.join('?' * len(chunk))})", chunk)]
+    index.recount(db, touched)
 
 
 def body_sha256(body: str) -> str | None:
@@ -163,7 +138,7 @@ def corpus_info(db) -> dict:
         "characters": chars,
         "tokens": tokens,
         "report_tokens": rep_tokens,
-        "vocabulary": one("SELECT COUNT(*) FROM vocab")[0],
+        "vocabulary": one("SELECT COUNT(*) FROM lexicon WHERE is_word = 1")[0],
         "date_from": first,
         "date_to": last,
         "sources": dict(db.execute(

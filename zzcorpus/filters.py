@@ -1,0 +1,147 @@
+"""Which articles and which words a report reads: the article filters every report and search
+take (--source, --from, --to, --where) and the word filters (--pos, --min-len, stopwords).
+
+A word filter only removes rows from finished counts, so it never changes a number shown for a
+word that remains.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from .store import get_meta
+
+DATE_RE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?$")
+# What a --where condition may do: read, call functions. Everything else (writes, ATTACH,
+# PRAGMA, temp tables) is denied by the sqlite3 authorizer while it runs.
+READ_ACTIONS = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
+
+
+def date_bound(value: str, *, end: bool) -> str:
+    """'2024-03' -> '2024-03-01' (start) or '2024-03-31' (end): --to includes the whole period."""
+    m = DATE_RE.match(value or "")
+    if not m:
+        raise ValueError(f"{value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = m.groups()
+    if day:
+        if int(day) > calendar.monthrange(int(year), int(month))[1]:
+            raise ValueError(f"{value!r} is not a date: {year}-{month} has no day {day}")
+        return value
+    if month:
+        last = calendar.monthrange(int(year), int(month))[1]
+        return f"{year}-{month}-{last:02d}" if end else f"{year}-{month}-01"
+    return f"{year}-12-31" if end else f"{year}-01-01"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The article filters every report takes: --source, --from, --to, --where."""
+
+    sources: tuple[str, ...] = ()
+    date_from: str | None = None
+    date_to: str | None = None
+    where: str | None = None
+
+    @property
+    def bounds(self) -> tuple[str | None, str | None]:
+        """The first and last day selected (YYYY-MM-DD), None where open."""
+        return (date_bound(self.date_from, end=False) if self.date_from else None,
+                date_bound(self.date_to, end=True) if self.date_to else None)
+
+    def sql(self) -> tuple[str, list]:
+        """A condition on report_articles and its parameters."""
+        clauses, params = [], []
+        if self.sources:
+            clauses.append(f"source IN ({', '.join('?' * len(self.sources))})")
+            params += list(self.sources)
+        low, high = self.bounds
+        if low:
+            clauses.append("date >= ?")
+            params.append(low)
+        if high:
+            clauses.append("date <= ?")
+            params.append(high)
+        if self.where:
+            if ";" in self.where:
+                raise ValueError("--where takes one SQL condition: ';' is not allowed")
+            clauses.append(f"({self.where})")
+        return " AND ".join(clauses) or "1", params
+
+    def params(self) -> dict:
+        return {"source": list(self.sources), "from": self.date_from, "to": self.date_to, "where": self.where}
+
+    @property
+    def empty(self) -> bool:
+        return not (self.sources or self.date_from or self.date_to or self.where)
+
+
+def read_only(db, sql: str, params, *, where: str | None):
+    """Run a query that holds a user's --where condition: reads only, one-line errors."""
+
+    def authorizer(action, *args):
+        return sqlite3.SQLITE_OK if action in READ_ACTIONS else sqlite3.SQLITE_DENY
+
+    db.conn.set_authorizer(authorizer)
+    try:
+        return db.execute(sql, params).fetchall()
+    except sqlite3.Error as e:
+        raise ValueError(f"bad --where condition {where!r}: {e}" if where else str(e)) from None
+    finally:
+        try:
+            db.conn.set_authorizer(None)
+        except TypeError:  # Python 3.10 cannot remove one: allow everything again (checked at prepare only)
+            db.conn.set_authorizer(lambda *args: sqlite3.SQLITE_OK)
+
+
+# --- words ----------------------------------------------------------------------------------
+
+def read_stopwords(text: str) -> frozenset[str]:
+    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
+@dataclass(frozen=True)
+class WordFilter:
+    """Which words a report shows. POS tags match by prefix against the word's tag
+    (lexicon.pos): `n` keeps n, nr, ns, nt, nz, ng...; `nr` keeps only nr, nrfg, nrt."""
+
+    pos: tuple[str, ...] = ()
+    min_len: int = 1
+    stopwords: frozenset[str] = frozenset()
+    stopwords_sha256: str | None = None
+
+    def keep(self, word: str, pos: str | None) -> bool:
+        if len(word) < self.min_len or word in self.stopwords:
+            return False
+        return not self.pos or (pos is not None and pos.startswith(self.pos))
+
+    def params(self) -> dict:
+        return {"pos": list(self.pos), "min_len": self.min_len, "stopwords_sha256": self.stopwords_sha256}
+
+
+def word_filter(db, *, pos: str | None = None, min_len: int = 1, stopwords: bool = True,
+                stopwords_file=None) -> WordFilter:
+    """Build the word filter: pos 'n,nr,v' (checked against the tags in the corpus), min_len in
+    characters, stopwords from stopwords_file or else the list stored in meta at ingest (so a
+    shared database gives the same answers); stopwords=False keeps them."""
+    if not isinstance(min_len, int) or min_len < 1:
+        raise ValueError(f"--min-len must be a whole number >= 1, got {min_len!r}")
+    tags = tuple(t.strip() for t in (pos or "").split(",") if t.strip())
+    if tags:
+        known = sorted(r[0] for r in db.execute("SELECT DISTINCT pos FROM lexicon WHERE is_word = 1 AND pos IS NOT NULL"))
+        for tag in tags:
+            if not any(k.startswith(tag) for k in known):
+                raise ValueError(f"unknown POS tag {tag!r}: tags in this corpus: {', '.join(known)}")
+    if not stopwords:
+        words, sha = frozenset(), None
+    elif stopwords_file:
+        data = Path(stopwords_file).read_bytes()
+        words, sha = read_stopwords(data.decode("utf-8-sig")), hashlib.sha256(data).hexdigest()
+    else:
+        meta = get_meta(db)
+        words, sha = read_stopwords(meta.get("stopwords") or ""), meta.get("stopwords_sha256")
+    return WordFilter(pos=tags, min_len=min_len, stopwords=words, stopwords_sha256=sha)

@@ -1,0 +1,577 @@
+"""The word index inside corpus.db, which reports count from without reading text (the layout of
+CWB and quanteda, in SQLite tables):
+
+- lexicon: one row per distinct token (word id, word, POS tag, is_word, and over the articles
+  reports count: freq = occurrences, docs = articles holding it). Punctuation and numbers have
+  ids too (is_word = 0), so a stream keeps every token.
+- article_index: each article's tokens as one integer array (title paragraphs, then body
+  paragraphs, 0 between paragraphs), its group, its size in words and in paragraph and sentence
+  units, and whether reports count it (`counted`: not furniture, not a marked duplicate).
+- postings: for each word, the articles holding it and how often, in blocks (one per ingest
+  batch, merged when a word gathers many), so a word's articles are one short read.
+- groups: per source and month (dated YYYY-MM-DD articles; others in a group with month NULL),
+  the sizes and the summed word statistics of the counted articles as one sparse vector, so a
+  frequency list for any paper or date range adds a few vectors and never touches articles.
+- period_counts: the same per-group counts as a plain table (word_id, group_id, count, docs) for
+  SQL; `word_periods` shows it with words, sources and months.
+
+Arrays are numpy: uint16 streams while the lexicon is small (uint32 after), zlib for postings and
+group vectors. Every function that touches the database takes the sqlite-utils Database first;
+none commits: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from .counting import is_sentence_final
+from .segment import is_word
+
+BREAK = 0  # paragraph break in a stream; lexicon ids start at 1
+STATS = ("count", "docs", "paragraphs", "sentences")  # per word: tokens, and units holding it
+DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_BLOCKS = 16  # a word's postings blocks merged into one beyond this
+
+
+def month_of(date) -> str | None:
+    """The month of a YYYY-MM-DD date; None for anything else (those articles are filtered one
+    by one, so a date filter treats them exactly as SQL compares their text)."""
+    return date[:7] if isinstance(date, str) and DAY_RE.match(date) else None
+
+
+# --- arrays <-> blobs -------------------------------------------------------------------------
+
+def encode_stream(ids: np.ndarray) -> tuple[bytes, int]:
+    """(blob, width): 2-byte ids while they fit, else 4 bytes."""
+    if ids.size == 0 or int(ids.max()) < 65536:
+        return ids.astype("<u2").tobytes(), 2
+    return ids.astype("<u4").tobytes(), 4
+
+
+def decode_stream(blob: bytes, width: int) -> np.ndarray:
+    return np.frombuffer(blob or b"", dtype="<u2" if width == 2 else "<u4")
+
+
+def _pack(*arrays) -> bytes:
+    return zlib.compress(np.concatenate([np.asarray(a, dtype="<u4") for a in arrays]).tobytes(), 1)
+
+
+def _unpack(blob: bytes, parts: int) -> list[np.ndarray]:
+    flat = np.frombuffer(zlib.decompress(blob), dtype="<u4").astype(np.int64)
+    return np.split(flat, parts)
+
+
+def encode_postings(ids: np.ndarray, counts: np.ndarray) -> bytes:
+    """Sorted article ids (stored as gaps, which compress) and their counts."""
+    return _pack(np.diff(ids, prepend=0), counts)
+
+
+def decode_postings(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
+    gaps, counts = _unpack(blob, 2)
+    return np.cumsum(gaps), counts
+
+
+# --- statistics of streams (pure numpy) -------------------------------------------------------
+
+@dataclass
+class StreamStats:
+    """Per (article, word): count and the paragraph and sentence units holding the word, as
+    parallel arrays sorted by article then word; per article: words, paragraph and sentence
+    units (units holding at least one word, as counting.unit_counts counts units)."""
+
+    art: np.ndarray
+    word: np.ndarray
+    count: np.ndarray
+    paragraphs: np.ndarray
+    sentences: np.ndarray
+    tokens: np.ndarray  # per article
+    para_units: np.ndarray
+    sent_units: np.ndarray
+
+    def take(self, keep_articles: np.ndarray) -> "StreamStats":
+        """Only the rows of the articles flagged in keep_articles (a bool per article)."""
+        rows = keep_articles[self.art]
+        return StreamStats(self.art[rows], self.word[rows], self.count[rows], self.paragraphs[rows],
+                           self.sentences[rows], self.tokens, self.para_units, self.sent_units)
+
+
+def _unique_units(unit: np.ndarray, word: np.ndarray, unit_art: np.ndarray, m: int) -> np.ndarray:
+    """Keys article * m + word, one per (unit, word) pair: how many units of an article hold a word."""
+    pairs = np.unique(unit * m + word)
+    return unit_art[pairs // m] * m + pairs % m
+
+
+def stream_stats(streams: list[np.ndarray], nonword: np.ndarray, final: np.ndarray) -> StreamStats:
+    """Statistics of token streams; nonword / final: a bool per token id (id 0, the paragraph
+    break, is a non-word): not a word (counting.is_word), sentence-final punctuation."""
+    n = len(streams)
+    lens = np.fromiter((len(s) for s in streams), dtype=np.int64, count=n)
+    empty = np.zeros(0, dtype=np.int64)
+    if not lens.sum():
+        zeros = np.zeros(n, dtype=np.int64)
+        return StreamStats(empty, empty, empty, empty, empty, zeros, zeros, zeros.copy())
+    ids = np.concatenate(streams).astype(np.int64)
+    art = np.repeat(np.arange(n), lens)
+    start = np.zeros(ids.size, dtype=bool)
+    start[(np.cumsum(lens) - lens)[lens > 0]] = True
+    brk = ids == BREAK
+    para = np.cumsum(brk | start)
+    sent = np.cumsum(brk | start | final[ids])
+    w = ~nonword[ids]
+    A, W, P, S = art[w], ids[w], para[w], sent[w]
+    m = int(ids.max()) + 1
+    para_art = np.zeros(int(para[-1]) + 1, dtype=np.int64)
+    para_art[para] = art
+    sent_art = np.zeros(int(sent[-1]) + 1, dtype=np.int64)
+    sent_art[sent] = art
+    keys, count = np.unique(A * m + W, return_counts=True)
+    _, paragraphs = np.unique(_unique_units(P, W, para_art, m), return_counts=True)
+    _, sentences = np.unique(_unique_units(S, W, sent_art, m), return_counts=True)
+    return StreamStats(
+        keys // m, keys % m, count, paragraphs, sentences,
+        np.bincount(A, minlength=n), np.bincount(para_art[np.unique(P)], minlength=n),
+        np.bincount(sent_art[np.unique(S)], minlength=n),
+    )
+
+
+@dataclass
+class Counts:
+    """Summed statistics of a set of articles, sparse: the word ids present (sorted) and per
+    word count, docs, paragraphs, sentences (occurrences and the articles / paragraphs /
+    sentences holding it); and the set's sizes: articles, tokens (words), units with a word."""
+
+    word: np.ndarray
+    stats: dict
+    articles: int = 0
+    tokens: int = 0
+    word_articles: int = 0
+    para_units: int = 0
+    sent_units: int = 0
+
+    SIZES = ("articles", "tokens", "word_articles", "para_units", "sent_units")
+
+    @classmethod
+    def zero(cls) -> "Counts":
+        empty = np.zeros(0, dtype=np.int64)
+        return cls(empty, {k: empty for k in STATS})
+
+    @classmethod
+    def of(cls, word, stats: dict, **sizes) -> "Counts":
+        """From unsorted, possibly repeated word ids and their values (summed per word)."""
+        keys, inverse = np.unique(np.asarray(word, dtype=np.int64), return_inverse=True)
+        summed = {k: np.bincount(inverse, weights=stats[k], minlength=keys.size).astype(np.int64) for k in STATS}
+        return cls(keys, summed, **sizes)
+
+    @classmethod
+    def merge(cls, parts, signs=None) -> "Counts":
+        """The sum of several Counts (signs: +1 / -1 each); words whose count drops to 0 go."""
+        parts = list(parts)
+        signs = list(signs) if signs is not None else [1] * len(parts)
+        if not parts:
+            return cls.zero()
+        word = np.concatenate([p.word for p in parts])
+        stats = {k: np.concatenate([p.stats[k] * s for p, s in zip(parts, signs)]) for k in STATS}
+        sizes = {k: sum(getattr(p, k) * s for p, s in zip(parts, signs)) for k in cls.SIZES}
+        out = cls.of(word, stats, **sizes)
+        live = out.stats["count"] != 0
+        if not live.all():
+            out.word = out.word[live]
+            out.stats = {k: v[live] for k, v in out.stats.items()}
+        return out
+
+    def get(self, stat: str, ids) -> np.ndarray:
+        """The stat of each word id (0 for words absent)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        at = np.searchsorted(self.word, ids)
+        at_ok = np.minimum(at, max(self.word.size - 1, 0))
+        found = (at < self.word.size) & (self.word[at_ok] == ids) if self.word.size else np.zeros(ids.size, bool)
+        return np.where(found, self.stats[stat][at_ok] if self.word.size else 0, 0)
+
+    def units(self, window: str) -> int:
+        return {"article": self.word_articles, "paragraph": self.para_units, "sentence": self.sent_units}[window]
+
+
+UNIT_STAT = {"article": "docs", "paragraph": "paragraphs", "sentence": "sentences"}
+
+
+def counts_of_stats(st: StreamStats, articles: np.ndarray) -> Counts:
+    """Counts of the articles flagged in `articles` (a bool per article of st)."""
+    rows = articles[st.art]
+    return Counts.of(
+        st.word[rows], {"count": st.count[rows], "docs": np.ones(int(rows.sum()), dtype=np.int64),
+                        "paragraphs": st.paragraphs[rows], "sentences": st.sentences[rows]},
+        articles=int(articles.sum()), tokens=int(st.tokens[articles].sum()),
+        word_articles=int((st.tokens[articles] > 0).sum()), para_units=int(st.para_units[articles].sum()),
+        sent_units=int(st.sent_units[articles].sum()))
+
+
+# --- the lexicon ------------------------------------------------------------------------------
+
+class Lexicon:
+    """word <-> id for a database, read once; new tokens get the next ids (add_tokens)."""
+
+    def __init__(self, db):
+        self.db = db
+        self.ids: dict[str, int] = dict(db.execute("SELECT word, id FROM lexicon"))
+        self.next_id = (db.execute("SELECT MAX(id) FROM lexicon").fetchone()[0] or 0) + 1
+
+    def add_tokens(self, tokens, tags: dict) -> np.ndarray:
+        """Ids of the tokens (a list of strings), adding the unknown ones with their tags."""
+        new = []
+        out = np.zeros(len(tokens), dtype=np.int64)
+        for i, tok in enumerate(tokens):
+            got = self.ids.get(tok)
+            if got is None:
+                got = self.ids[tok] = self.next_id
+                self.next_id += 1
+                new.append((got, tok, tags.get(tok), int(is_word(tok))))
+            out[i] = got
+        if new:
+            self.db.conn.executemany("INSERT INTO lexicon (id, word, pos, is_word, freq, docs) VALUES (?, ?, ?, ?, 0, 0)", new)
+        return out
+
+
+def token_flags(db) -> tuple[np.ndarray, np.ndarray]:
+    """(nonword, final): a bool per lexicon id (and for the break, id 0): not a word; sentence-final."""
+    size = (db.execute("SELECT MAX(id) FROM lexicon").fetchone()[0] or 0) + 1
+    nonword, final = np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
+    nonword[BREAK] = True
+    for i, word in db.execute("SELECT id, word FROM lexicon WHERE is_word = 0"):
+        nonword[i] = True
+        final[i] = is_sentence_final(word)
+    return nonword, final
+
+
+def lexicon_size(db) -> int:
+    return (db.execute("SELECT MAX(id) FROM lexicon").fetchone()[0] or 0) + 1
+
+
+def word_ids(db, words) -> dict[str, int]:
+    """word -> id for the given words the lexicon holds."""
+    out, words = {}, list(dict.fromkeys(words))
+    for i in range(0, len(words), 500):
+        chunk = words[i:i + 500]
+        out.update(db.execute(f"SELECT word, id FROM lexicon WHERE word IN ({', '.join('?' * len(chunk))})", chunk))
+    return out
+
+
+def words_of(db, ids) -> dict[int, tuple[str, str | None]]:
+    """id -> (word, pos) for the given ids."""
+    out, ids = {}, [int(i) for i in dict.fromkeys(ids)]
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        out.update((r[0], (r[1], r[2])) for r in db.execute(
+            f"SELECT id, word, pos FROM lexicon WHERE id IN ({', '.join('?' * len(chunk))})", chunk))
+    return out
+
+
+# --- the worker side: a chunk of segmented articles -> local arrays -----------------------------
+
+@dataclass
+class Chunk:
+    """Streams and statistics of a chunk of articles in chunk-local ids (1..len(vocab)), made in a
+    worker process; the writer maps them to lexicon ids (to_global)."""
+
+    vocab: list
+    tags: dict
+    streams: list
+    stats: StreamStats
+
+
+def seg_paragraphs(title_seg: str, body_seg: str) -> list[list[str]]:
+    """The paragraphs of an article's stored tokens, title first: what every report reads."""
+    text = "\n".join(s for s in (title_seg, body_seg) if s)
+    return [p.split(" ") for p in text.split("\n") if p]
+
+
+def make_chunk(segs, tags: dict) -> Chunk:
+    """segs: (title_seg, body_seg) per article; tags: each token's POS tag."""
+    local: dict[str, int] = {}
+    streams = []
+    for title_seg, body_seg in segs:
+        ids = []
+        for k, paragraph in enumerate(seg_paragraphs(title_seg, body_seg)):
+            if k:
+                ids.append(BREAK)
+            ids += [local.setdefault(tok, len(local) + 1) for tok in paragraph]
+        streams.append(np.array(ids, dtype=np.int64))
+    vocab = list(local)
+    nonword = np.array([True] + [not is_word(t) for t in vocab])
+    final = np.array([False] + [is_sentence_final(t) for t in vocab])
+    stats = stream_stats(streams, nonword, final)
+    return Chunk(vocab, {t: tags.get(t) for t in vocab}, streams, stats)
+
+
+def to_global(chunk: Chunk, lexicon: Lexicon) -> tuple[list[np.ndarray], StreamStats]:
+    mapping = np.concatenate([[BREAK], lexicon.add_tokens(chunk.vocab, chunk.tags)])
+    st = chunk.stats
+    glob = StreamStats(st.art, mapping[st.word], st.count, st.paragraphs, st.sentences,
+                       st.tokens, st.para_units, st.sent_units)
+    return [mapping[s] for s in chunk.streams], glob
+
+
+# --- groups -----------------------------------------------------------------------------------
+
+def group_ids(db, keys) -> list[int]:
+    """The group of each (source, date), created when new."""
+    out, known = [], {}
+    for source, date in keys:
+        key = (source, month_of(date))
+        if key not in known:
+            row = db.execute("SELECT id FROM groups WHERE source IS ? AND month IS ?", key).fetchone()
+            known[key] = row[0] if row else db.execute(
+                "INSERT INTO groups (source, month, articles, tokens, word_articles, para_units, sent_units, n_words) "
+                "VALUES (?, ?, 0, 0, 0, 0, 0, 0)", key).lastrowid
+        out.append(known[key])
+    return out
+
+
+def group_counts(db, group_id: int) -> Counts:
+    row = db.execute("SELECT articles, tokens, word_articles, para_units, sent_units, n_words, vector "
+                     "FROM groups WHERE id = ?", [group_id]).fetchone()
+    word, *values = _unpack(row[6], 1 + len(STATS)) if row[5] else [np.zeros(0, dtype=np.int64)] * (1 + len(STATS))
+    return Counts(word, dict(zip(STATS, values)), *row[:5])
+
+
+def _update_groups(db, st: StreamStats, art_groups: np.ndarray, sign: np.ndarray) -> None:
+    """Add (sign +1) or subtract (-1) the articles' statistics to their groups, period_counts and
+    the lexicon's freq and docs. sign: one per article of st, 0 for articles left alone."""
+    if not sign.any():
+        return
+    rows = sign[st.art] != 0
+    s = sign[st.art][rows]
+    grp, word = art_groups[st.art][rows], st.word[rows]
+    deltas = {"count": st.count[rows] * s, "docs": s, "paragraphs": st.paragraphs[rows] * s,
+              "sentences": st.sentences[rows] * s}
+    m = int(word.max()) + 1 if word.size else 1
+    keys, inverse = np.unique(grp * m + word, return_inverse=True)
+    summed = {k: np.bincount(inverse, weights=v, minlength=keys.size).astype(np.int64) for k, v in deltas.items()}
+    kg, kw = keys // m, keys % m
+    db.conn.executemany(
+        "INSERT INTO period_counts (word_id, group_id, count, docs) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (word_id, group_id) DO UPDATE SET count = count + excluded.count, docs = docs + excluded.docs",
+        zip(kw.tolist(), kg.tolist(), summed["count"].tolist(), summed["docs"].tolist()))
+    emptied = summed["docs"] < 0  # only a subtraction can empty a row
+    if emptied.any():
+        db.conn.executemany("DELETE FROM period_counts WHERE word_id = ? AND group_id = ? AND docs = 0",
+                            zip(kw[emptied].tolist(), kg[emptied].tolist()))
+    wkeys, winv = np.unique(kw, return_inverse=True)
+    freq = np.bincount(winv, weights=summed["count"], minlength=wkeys.size).astype(np.int64)
+    docs = np.bincount(winv, weights=summed["docs"], minlength=wkeys.size).astype(np.int64)
+    db.conn.executemany("UPDATE lexicon SET freq = freq + ?, docs = docs + ? WHERE id = ?",
+                        zip(freq.tolist(), docs.tolist(), wkeys.tolist()))
+    for g in np.unique(art_groups[sign != 0]).tolist():
+        in_group = kg == g
+        arts = (art_groups == g) & (sign != 0)
+        sg = sign[arts]
+        row = db.execute("SELECT n_words, vector FROM groups WHERE id = ?", [g]).fetchone()
+        old = _unpack(row[1], 1 + len(STATS)) if row[0] else [np.zeros(0, dtype=np.int64)] * (1 + len(STATS))
+        words = np.concatenate([old[0], kw[in_group]])
+        merged_keys, inv = np.unique(words, return_inverse=True)
+        merged = [np.bincount(inv, weights=np.concatenate([o, summed[k][in_group]]), minlength=merged_keys.size)
+                  .astype(np.int64) for o, k in zip(old[1:], STATS)]
+        live = merged[0] > 0
+        vector = _pack(merged_keys[live], *(v[live] for v in merged))
+        db.execute(
+            "UPDATE groups SET articles = articles + ?, tokens = tokens + ?, word_articles = word_articles + ?, "
+            "para_units = para_units + ?, sent_units = sent_units + ?, n_words = ?, vector = ? WHERE id = ?",
+            [int(sg.sum()), int((st.tokens[arts] * sg).sum()), int(((st.tokens[arts] > 0) * sg).sum()),
+             int((st.para_units[arts] * sg).sum()), int((st.sent_units[arts] * sg).sum()),
+             int(live.sum()), vector, g])
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+def add_articles(db, article_ids, groups, streams, st: StreamStats) -> None:
+    """Index new articles (not yet counted: recount() decides): their streams and postings."""
+    rows = []
+    for i, (art_id, grp, ids) in enumerate(zip(article_ids, groups, streams)):
+        blob, width = encode_stream(ids)
+        rows.append((art_id, grp, int(st.tokens[i]), int(st.para_units[i]), int(st.sent_units[i]), width, blob))
+    db.conn.executemany(
+        "INSERT INTO article_index (article_id, grp, counted, tokens, para_units, sent_units, width, stream) "
+        "VALUES (?, ?, 0, ?, ?, ?, ?, ?)", rows)
+    if not st.word.size:
+        return
+    art_ids = np.asarray(article_ids, dtype=np.int64)
+    order = np.lexsort((art_ids[st.art], st.word))
+    words, arts, counts = st.word[order], art_ids[st.art][order], st.count[order]
+    cuts = np.flatnonzero(np.diff(words)) + 1
+    starts = np.concatenate([[0], cuts])
+    ends = np.concatenate([cuts, [words.size]])
+    db.conn.executemany(
+        "INSERT INTO postings (word_id, first, n, block) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (word_id, first) DO UPDATE SET n = excluded.n, block = excluded.block",
+        ((int(words[a]), int(arts[a]), int(b - a), encode_postings(arts[a:b], counts[a:b]))
+         for a, b in zip(starts.tolist(), ends.tolist())))
+
+
+def read_streams(db, article_ids) -> dict[int, np.ndarray]:
+    out = {}
+    ids = [int(i) for i in article_ids]
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        for art_id, width, blob in db.execute(
+            f"SELECT article_id, width, stream FROM article_index WHERE article_id IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        ):
+            out[art_id] = decode_stream(blob, width)
+    return out
+
+
+def iter_streams(db, article_ids, *, batch: int = 20000):
+    """(ids, streams) in batches, for the given sorted article ids, reading the table in order."""
+    ids = np.asarray(article_ids, dtype=np.int64)
+    for i in range(0, ids.size, batch):
+        part = ids[i:i + batch]
+        found = {}
+        for art_id, width, blob in db.execute(
+            "SELECT article_id, width, stream FROM article_index WHERE article_id BETWEEN ? AND ?",
+            [int(part[0]), int(part[-1])],
+        ):
+            found[art_id] = (width, blob)
+        keep = [int(a) for a in part if int(a) in found]
+        yield np.array(keep, dtype=np.int64), [decode_stream(found[a][1], found[a][0]) for a in keep]
+
+
+def stats_of(db, article_ids, flags=None) -> tuple[np.ndarray, StreamStats]:
+    """(ids, statistics) of stored articles, recomputed from their streams."""
+    nonword, final = flags or token_flags(db)
+    streams = read_streams(db, article_ids)
+    ids = np.array(sorted(streams), dtype=np.int64)
+    return ids, stream_stats([streams[int(a)] for a in ids], nonword, final)
+
+
+def recount(db, article_ids, *, known: tuple | None = None) -> None:
+    """Bring the counts of the given articles in line with report_articles: an article that has
+    become counted (or stopped) adds (subtracts) its statistics. known = (ids, StreamStats) of
+    articles just written, so their streams need not be read back."""
+    ids = sorted({int(a) for a in article_ids})
+    changed = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        for art_id, counted, should in db.execute(
+            "SELECT i.article_id, i.counted, (a.kind != 'furniture' AND a.duplicate_of IS NULL) "
+            "FROM article_index i JOIN articles a ON a.id = i.article_id "
+            f"WHERE i.article_id IN ({', '.join('?' * len(chunk))})", chunk,
+        ):
+            if bool(counted) != bool(should):
+                changed[art_id] = 1 if should else -1
+    if not changed:
+        return
+    if known is not None and set(changed) <= set(known[0].tolist()):
+        kid, st = known
+    else:
+        kid, st = stats_of(db, changed)
+    _apply(db, kid, st, changed)
+    db.conn.executemany("UPDATE article_index SET counted = ? WHERE article_id = ?",
+                        [(int(s > 0), a) for a, s in changed.items()])
+
+
+def _apply(db, ids: np.ndarray, st: StreamStats, signs: dict) -> None:
+    sign = np.array([signs.get(int(a), 0) for a in ids], dtype=np.int64)
+    grp = np.zeros(ids.size, dtype=np.int64)
+    pos = {int(a): k for k, a in enumerate(ids)}
+    for k in range(0, ids.size, 500):
+        chunk = [int(a) for a in ids[k:k + 500]]
+        for art_id, g in db.execute(
+            f"SELECT article_id, grp FROM article_index WHERE article_id IN ({', '.join('?' * len(chunk))})", chunk
+        ):
+            grp[pos[art_id]] = g
+    _update_groups(db, st, grp, sign)
+
+
+def remove_articles(db, article_ids) -> None:
+    """Take articles out of the index (before they are deleted): counts, postings, streams.
+    Their words stay in the lexicon until prune_lexicon (a writer may still hold their ids)."""
+    ids = sorted({int(a) for a in article_ids})
+    if not ids:
+        return
+    kid, st = stats_of(db, ids)
+    counted = dict(db.execute(
+        f"SELECT article_id, counted FROM article_index WHERE article_id IN ({', '.join('?' * len(ids))})", ids))
+    _apply(db, kid, st, {a: -1 for a, c in counted.items() if c})
+    gone = set(ids)
+    for word in np.unique(st.word).tolist():
+        for first, n, block in db.execute("SELECT first, n, block FROM postings WHERE word_id = ?", [word]).fetchall():
+            arts, counts = decode_postings(block)
+            keep = ~np.isin(arts, kid)
+            if keep.all():
+                continue
+            if keep.any():
+                db.execute("UPDATE postings SET n = ?, block = ? WHERE word_id = ? AND first = ?",
+                           [int(keep.sum()), encode_postings(arts[keep], counts[keep]), word, first])
+            else:
+                db.execute("DELETE FROM postings WHERE word_id = ? AND first = ?", [word, first])
+    db.execute(f"DELETE FROM article_index WHERE article_id IN ({', '.join('?' * len(gone))})", list(gone))
+
+
+def prune_lexicon(db) -> None:
+    """Drop the words no stored article holds any more (after articles were replaced)."""
+    db.execute("DELETE FROM lexicon WHERE is_word = 1 AND NOT EXISTS (SELECT 1 FROM postings WHERE word_id = lexicon.id)")
+
+
+def compact_postings(db, *, max_blocks: int = MAX_BLOCKS) -> int:
+    """Merge the blocks of words that gathered more than max_blocks; returns the words merged."""
+    words = [r[0] for r in db.execute(
+        "SELECT word_id FROM postings GROUP BY word_id HAVING COUNT(*) > ?", [max_blocks])]
+    for word in words:
+        arts, counts = postings(db, word)
+        db.execute("DELETE FROM postings WHERE word_id = ?", [word])
+        db.execute("INSERT INTO postings (word_id, first, n, block) VALUES (?, ?, ?, ?)",
+                   [word, int(arts[0]), int(arts.size), encode_postings(arts, counts)])
+    return len(words)
+
+
+def clear(db) -> None:
+    """Empty the whole index (resegment rebuilds it)."""
+    for table in ("article_index", "postings", "period_counts", "groups", "lexicon"):
+        db.execute(f"DELETE FROM {table}")
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+def postings(db, word_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """(article ids, counts) of every article holding the word, sorted by id."""
+    parts = [decode_postings(b) for (b,) in db.execute(
+        "SELECT block FROM postings WHERE word_id = ? ORDER BY first", [word_id])]
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    arts = np.concatenate([p[0] for p in parts])
+    counts = np.concatenate([p[1] for p in parts])
+    order = np.argsort(arts, kind="stable")
+    return arts[order], counts[order]
+
+
+def has_index(db) -> bool:
+    return db["article_index"].exists()
+
+
+# --- building ---------------------------------------------------------------------------------
+
+def write(db, lexicon: Lexicon, article_ids, keys, chunk: Chunk) -> None:
+    """Index newly stored articles: keys = (source, date) of each, chunk = make_chunk of their
+    tokens; they are counted as report_articles says (recount)."""
+    streams, st = to_global(chunk, lexicon)
+    add_articles(db, article_ids, group_ids(db, keys), streams, st)
+    recount(db, article_ids, known=(np.asarray(article_ids, dtype=np.int64), st))
+
+
+def build(db, *, tags: dict, batch: int = 5000) -> None:
+    """The whole index anew from the stored tokens (articles.title_seg / body_seg)."""
+    clear(db)
+    lexicon = Lexicon(db)
+    last = 0
+    while True:
+        rows = db.execute("SELECT id, source, date, title_seg, body_seg FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+                          [last, batch]).fetchall()
+        if not rows:
+            break
+        write(db, lexicon, [r[0] for r in rows], [(r[1], r[2]) for r in rows],
+              make_chunk([(r[3], r[4]) for r in rows], tags))
+        last = rows[-1][0]
+    compact_postings(db)
