@@ -19,13 +19,7 @@ from datasette.app import Datasette
 from zzcorpus import search
 from zzcorpus.charts import format_number
 from zzcorpus.cli import cli
-from zzcorpus.datasette_plugin import (
-    NO_MATCH,
-    hit_end,
-    hit_start,
-    match_expression,
-    stopword_list,
-)
+from zzcorpus.plugin.queries import NO_MATCH, match_expression
 from zzcorpus.schema import TABLES
 from zzcorpus.segment import is_word
 
@@ -135,10 +129,10 @@ def test_metadata_describes_the_corpus(ds, corpus_db):
 
 def test_internal_tables_are_hidden(ds):
     hidden = {t["name"]: t["hidden"] for t in get(ds, "/corpus.json").json()["tables"]}
-    for name in ("meta", "article_words", "articles_chars_fts", "articles_chars_fts_data",
-                 "articles_fts", "articles_fts_data"):
+    for name in ("meta", "article_index", "postings", "groups", "period_counts", "articles_chars_fts",
+                 "articles_chars_fts_data"):
         assert hidden[name], name
-    for name in ("articles", "documents", "vocab", "saved_reports"):
+    for name in ("articles", "documents", "lexicon", "saved_reports"):
         assert not hidden[name], name
 
 
@@ -190,12 +184,6 @@ def test_hostile_queries_never_fail(ds, corpus_db):
 def test_sql_functions():
     assert match_expression("") == match_expression("AND") == match_expression("*") == NO_MATCH
     assert match_expression("锂电") == search.fts_query("锂电")
-    text = "锂电池与锂电产业，LiDian"
-    assert (hit_start(text, "锂电", 0), hit_end(text, "锂电", 0)) == (0, 2)
-    assert (hit_start(text, "锂电", 2), hit_end(text, "锂电", 2)) == (4, 6)
-    assert hit_start(text, "锂电", 6) is None and hit_start(text, "*", 0) is None
-    assert hit_start(text, "lidian", 0) == 9  # case-insensitive, as `zzcorpus kwic`
-    assert json.loads(stopword_list("的\n# note\n\n 了 \n")) == ["了", "的"]
 
 
 # --- canned queries --------------------------------------------------------------------------
@@ -240,52 +228,48 @@ def test_kwic_page_marks_the_keyword(ds):
     assert page.status_code == 200 and "<mark>锂电</mark>" in page.text
 
 
+def cli_rows(corpus_db, *args):
+    result = CliRunner().invoke(cli, [*args, "--db", str(corpus_db), "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def same_rows(page, cli):
+    """Page rows (through SQLite's JSON) equal the CLI's, floats to the last digits."""
+    assert len(page) == len(cli)
+    for p, c in zip(page, cli):
+        assert p == {k: pytest.approx(v, rel=1e-12) if isinstance(v, float) else v for k, v in c.items()}
+
+
 @pytest.mark.parametrize("source,date", [("", ""), ("枣庄日报", ""), ("", "2024-03"), ("枣庄日报", "2024")])
-def test_freq_query_counts_words_without_stopwords(ds, corpus_db, source, date):
+def test_freq_query_gives_the_rows_of_zzcorpus_freq(ds, corpus_db, source, date):
     found = rows(ds, "/corpus/freq.json", source=source, date=date)
+    options = (["--source", source] if source else []) + (["--from", date, "--to", date] if date else [])
+    same_rows(found, cli_rows(corpus_db, "freq", "--top", "100", *options))
+    # and those are the most frequent words of those articles, stopwords left out
     where = REPORT + (f" AND source = '{source}'" if source else "") + (f" AND date LIKE '{date}%'" if date else "")
     words = {w: arts for w, arts in word_sets(corpus_db, where).items() if w not in stopwords(corpus_db)}
-    tokens = sum(a["tokens"] for a in articles(corpus_db, where).values())
     counts = {w: sum(arts.values()) for w, arts in words.items()}
     assert len(found) == min(100, len(counts))
-    assert [(-r["count"], r["word"]) for r in found] == sorted((-r["count"], r["word"]) for r in found)
     for r in found:
-        assert r["count"] == counts[r["word"]]
-        assert r["articles"] == len(words[r["word"]])
-        assert r["per_million"] == round(r["count"] * 1e6 / tokens, 2)
-    shown = {r["word"] for r in found}
-    assert max((n for w, n in counts.items() if w not in shown), default=0) <= found[-1]["count"]
+        assert r["count"] == counts[r["word"]] and r["doc_count"] == len(words[r["word"]])
 
 
-@pytest.mark.parametrize("word", ["锂电", "发展"])
-def test_cooc_query_gives_logdice_over_articles(ds, corpus_db, word):
-    found = rows(ds, "/corpus/cooc.json", word=word)
-    sets = word_sets(corpus_db)
-    node = set(sets[word])
-    expected = []
-    for other, arts in sets.items():
-        o11 = len(node & set(arts))
-        if other != word and o11 and other not in stopwords(corpus_db):
-            logdice = round(14 + math.log2(2 * o11 / (len(node) + len(arts))), 3)
-            expected.append({"word": other, "o11": o11, "f_node": len(node), "f_word": len(arts), "logdice": logdice})
-    expected.sort(key=lambda r: (-r["logdice"], -r["o11"], r["word"]))
-    assert [{k: r[k] for k in expected[0]} for r in found] == expected[:100]
+@pytest.mark.parametrize("word,window", [("锂电", ""), ("发展", ""), ("项目", "sentence"), ("项目", "3")])
+def test_cooc_query_gives_the_rows_of_zzcorpus_cooc(ds, corpus_db, word, window):
+    found = rows(ds, "/corpus/cooc.json", word=word, window=window)
+    expected = cli_rows(corpus_db, "cooc", word, "--window", window or "article", "--top", "100")
+    same_rows(found, [{**r, "jaccard": r.get("jaccard")} for r in expected])
     assert found
 
 
-@pytest.mark.parametrize("period,width", [("", 7), ("year", 4)])
-def test_trend_query_counts_articles_per_period(ds, corpus_db, period, width):
+@pytest.mark.parametrize("period", ["", "year"])
+def test_trend_query_gives_the_rows_of_zzcorpus_trend(ds, corpus_db, period):
     found = rows(ds, "/corpus/trend.json", q="锂电", period=period)
-    per_period = defaultdict(lambda: [0, 0, 0])  # articles with the term, all articles, tokens
-    for a in articles(corpus_db, REPORT).values():
-        if a["date"]:
-            p = per_period[a["date"][:width]]
-            p[0] += "锂电" in a["text"]
-            p[1] += 1
-            p[2] += a["tokens"]
-    assert found == [{"period": p, "articles": n, "all_articles": all_, "tokens": t,
-                      "per_million_tokens": round(n * 1e6 / t, 2)} for p, (n, all_, t) in sorted(per_period.items())]
-    assert sum(r["articles"] for r in found) > 0
+    same_rows(found, cli_rows(corpus_db, "trend", "锂电", "--by", period or "month"))
+    assert sum(r["count"] for r in found) > 0
+    assert rows(ds, "/corpus/trend.json", q="锂电", source="大众日报") == cli_rows(
+        corpus_db, "trend", "锂电", "--source", "大众日报")
 
 
 # --- the chart page --------------------------------------------------------------------------
@@ -298,11 +282,12 @@ def test_chart_page_draws_top_words_and_trends(ds, corpus_db):
     assert len(trend_svg.findall(f".//{SVG}path[@class='series']")) == 2
     labels = texts(trend_svg)
     assert {"锂电", "新能源", "2023-11", "2024-06"} <= set(labels)
-    trend = {r["period"]: r for r in rows(ds, "/corpus/trend.json", q="锂电")}
+    trend = {r["period"]: r for r in rows(ds, "/corpus/trend.json", q="锂电") if r["per_million"] is not None}
     tips = [c.find(f"{SVG}title").text for c in trend_svg.findall(f".//{SVG}circle")]
-    assert len(tips) == 2 * len(trend)  # months without articles have no point
+    points = sum(r["per_million"] is not None for t in ("锂电", "新能源") for r in rows(ds, "/corpus/trend.json", q=t))
+    assert len(tips) == points  # months without articles have no point
     for period, r in trend.items():
-        assert f"锂电 {period}: {format_number(r['per_million_tokens'])}" in tips
+        assert f"锂电 {period}: {format_number(r['per_million'])}" in tips
     assert "per million" in trend_svg.find(f"{SVG}title").text
     # top words: the freq query's first 20
     top = rows(ds, "/corpus/freq.json", source="", date="")[:20]
@@ -311,10 +296,11 @@ def test_chart_page_draws_top_words_and_trends(ds, corpus_db):
 
 
 def test_chart_page_options(ds):
-    page = get(ds, "/corpus/-/charts", q="锂电", period="year", measure="articles", top="5",
+    page = get(ds, "/corpus/-/charts", q="锂电", period="year", measure="count", top="5",
                source="枣庄日报", date="2024")
     trend_svg, words_svg = svgs(page.text)
-    counts = {r["period"]: r["articles"] for r in rows(ds, "/corpus/trend.json", q="锂电", period="year")}
+    counts = {r["period"]: r["count"] for r in rows(ds, "/corpus/trend.json", q="锂电", period="year",
+                                                     source="枣庄日报")}
     assert set(counts) == {"2023", "2024"}
     tips = {c.find(f"{SVG}title").text for c in trend_svg.findall(f".//{SVG}circle")}
     assert tips == {f"锂电 {p}: {n}" for p, n in counts.items()}
@@ -377,7 +363,7 @@ def test_immutable_database(corpus_db):
     assert {r["id"] for r in found} == {i for i, a in articles(corpus_db).items() if "新质生产力" in a["text"]}
     assert [r["article_id"] for r in rows(ds, "/corpus/search.json", q="新质生产力")] == [
         r["article_id"] for r in search.search(sqlite_utils.Database(corpus_db), "新质生产力", limit=200)]
-    for path, params in [("/corpus/kwic.json", {"q": "锂电"}), ("/corpus/freq.json", {}),
+    for path, params in [("/corpus/kwic.json", {"q": "锂电"}), ("/corpus/freq.json", {"source": "", "date": ""}),
                          ("/corpus/cooc.json", {"word": "锂电"}), ("/corpus/trend.json", {"q": "锂电"})]:
         assert rows(ds, path, **params), path
     assert len(svgs(get(ds, "/corpus/-/charts", q="锂电").text)) == 2

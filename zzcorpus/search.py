@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import re
+import sqlite3
 from dataclasses import dataclass
 
 from .schema import CHAR_FTS_TABLE
@@ -135,6 +136,11 @@ def _contains(haystack, needle) -> bool:
     return haystack is not None and needle in haystack.lower()
 
 
+def register_functions(conn) -> None:
+    """The SQL function the exact check uses (zz_contains)."""
+    conn.create_function("zz_contains", 2, _contains, deterministic=True)
+
+
 def _term_check(term: str) -> tuple[str, list]:
     if term.lower() == term.upper():  # nothing to fold: SQLite's instr is exact and fast
         return f"instr({TEXT_SQL}, ?) > 0", [term]
@@ -164,7 +170,10 @@ def _where(db, query: str, *, source, date_from, date_to) -> tuple[Query, str, l
     sql = [f"{CHAR_FTS_TABLE} MATCH ?", "a.duplicate_of IS NULL", filters]
     params = [_match(q), *filter_params]
     if not q.exact:
-        db.conn.create_function("zz_contains", 2, _contains, deterministic=True)
+        try:
+            register_functions(db.conn)
+        except sqlite3.OperationalError:  # called inside a running statement (Datasette): registered before it
+            pass
         check, ps = _text_check(q)
         sql.append(check)
         params += ps
@@ -184,10 +193,11 @@ def count(db, query: str, *, source=None, date_from=None, date_to=None) -> int:
 
 
 def search(db, query: str, *, limit: int | None = 20, source=None, date_from=None, date_to=None,
-           width: int = 40) -> list[dict]:
+           width: int = 40, mark=("[", "]")) -> list[dict]:
     """Ranked articles containing the query: article_id, title, date, source, page, kind, snippet.
 
-    limit=None returns every hit; `width` is the snippet length in characters.
+    limit=None returns every hit; `width` is the snippet length in characters, `mark` what
+    goes around each hit in it.
     """
     _check_limit(limit)
     q, clause, params = _where(db, query, source=source, date_from=date_from, date_to=date_to)
@@ -205,7 +215,7 @@ def search(db, query: str, *, limit: int | None = 20, source=None, date_from=Non
         _, title, date, source_, page, kind, body = rows[art_id]
         out.append({
             "article_id": art_id, "title": title, "date": date, "source": source_, "page": page,
-            "kind": kind, "snippet": _snippet(body or "", q, width=width, mark=("[", "]"), escape=str),
+            "kind": kind, "snippet": _snippet(body or "", q, width=width, mark=mark, escape=str),
         })
     return out
 

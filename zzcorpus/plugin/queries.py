@@ -1,0 +1,155 @@
+"""SQL functions and canned queries for Datasette, over the CLI's own functions.
+
+Each report page is a canned query that expands the JSON rows of one SQL function,
+`zz_report(name, parameters)`, which runs the function `zzcorpus NAME` runs (search.search,
+search.kwic, reports.freq, reports.cooc, reports.trend) on the page's own connection: the page
+and the command give the same rows, and Datasette's time limit and .json/.csv links still apply.
+Parameters a report cannot use (an unknown word, a malformed date) give no rows.
+"""
+
+from __future__ import annotations
+
+import json
+
+import sqlite_utils
+
+from .. import reports, search
+from ..filters import Filters, word_filter
+from ..selection import Selection
+
+# char_tokens() never writes U+E001, so this phrase matches no article: what a query that
+# means nothing (empty, only operators or punctuation) searches for, instead of an error.
+NO_MATCH = '"\ue001"'
+MARKS = ("【", "】")  # hits in snippets, made <mark> when shown (hooks.render_cell)
+SEARCH_LIMIT = 200
+KWIC_LIMIT = 1000
+
+
+def match_expression(query) -> str:
+    """The FTS5 MATCH expression for a user's query on the character index; never raises."""
+    try:
+        return search.fts_query(str(query or ""))
+    except ValueError:
+        return NO_MATCH
+
+
+# --- the reports, as the CLI runs them -----------------------------------------------------------
+
+def _filters(p: dict) -> Filters:
+    """source = one paper, date = a date prefix (2024, 2024-03 or 2024-03-19) as --from and --to."""
+    date = (p.get("date") or "").strip() or None
+    return Filters(sources=(p["source"],) if p.get("source") else (), date_from=date, date_to=date)
+
+
+def _search(db, p):
+    kw = _search_filters(p)
+    return search.search(db, p.get("q") or "", limit=SEARCH_LIMIT, mark=MARKS, **kw)
+
+
+def _search_filters(p) -> dict:
+    date = (p.get("date") or "").strip() or None
+    return {"source": p.get("source") or None, "date_from": date, "date_to": date}
+
+
+def _kwic(db, p):
+    rows = search.kwic(db, p.get("q") or "", width=20, limit=KWIC_LIMIT, **_search_filters(p))
+    paragraph = lambda s: s.replace("\n", " ¶ ")  # noqa: E731
+    return [{"article_id": r["article_id"], "title": r["title"], "date": r["date"], "source": r["source"],
+             "left_context": paragraph(r["left"]), "keyword": r["match"], "right_context": paragraph(r["right"])}
+            for r in rows]
+
+
+def _freq(db, p):
+    return reports.freq(db, Selection(db, _filters(p)), word_filter(db), top=int(p.get("top") or 100))
+
+
+def _cooc(db, p):
+    word = (p.get("word") or "").strip()
+    return reports.cooc(db, Selection(db, _filters(p)), word_filter(db), word, window=p.get("window") or "article",
+                        by=p.get("measure") or "logdice", min_count=int(p.get("min_count") or 3), top=100)
+
+
+def _trend(db, p):
+    word = (p.get("q") or "").strip()
+    return reports.trend(db, Selection(db, _filters(p)), [word], by=p.get("period") or "month")
+
+
+REPORTS = {"search": _search, "kwic": _kwic, "freq": _freq, "cooc": _cooc, "trend": _trend}
+
+
+def report_rows(conn, name: str, params) -> str:
+    """The rows of a report as JSON, for zz_report(name, json_object(...))."""
+    p = json.loads(params or "{}")
+    try:
+        rows = REPORTS[name](sqlite_utils.Database(conn), p)
+    except ValueError:  # a word the corpus lacks, a malformed date: nothing to show
+        rows = []
+    return json.dumps(rows, ensure_ascii=False)
+
+
+def _canned(name: str, params: list[str], columns: list[str]) -> str:
+    args = ", ".join(f"'{p}', :{p}" for p in params)
+    select = ", ".join(f"value ->> '{c}' AS [{c}]" for c in columns)
+    return f"SELECT {select} FROM json_each(zz_report('{name}', json_object({args})))"
+
+
+QUERIES = {
+    "search": {
+        "title": "全文检索 Full-text search",
+        "description": "按字面查找标题与正文（任意字串，如“新质生产力”），按相关度排列前 200 篇，【】标出命中处；"
+                       "与 zzcorpus search 相同：重复稿只出现一次，版面杂项排在最后。"
+                       " Substring search in headlines and bodies, as `zzcorpus search`: the best 200 articles,"
+                       " hits marked 【】, each duplicate once, page furniture last.",
+        "sql": _canned("search", ["q", "source", "date"],
+                       ["article_id", "title", "date", "source", "page", "kind", "snippet"]),
+        "params": ["q", "source", "date"],
+    },
+    "kwic": {
+        "title": "关键词语境 KWIC (keyword in context)",
+        "description": "每处出现一行：前文 20 字、关键词、后文 20 字（¶ 为换段），与 zzcorpus kwic 相同。"
+                       " One row per occurrence, as `zzcorpus kwic`: 20 characters either side, ¶ = new paragraph.",
+        "sql": _canned("kwic", ["q", "source", "date"],
+                       ["article_id", "title", "date", "source", "left_context", "keyword", "right_context"]),
+        "params": ["q", "source", "date"],
+    },
+    "freq": {
+        "title": "词频 Word frequency",
+        "description": "最常见的 100 个词（不含标点、数字与停用词），与 zzcorpus freq 相同。可选：source 报纸名称，"
+                       "date 日期（2024、2024-03 或 2024-03-19），留空表示全部。per_million = 每百万词出现次数，"
+                       "doc_count = 含该词的文章数，range = 其比例，dp = Gries 离散度。"
+                       " Top 100 words as `zzcorpus freq` (no punctuation, numbers or stopwords); optional source"
+                       " and date (a year, month or day), empty = all.",
+        "sql": _canned("freq", ["source", "date"], ["word", "count", "per_million", "doc_count", "range", "dp", "pos"]),
+        "params": ["source", "date"],
+    },
+    "cooc": {
+        "title": "共现 Collocates",
+        "description": "与 word 共现的词，与 zzcorpus cooc 相同。window：article（同一篇文章，默认）、paragraph、"
+                       "sentence 或 N（前后 N 个词）；measure：logdice（默认）、mi、mi3、t、z、ll、dice、jaccard；"
+                       "o11 = 共现次数，f_node / f_word = 各词的次数。"
+                       " Collocates of `word` as `zzcorpus cooc --window article` (at least 3 co-occurrences).",
+        "sql": _canned("cooc", ["word", "window", "measure", "source", "date"],
+                       ["word", "o11", "f_node", "f_word", "n", "e11", "mi", "mi3", "t", "z", "ll", "dice", "logdice",
+                        "jaccard"]),
+        "params": ["word", "window", "measure", "source", "date"],
+    },
+    "trend": {
+        "title": "趋势 Trend",
+        "description": "词 q 每月（period=year 为每年）出现的次数及每百万词的次数，与 zzcorpus trend 相同；"
+                       "无日期的文章不计。 Occurrences of the word q per month (period=year: per year) and per"
+                       " million word tokens of that period, as `zzcorpus trend`; undated articles are left out.",
+        "sql": _canned("trend", ["q", "period", "source"], ["word", "period", "count", "per_million", "tokens"]),
+        "params": ["q", "period", "source"],
+    },
+}
+for _query in QUERIES.values():
+    _query["hide_sql"] = True
+
+
+def register(conn) -> None:
+    """The SQL functions of a corpus connection."""
+    # The table search box: Datasette passes the query through escape_fts; ours makes it a
+    # substring search on the character index.
+    conn.create_function("escape_fts", 1, match_expression, deterministic=True)
+    conn.create_function("zz_report", 2, lambda name, params: report_rows(conn, name, params))
+    search.register_functions(conn)
