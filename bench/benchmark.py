@@ -1,17 +1,18 @@
-"""Benchmark zzcorpus on a generated page-dump corpus (default 20 MB), as whole processes.
+"""Benchmark zzcorpus on generated page-dump corpora, as whole processes.
 
-    python bench/benchmark.py [--mb 20] [--keep DIR]
+    python bench/benchmark.py [--mb 200] [--keep DIR]
 
-Prints: ingest MB/s, its ratio to plain jieba segmenting the same text in one process, peak
-RSS (and at a quarter of the size, to show memory does not grow with the corpus), database
-size, then the time of each shell command and of a Datasette search page. The corpus is made
-from the seed pages: blocks of them reshuffled into new pages, numbers varied so that bodies
-differ, spread over two papers and two years of dated file names.
+Builds two corpora, --mb megabytes and a tenth of that (three papers over six years, pages made
+from the seed pages: blocks reshuffled, numbers varied so that bodies differ), ingests both, and
+prints for each: ingest rate against plain jieba on the same text, peak memory, database size
+against the text, then each report command and each Datasette page (a real server on
+127.0.0.1, median of 5) with the small figure beside it, the growth, and the target.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import re
 import resource
@@ -30,24 +31,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("[0-9][0-9][0-9]_*.txt"))
 ZZ = [sys.executable, "-m", "zzcorpus"]
+PAPERS = ("枣庄日报", "大众日报", "滕州日报")
+FIRST_DAY, YEARS = date(2019, 1, 1), 6
+PAGE_BYTES = 16_500  # about what 60 seed blocks make
 
 
 def make_corpus(folder: Path, mb: float, *, seed: int = 42) -> int:
-    """Pages of ~20 KB from shuffled seed blocks; returns bytes written."""
+    """Pages of ~16 KB from shuffled seed blocks, three papers over six years; returns bytes."""
     rng = random.Random(seed)
     blocks = [b for p in SEEDS for b in re.split(r"\n\s*\n", p.read_text(encoding="utf-8")) if b.strip()]
     folder.mkdir(parents=True, exist_ok=True)
-    written, day, n = 0, date(2023, 1, 1), 0
+    pages = max(1, int(mb * 1e6 / PAGE_BYTES))
+    days = YEARS * 365
+    written, n = 0, 0
     while written < mb * 1e6:
-        paper = ("枣庄日报", "大众日报")[n % 2]
+        paper = PAPERS[n % len(PAPERS)]
+        day = FIRST_DAY + timedelta(days=min(days - 1, n * days // pages))
         page = "\n\n".join(re.sub(r"\d+", lambda m: str(rng.randint(1, 999)), rng.choice(blocks))
                            for _ in range(60))
         path = folder / f"{paper}_{day.isoformat()}_{n % 8 + 1:02}.txt"
         path.write_text(page, encoding="utf-8")
         written += path.stat().st_size
         n += 1
-        if n % 8 == 0:
-            day += timedelta(days=3)
     return written
 
 
@@ -87,71 +92,112 @@ def ingest(folder: Path, db: Path) -> tuple[float, int]:
     return seconds, rss
 
 
-def datasette_search_ms(db: Path, query: str, repeat: int = 7) -> float:
-    """Median ms of the articles search page through a real server on 127.0.0.1."""
+# (label, arguments, target seconds at the big size)
+COMMANDS = [
+    ("search 锂电", ["search", "锂电"], 1.0),
+    ("kwic 锂电 --limit 50", ["kwic", "锂电", "--limit", "50"], 1.0),
+    ("trend 锂电 项目", ["trend", "锂电", "项目"], 1.0),
+    ("freq --top 100", ["freq", "--top", "100"], 1.0),
+    ("freq --source --from --to", ["freq", "--top", "100", "--source", "大众日报", "--from", "2020-03",
+                                   "--to", "2021-06"], 1.0),
+    ("keyness quarter vs quarter", ["keyness", "--from", "2021-01", "--to", "2021-03", "--ref-from", "2020-01",
+                                    "--ref-to", "2020-03"], 1.0),
+    ("keyness paper vs rest", ["keyness", "--source", "滕州日报"], 1.0),
+    ("cooc 项目 --window article", ["cooc", "项目", "--window", "article"], 1.0),
+    ("freq --by year --top 10", ["freq", "--by", "year", "--top", "10"], 1.5),
+    ("cooc 项目 --window 5", ["cooc", "项目", "--window", "5"], 1.5),
+    ("cooc 项目 --window sentence", ["cooc", "项目", "--window", "sentence"], 1.5),
+    ("network --top 100", ["network", "--top", "100"], 3.0),
+    ("ngrams --n 3", ["ngrams", "--n", "3"], 5.0),
+]
+PAGES = [  # (label, path and query): every Datasette report page
+    ("articles search box 锂电", "articles?_search=锂电"),
+    ("全文检索 search 锂电", "search?q=锂电"),
+    ("关键词语境 kwic 锂电", "kwic?q=锂电"),
+    ("词频 freq", "freq?source=&date="),
+    ("共现 cooc 项目", "cooc?word=项目"),
+    ("趋势 trend 项目", "trend?q=项目"),
+    ("图表 charts", "-/charts?q=锂电,项目"),
+]
+
+
+def datasette_ms(db: Path, paths, repeat: int = 5) -> dict:
+    """Median ms of each page through a real server on 127.0.0.1 with default settings."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = subprocess.Popen([sys.executable, "-m", "datasette", str(db), "-h", "127.0.0.1", "-p", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/{db.stem}/articles?_search={urllib.parse.quote(query)}"
+    base = f"http://127.0.0.1:{port}/{db.stem}/"
+    out = {}
     try:
         for _ in range(100):  # wait for the server, at most ~10 s
             try:
-                urllib.request.urlopen(url, timeout=5).read()
+                urllib.request.urlopen(base, timeout=5).read()
                 break
             except OSError:
                 time.sleep(0.1)
-        times = []
-        for _ in range(repeat):
-            t = time.perf_counter()
-            urllib.request.urlopen(url, timeout=30).read()
-            times.append((time.perf_counter() - t) * 1000)
-        return statistics.median(times)
+        for label, path in paths:
+            url = base + urllib.parse.quote(path, safe="/?=&,-_")
+            times = []
+            for _ in range(repeat):
+                t = time.perf_counter()
+                body = urllib.request.urlopen(url, timeout=60).read().decode("utf-8", "replace")
+                times.append((time.perf_counter() - t) * 1000)
+            failed = "Query took too long" in body or "interrupted" in body
+            out[label] = (statistics.median(times), failed)
     finally:
         server.terminate()
         server.wait()
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--mb", type=float, default=20)
-    parser.add_argument("--keep", type=Path, help="Write the corpus and databases here and keep them.")
+    parser.add_argument("--mb", type=float, default=200)
+    parser.add_argument("--keep", type=Path, help="Write the corpora and databases here and keep them.")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="zzbench-"))
     work.mkdir(parents=True, exist_ok=True)
+    sizes = {"small": args.mb / 10, "big": args.mb}
     try:
-        small, big = work / "small", work / "big"
-        if not big.exists():
-            make_corpus(small, args.mb / 4)
-            make_corpus(big, args.mb)
-        size = sum(p.stat().st_size for p in big.iterdir()) / 1e6
-        db = work / "bench.db"
-        small_s, small_rss = ingest(small, work / "small.db")
-        seconds, rss = ingest(big, db)
-        rate, jieba = size / seconds, jieba_rate(big)
-        print(f"corpus            {size:.1f} MB page dumps, {len(list(big.iterdir()))} files")
-        print(f"ingest            {seconds:.1f} s = {rate:.2f} MB/s")
-        print(f"plain jieba       {jieba:.2f} MB/s (jieba.lcut, one process, first 2 MB, best of 2)")
-        print(f"ratio             {rate / jieba:.1f}x plain jieba (target >= 7x)")
-        print(f"peak RSS          {rss / 1024:.0f} MB at {size:.0f} MB; {small_rss / 1024:.0f} MB at {size / 4:.0f} MB")
-        print(f"database          {db.stat().st_size / 1e6:.1f} MB")
-        commands = [
-            ("search 锂电", ["search", "锂电"], 1.5),
-            ("search 新质生产力", ["search", "新质生产力"], 1.5),
-            ("kwic 锂电", ["kwic", "锂电", "--limit", "50"], 1.5),
-            ("freq --top 100", ["freq", "--top", "100"], 1.5),
-            ("cooc 项目 --window article", ["cooc", "项目", "--window", "article"], 1.5),
-            ("cooc 项目 --window 5", ["cooc", "项目", "--window", "5"], 3),
-            ("network --top 100", ["network", "--top", "100", "--out", str(work / "network.svg")], 10),
-        ]
-        for label, cmd, target in commands:
-            try:
-                secs = min(run(ZZ + cmd + ["--db", str(db)])[0] for _ in range(3))
-                print(f"{label:28} {secs:6.2f} s  (target {target} s)")
-            except SystemExit as e:
-                print(f"{label:28} not available: {e}")
-        print(f"{'datasette search 锂电':28} {datasette_search_ms(db, '锂电'):6.0f} ms (target 300 ms)")
+        found = {}
+        for name, mb in sizes.items():
+            folder = work / f"{name}-{mb:g}mb"
+            if not folder.exists():
+                make_corpus(folder, mb)
+            text = sum(p.stat().st_size for p in folder.iterdir())
+            db = work / f"{name}-{mb:g}mb.db"
+            seconds, rss = ingest(folder, db)
+            found[name] = {"folder": folder, "db": db, "text": text, "files": len(list(folder.iterdir())),
+                           "ingest": seconds, "rss": rss, "jieba": jieba_rate(folder)}
+        small, big = found["small"], found["big"]
+        info = json.loads(run(ZZ + ["info", "--json", "--db", str(big["db"])])[2])[0]
+        print(f"corpora: {small['text'] / 1e6:.1f} MB ({small['files']} files) and {big['text'] / 1e6:.1f} MB "
+              f"({big['files']} files, {info['articles']:,} articles, {info['report_tokens']:,} word tokens)")
+        print(f"{'what':34} {'small':>10} {'big':>10} {'growth':>7}  target at big")
+        for name, f in found.items():
+            f["rate"] = f["text"] / 1e6 / f["ingest"]
+        print(f"{'ingest MB/s':34} {small['rate']:10.2f} {big['rate']:10.2f} {'':7}")
+        print(f"{'plain jieba MB/s (best of 2)':34} {small['jieba']:10.2f} {big['jieba']:10.2f} {'':7}")
+        print(f"{'ingest / plain jieba':34} {small['rate'] / small['jieba']:9.1f}x {big['rate'] / big['jieba']:9.1f}x "
+              f"{'':7}  >= 3x")
+        print(f"{'peak RSS MB':34} {small['rss'] / 1024:10.0f} {big['rss'] / 1024:10.0f} "
+              f"{big['rss'] / small['rss']:6.1f}x  flat")
+        ratio = {n: f["db"].stat().st_size / f["text"] for n, f in found.items()}
+        print(f"{'database / text':34} {ratio['small']:9.1f}x {ratio['big']:9.1f}x {'':7}  <= 6x "
+              f"({big['db'].stat().st_size / 1e6:.0f} MB)")
+        for label, cmd, target in COMMANDS:
+            secs = {n: min(run(ZZ + cmd + ["--db", str(f["db"])])[0] for _ in range(3)) for n, f in found.items()}
+            mark = "" if secs["big"] <= target else "  MISSED"
+            print(f"{label:34} {secs['small']:9.2f}s {secs['big']:9.2f}s {secs['big'] / secs['small']:6.1f}x  "
+                  f"<= {target} s{mark}")
+        pages = {n: datasette_ms(f["db"], PAGES) for n, f in found.items()}
+        for label, _ in PAGES:
+            (ms_small, _), (ms_big, failed) = pages["small"][label], pages["big"][label]
+            mark = "  FAILED" if failed else ("" if ms_big <= 1000 else "  MISSED")
+            print(f"{'datasette ' + label:34} {ms_small:8.0f}ms {ms_big:8.0f}ms {ms_big / ms_small:6.1f}x  "
+                  f"<= 1000 ms{mark}")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

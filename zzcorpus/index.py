@@ -12,8 +12,9 @@ CWB and quanteda, in SQLite tables):
 - groups: per source and month (dated YYYY-MM-DD articles; others in a group with month NULL),
   the sizes and the summed word statistics of the counted articles as one sparse vector, so a
   frequency list for any paper or date range adds a few vectors and never touches articles.
-- period_counts: the same per-group counts as a plain table (word_id, group_id, count, docs) for
-  SQL; `word_periods` shows it with words, sources and months.
+- period_counts: the same per-group counts as a plain table (group_id, word_id, count, docs) for
+  SQL, rewritten from the vectors at the end of each writing command (finish), as are the
+  lexicon's totals; `word_periods` shows it with words, sources and months.
 
 Arrays are numpy: uint16 streams while the lexicon is small (uint32 after), zlib for postings and
 group vectors. Every function that touches the database takes the sqlite-utils Database first;
@@ -41,6 +42,12 @@ def month_of(date) -> str | None:
     """The month of a YYYY-MM-DD date; None for anything else (those articles are filtered one
     by one, so a date filter treats them exactly as SQL compares their text)."""
     return date[:7] if isinstance(date, str) and DAY_RE.match(date) else None
+
+
+def distinct(a) -> np.ndarray:
+    """The sorted distinct values of an array (np.unique alone hashes, many times slower here)."""
+    a = np.sort(np.asarray(a))
+    return a[np.concatenate([[True], a[1:] != a[:-1]])] if a.size else a
 
 
 # --- arrays <-> blobs -------------------------------------------------------------------------
@@ -101,7 +108,7 @@ class StreamStats:
 
 def _unique_units(unit: np.ndarray, word: np.ndarray, unit_art: np.ndarray, m: int) -> np.ndarray:
     """Keys article * m + word, one per (unit, word) pair: how many units of an article hold a word."""
-    pairs = np.unique(unit * m + word)
+    pairs = distinct(unit * m + word)
     return unit_art[pairs // m] * m + pairs % m
 
 
@@ -133,8 +140,8 @@ def stream_stats(streams: list[np.ndarray], nonword: np.ndarray, final: np.ndarr
     _, sentences = np.unique(_unique_units(S, W, sent_art, m), return_counts=True)
     return StreamStats(
         keys // m, keys % m, count, paragraphs, sentences,
-        np.bincount(A, minlength=n), np.bincount(para_art[np.unique(P)], minlength=n),
-        np.bincount(sent_art[np.unique(S)], minlength=n),
+        np.bincount(A, minlength=n), np.bincount(para_art[distinct(P)], minlength=n),
+        np.bincount(sent_art[distinct(S)], minlength=n),
     )
 
 
@@ -282,24 +289,22 @@ class Chunk:
     stats: StreamStats
 
 
-def seg_paragraphs(title_seg: str, body_seg: str) -> list[list[str]]:
-    """The paragraphs of an article's stored tokens, title first: what every report reads."""
-    text = "\n".join(s for s in (title_seg, body_seg) if s)
-    return [p.split(" ") for p in text.split("\n") if p]
-
-
 def make_chunk(segs, tags: dict) -> Chunk:
     """segs: (title_seg, body_seg) per article; tags: each token's POS tag."""
-    local: dict[str, int] = {}
-    streams = []
-    for title_seg, body_seg in segs:
-        ids = []
-        for k, paragraph in enumerate(seg_paragraphs(title_seg, body_seg)):
-            if k:
-                ids.append(BREAK)
-            ids += [local.setdefault(tok, len(local) + 1) for tok in paragraph]
-        streams.append(np.array(ids, dtype=np.int64))
-    vocab = list(local)
+    # Every token in order, "\n" after each paragraph; then one lookup per token, in C.
+    flat, lens = [], []
+    for pair in segs:
+        before = len(flat)
+        for line in "\n".join(s for s in pair if s).split("\n"):
+            if line:
+                flat += line.split(" ")
+                flat.append("\n")
+        lens.append(len(flat) - before)
+    vocab = list(dict.fromkeys(flat))
+    vocab.remove("\n") if "\n" in vocab else None
+    local = dict(zip(vocab, range(1, len(vocab) + 1)), **{"\n": BREAK})
+    ids = np.fromiter(map(local.__getitem__, flat), dtype=np.int64, count=len(flat))
+    streams = [s[:-1] for s in np.split(ids, np.cumsum(lens)[:-1])]  # no break after the last paragraph
     nonword = np.array([True] + [not is_word(t) for t in vocab])
     final = np.array([False] + [is_sentence_final(t) for t in vocab])
     stats = stream_stats(streams, nonword, final)
@@ -324,10 +329,29 @@ def group_ids(db, keys) -> list[int]:
         if key not in known:
             row = db.execute("SELECT id FROM groups WHERE source IS ? AND month IS ?", key).fetchone()
             known[key] = row[0] if row else db.execute(
-                "INSERT INTO groups (source, month, articles, tokens, word_articles, para_units, sent_units, n_words) "
-                "VALUES (?, ?, 0, 0, 0, 0, 0, 0)", key).lastrowid
+                "INSERT INTO groups (source, month, articles, tokens, word_articles, para_units, sent_units, n_words, "
+                "dirty) VALUES (?, ?, 0, 0, 0, 0, 0, 0, 0)", key).lastrowid
         out.append(known[key])
     return out
+
+
+def finish(db) -> None:
+    """After writing: period_counts of the groups that changed rewritten from their vectors, and
+    the lexicon's freq and docs from all groups (cheaper once per command than per batch)."""
+    dirty = [r[0] for r in db.execute("SELECT id FROM groups WHERE dirty = 1")]
+    if not dirty:
+        return
+    for g in dirty:
+        c = group_counts(db, g)
+        db.execute("DELETE FROM period_counts WHERE group_id = ?", [g])
+        db.conn.executemany("INSERT INTO period_counts (group_id, word_id, count, docs) VALUES (?, ?, ?, ?)",
+                            zip([g] * c.word.size, c.word.tolist(), c.stats["count"].tolist(), c.stats["docs"].tolist()))
+    total = Counts.merge([group_counts(db, g) for (g,) in db.execute("SELECT id FROM groups")])
+    now = {i: (f, d) for i, f, d in zip(total.word.tolist(), total.stats["count"].tolist(), total.stats["docs"].tolist())}
+    stale = [(*now.get(i, (0, 0)), i) for i, f, d in db.execute("SELECT id, freq, docs FROM lexicon WHERE is_word = 1")
+             if now.get(i, (0, 0)) != (f, d)]
+    db.conn.executemany("UPDATE lexicon SET freq = ?, docs = ? WHERE id = ?", stale)
+    db.execute("UPDATE groups SET dirty = 0 WHERE dirty = 1")
 
 
 def group_counts(db, group_id: int) -> Counts:
@@ -338,8 +362,9 @@ def group_counts(db, group_id: int) -> Counts:
 
 
 def _update_groups(db, st: StreamStats, art_groups: np.ndarray, sign: np.ndarray) -> None:
-    """Add (sign +1) or subtract (-1) the articles' statistics to their groups, period_counts and
-    the lexicon's freq and docs. sign: one per article of st, 0 for articles left alone."""
+    """Add (sign +1) or subtract (-1) the articles' statistics to their groups' vectors, marking
+    the groups dirty (finish() then brings period_counts and the lexicon's totals in line).
+    sign: one per article of st, 0 for articles left alone."""
     if not sign.any():
         return
     rows = sign[st.art] != 0
@@ -351,20 +376,7 @@ def _update_groups(db, st: StreamStats, art_groups: np.ndarray, sign: np.ndarray
     keys, inverse = np.unique(grp * m + word, return_inverse=True)
     summed = {k: np.bincount(inverse, weights=v, minlength=keys.size).astype(np.int64) for k, v in deltas.items()}
     kg, kw = keys // m, keys % m
-    db.conn.executemany(
-        "INSERT INTO period_counts (word_id, group_id, count, docs) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (word_id, group_id) DO UPDATE SET count = count + excluded.count, docs = docs + excluded.docs",
-        zip(kw.tolist(), kg.tolist(), summed["count"].tolist(), summed["docs"].tolist()))
-    emptied = summed["docs"] < 0  # only a subtraction can empty a row
-    if emptied.any():
-        db.conn.executemany("DELETE FROM period_counts WHERE word_id = ? AND group_id = ? AND docs = 0",
-                            zip(kw[emptied].tolist(), kg[emptied].tolist()))
-    wkeys, winv = np.unique(kw, return_inverse=True)
-    freq = np.bincount(winv, weights=summed["count"], minlength=wkeys.size).astype(np.int64)
-    docs = np.bincount(winv, weights=summed["docs"], minlength=wkeys.size).astype(np.int64)
-    db.conn.executemany("UPDATE lexicon SET freq = freq + ?, docs = docs + ? WHERE id = ?",
-                        zip(freq.tolist(), docs.tolist(), wkeys.tolist()))
-    for g in np.unique(art_groups[sign != 0]).tolist():
+    for g in distinct(art_groups[sign != 0]).tolist():
         in_group = kg == g
         arts = (art_groups == g) & (sign != 0)
         sg = sign[arts]
@@ -378,7 +390,7 @@ def _update_groups(db, st: StreamStats, art_groups: np.ndarray, sign: np.ndarray
         vector = _pack(merged_keys[live], *(v[live] for v in merged))
         db.execute(
             "UPDATE groups SET articles = articles + ?, tokens = tokens + ?, word_articles = word_articles + ?, "
-            "para_units = para_units + ?, sent_units = sent_units + ?, n_words = ?, vector = ? WHERE id = ?",
+            "para_units = para_units + ?, sent_units = sent_units + ?, n_words = ?, vector = ?, dirty = 1 WHERE id = ?",
             [int(sg.sum()), int((st.tokens[arts] * sg).sum()), int(((st.tokens[arts] > 0) * sg).sum()),
              int((st.para_units[arts] * sg).sum()), int((st.sent_units[arts] * sg).sum()),
              int(live.sum()), vector, g])
@@ -399,14 +411,16 @@ def add_articles(db, article_ids, groups, streams, st: StreamStats) -> None:
         return
     art_ids = np.asarray(article_ids, dtype=np.int64)
     order = np.lexsort((art_ids[st.art], st.word))
-    words, arts, counts = st.word[order], art_ids[st.art][order], st.count[order]
-    cuts = np.flatnonzero(np.diff(words)) + 1
-    starts = np.concatenate([[0], cuts])
-    ends = np.concatenate([cuts, [words.size]])
+    words, arts = st.word[order], art_ids[st.art][order]
+    starts = np.flatnonzero(np.concatenate([[True], words[1:] != words[:-1]]))
+    ends = np.append(starts[1:], words.size)
+    gaps = np.diff(arts, prepend=0)
+    gaps[starts] = arts[starts]  # each word's block starts from 0
+    gaps, counts = gaps.astype("<u4"), st.count[order].astype("<u4")
     db.conn.executemany(
         "INSERT INTO postings (word_id, first, n, block) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (word_id, first) DO UPDATE SET n = excluded.n, block = excluded.block",
-        ((int(words[a]), int(arts[a]), int(b - a), encode_postings(arts[a:b], counts[a:b]))
+        ((int(words[a]), int(arts[a]), int(b - a), zlib.compress(gaps[a:b].tobytes() + counts[a:b].tobytes(), 1))
          for a, b in zip(starts.tolist(), ends.tolist())))
 
 
@@ -496,7 +510,7 @@ def remove_articles(db, article_ids) -> None:
         f"SELECT article_id, counted FROM article_index WHERE article_id IN ({', '.join('?' * len(ids))})", ids))
     _apply(db, kid, st, {a: -1 for a, c in counted.items() if c})
     gone = set(ids)
-    for word in np.unique(st.word).tolist():
+    for word in distinct(st.word).tolist():
         for first, n, block in db.execute("SELECT first, n, block FROM postings WHERE word_id = ?", [word]).fetchall():
             arts, counts = decode_postings(block)
             keep = ~np.isin(arts, kid)
@@ -553,7 +567,7 @@ def has_index(db) -> bool:
 
 # --- building ---------------------------------------------------------------------------------
 
-def write(db, lexicon: Lexicon, article_ids, keys, chunk: Chunk) -> None:
+def write(db, lexicon: Lexicon, article_ids, keys, chunk: Chunk) -> None:  # noqa: D417
     """Index newly stored articles: keys = (source, date) of each, chunk = make_chunk of their
     tokens; they are counted as report_articles says (recount)."""
     streams, st = to_global(chunk, lexicon)
@@ -575,3 +589,4 @@ def build(db, *, tags: dict, batch: int = 5000) -> None:
               make_chunk([(r[3], r[4]) for r in rows], tags))
         last = rows[-1][0]
     compact_postings(db)
+    finish(db)

@@ -211,6 +211,7 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
         index.compact_postings(db)
         if summary.replaced:
             index.prune_lexicon(db)
+        index.finish(db)
         _record_segmenter(db, engine, userdicts)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # corpus.db alone is complete: people copy that one file
     summary.seconds = time.perf_counter() - started

@@ -256,7 +256,7 @@ def cooc_counts(db, sel: Selection, word: str, window, *, min_count: int = 1):
         return dict(zip(ids.tolist(), o11.tolist())), f_node, total, sel.n_tokens, 2 * window, False
     unit, words = _units(sel, node_articles, window, flags)
     m = int(words.max()) + 1 if words.size else 1
-    pairs = np.unique(unit * m + words)
+    pairs = index.distinct(unit * m + words)
     pu, pw = pairs // m, pairs % m
     node_units = pu[pw == node]
     ids, o11 = np.unique(pw[np.isin(pu, node_units)], return_counts=True)
@@ -326,14 +326,14 @@ def network(db, sel: Selection, wf: WordFilter, words=(), *, top: int = 50, wind
             unit = np.concatenate(unit) if unit else np.zeros(0, dtype=np.int64)
             word = np.concatenate(word) if word else np.zeros(0, dtype=np.int64)
         else:  # only the articles holding a node can add to o11 and f; n is stored
-            holding = np.unique(np.concatenate([sel.holding(i)[0] for i in node_ids.tolist()] or [np.zeros(0, np.int64)]))
+            holding = index.distinct(np.concatenate([sel.holding(i)[0] for i in node_ids.tolist()] or [np.zeros(0, np.int64)]))
             unit, word = _units(sel, holding, window, flags)
             keep = np.isin(word, node_ids)
             unit, word = unit[keep], word[keep]
         o11, f = _unit_pairs(unit, word, name)
         n, span, unit_window = total.units(window), 1, True
     else:
-        holding = np.unique(np.concatenate([sel.holding(i)[0] for i in node_ids.tolist()] or [np.zeros(0, np.int64)]))
+        holding = index.distinct(np.concatenate([sel.holding(i)[0] for i in node_ids.tolist()] or [np.zeros(0, np.int64)]))
         toks, arts = _word_positions(sel, holding, flags[0])
         o11 = _span_pairs(toks, arts, node_ids, name, window)
         f, n, span, unit_window = {w: a["count"] for w, a in attrs.items()}, sel.n_tokens, 2 * window, False
@@ -473,7 +473,7 @@ def top_ngrams(db, sel: Selection, wf: WordFilter, *, n: int = 2, top: int | Non
     else:
         uniq, inverse, counts = np.unique(grams, axis=0, return_inverse=True, return_counts=True)
     inverse = inverse.reshape(-1)
-    docs = np.bincount(np.unique(inverse * (k + 1) + arts) // (k + 1), minlength=uniq.shape[0])
+    docs = np.bincount(index.distinct(inverse * (k + 1) + arts) // (k + 1), minlength=uniq.shape[0])
     keep = counts >= min_count
     uniq, counts, docs = uniq[keep], counts[keep], docs[keep]
     order = np.argsort(-counts, kind="stable")
@@ -484,7 +484,7 @@ def top_ngrams(db, sel: Selection, wf: WordFilter, *, n: int = 2, top: int | Non
         while end < order.size and counts[order[end]] == counts[order[end - 1]]:
             end += 1
         part = order[at:end]
-        names.update(index.words_of(db, np.unique(uniq[part]).tolist()))
+        names.update(index.words_of(db, index.distinct(uniq[part].ravel()).tolist()))
         batch = sorted(((tuple(names[int(x)][0] for x in uniq[i]), int(counts[i]), int(docs[i]),
                          [names[int(x)][1] for x in uniq[i]]) for i in part.tolist()),
                        key=lambda r: (-r[1], r[0]))

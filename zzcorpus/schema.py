@@ -49,11 +49,11 @@ TABLES = {
     "postings": {"columns": {"word_id": int, "first": int, "n": int, "block": bytes}, "pk": ("word_id", "first")},
     "groups": {
         "columns": {"id": int, "source": str, "month": str, "articles": int, "tokens": int, "word_articles": int,
-                    "para_units": int, "sent_units": int, "n_words": int, "vector": bytes},
+                    "para_units": int, "sent_units": int, "n_words": int, "vector": bytes, "dirty": int},
         "pk": "id",
     },
-    "period_counts": {"columns": {"word_id": int, "group_id": int, "count": int, "docs": int},
-                      "pk": ("word_id", "group_id")},
+    "period_counts": {"columns": {"group_id": int, "word_id": int, "count": int, "docs": int},
+                      "pk": ("group_id", "word_id")},
     "meta": {"columns": {"key": str, "value": str}, "pk": "key"},
     "saved_reports": {
         "columns": {"name": str, "command": str, "params": str, "rows": int, "created_at": str},
@@ -74,7 +74,6 @@ INDEXES = [
     ("lexicon", ["word"], True),
     ("article_index", ["grp"], False),
     ("groups", ["source", "month"], False),
-    ("period_counts", ["group_id"], False),
 ]
 
 # The character index is contentless because its text (one token per character) is derived,
