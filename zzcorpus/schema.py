@@ -24,6 +24,7 @@ TABLES = {
         "columns": {
             "id": int, "path": str, "sha256": str, "source": str, "date": str, "page": str,
             "encoding": str, "bytes": int, "raw": str, "extra": str, "ingested_at": str,
+            "layout": str,  # how the text was read: page (reflowed, split) or plain (kept as written)
         },
         "pk": "id",
         "not_null": {"path", "sha256"},
@@ -114,7 +115,13 @@ def _one_tag_per_word(db) -> None:
         db.execute("ALTER TABLE articles DROP COLUMN body_pos")
 
 
-MIGRATIONS = [_create, _one_tag_per_word]
+def _document_reading_options(db) -> None:
+    """v3: documents.layout, so a file read with another layout is read again."""
+    if "layout" not in db["documents"].columns_dict:  # a database made by v1 or v2
+        db.execute("ALTER TABLE documents ADD COLUMN layout TEXT")
+
+
+MIGRATIONS = [_create, _one_tag_per_word, _document_reading_options]
 
 
 @contextmanager
