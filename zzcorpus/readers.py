@@ -109,6 +109,7 @@ _EVERYDAY = frozenset(
 _SAMPLE = 1 << 16  # characters scored per candidate: a page's worth decides as well as the whole
 _SURE = 0.8  # the right decoding of real text has at least this share of everyday characters
 _MARGIN = 0.15  # and beats every other decoding by this much
+_STRETCH = 0.6  # and no stretch of it falls below this (a file that changes encoding part-way)
 
 
 def codec_name(encoding: str) -> str:
@@ -116,13 +117,18 @@ def codec_name(encoding: str) -> str:
     return codecs.lookup(encoding).name
 
 
-def everyday_share(text: str) -> tuple[float, int]:
-    """(share of everyday characters among the non-ASCII ones, how many non-ASCII there were)."""
+def everyday_share(text: str) -> tuple[float, float]:
+    """(share of everyday characters among the non-ASCII ones, the lowest share in any stretch
+    of about 100 of them): a file that changes encoding part-way has one bad stretch."""
     sample = text[:_SAMPLE]
     odd = [c for c in sample if not (" " <= c <= "~" or c in "\t\n\r")]
     if not odd:
-        return 1.0, 0
-    return sum(map(_EVERYDAY.__contains__, odd)) / len(odd), len(odd)
+        return 1.0, 1.0
+    good = list(map(_EVERYDAY.__contains__, odd))
+    step = 100
+    stretches = [sum(good[i : i + step]) / len(good[i : i + step]) for i in range(0, len(good), step)
+                 if len(good[i : i + step]) >= step // 2] or [sum(good) / len(good)]
+    return sum(good) / len(good), min(stretches)
 
 
 def decode(data: bytes, *, encoding: str | None = None) -> tuple[str, str]:
@@ -166,17 +172,17 @@ def decode(data: bytes, *, encoding: str | None = None) -> tuple[str, str]:
             text = data.decode(name)
         except UnicodeDecodeError:
             continue
-        share, odd = everyday_share(text)
-        scored.append((share, name, text))
+        share, worst = everyday_share(text)
+        scored.append((share, name, text, worst))
     tried = "UTF-16 or UTF-32" if nul else "UTF-8, GB18030, Big5 or UTF-16"
     if not scored:
         raise ValueError(f"binary file (NUL bytes; not {tried} text)" if nul else
                          f"not {tried} text (use --encoding)")
     scored.sort(reverse=True)
-    share, name, text = scored[0]
+    share, name, text, worst = scored[0]
     runner_up = scored[1][0] if len(scored) > 1 else 0.0
-    if share < _SURE or share - runner_up < _MARGIN:
-        scores = ", ".join(f"{n} {s:.0%}" for s, n, _ in scored)
+    if share < _SURE or share - runner_up < _MARGIN or worst < _STRETCH:
+        scores = ", ".join(f"{n} {s:.0%} (worst stretch {w:.0%})" for s, n, _, w in scored)
         what = "binary file" if share < 0.5 else "encoding doubtful"
         raise ValueError(f"{what}: no decoding is sure (everyday characters: {scores}; tried {tried}; "
                          f"use --encoding)")
