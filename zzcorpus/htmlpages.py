@@ -16,6 +16,8 @@ from .dates import normalise_date
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _MAX_HEAD = 60  # longer than this, a heading is a paragraph set in bold
 _LINKS_SHARE = 0.6  # a page whose text is mostly link text is an index
+# the info line above or below an article (date, source, page, editor): metadata, not text
+_INFO_RE = re.compile(r"来源[:：]|发布时间|作者[:：]|责任编辑|编辑[:：]|第\s*\d+\s*版|\d{4}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}")
 
 
 def html_records(path: str, html: str, encoding: str, *, size: int, sha: str) -> list:
@@ -80,6 +82,10 @@ def _article(html: str) -> dict | None:
     title = (doc.get("title") or "").strip()
     heads = _heads(tree, title)
     lines = [line for line in text.split("\n") if line.strip() not in (title, *heads.values())]
+    while lines and _info(lines[0]):
+        lines.pop(0)
+    while lines and _info(lines[-1]):
+        lines.pop()
     return {"title": title, "heads": heads, "date": doc.get("date"), "text": "\n".join(lines)}
 
 
@@ -98,3 +104,8 @@ def _heads(tree, title: str) -> dict:
     if at + 1 < len(headings) and same_parent(headings[at + 1]):
         heads["subtitle"] = headings[at + 1].text_content().strip()
     return heads
+
+
+def _info(line: str) -> bool:
+    line = line.strip()
+    return len(line) <= 60 and not line.endswith("。") and _INFO_RE.search(line) is not None
