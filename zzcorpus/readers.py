@@ -106,7 +106,7 @@ _EVERYDAY = frozenset(
     + "\u00b7\u00d7\u00f7\u00b0\u00a0\u00a9\u00ae\u2103\u2116\u2192\ufe30\ufe31\ufe4f"
     + "".join(map(chr, range(0xC0, 0x180)))  # Latin letters with accents (names, loanwords)
 )
-_SAMPLE = 1 << 16  # characters scored per candidate: a page's worth decides as well as the whole
+_SAMPLE = 1 << 15  # characters scored per candidate: a page's worth decides as well as the whole
 _SURE = 0.8  # the right decoding of real text has at least this share of everyday characters
 _MARGIN = 0.15  # and beats every other decoding by this much
 _STRETCH = 0.6  # and no stretch of it falls below this (a file that changes encoding part-way)
@@ -167,28 +167,45 @@ def decode(data: bytes, *, encoding: str | None = None) -> tuple[str, str]:
     wide = ["utf-16-le", "utf-16-be"] * (len(data) % 2 == 0) + ["utf-32-le", "utf-32-be"] * (len(data) % 4 == 0 and nul)
     candidates = wide if nul else ["gb18030", "big5hkscs", *wide]
     scored = []
-    for name in candidates:
+    for name in candidates:  # scored on a page's worth; the winner must then decode whole
         try:
-            text = data.decode(name)
+            text = _head(data, name).decode(name)
         except UnicodeDecodeError:
             continue
         share, worst = everyday_share(text)
-        scored.append((share, name, text, worst))
+        scored.append((share, name, worst))
+    scored.sort(reverse=True)
+    while scored:
+        try:
+            text = data.decode(scored[0][1])
+            break
+        except UnicodeDecodeError:
+            scored.pop(0)
     tried = "UTF-16 or UTF-32" if nul else "UTF-8, GB18030, Big5 or UTF-16"
     if not scored:
         raise ValueError(f"binary file (NUL bytes; not {tried} text)" if nul else
                          f"not {tried} text (use --encoding)")
-    scored.sort(reverse=True)
-    share, name, text, worst = scored[0]
+    share, name, worst = scored[0]
     runner_up = scored[1][0] if len(scored) > 1 else 0.0
     if share < _SURE or share - runner_up < _MARGIN or worst < _STRETCH:
-        scores = ", ".join(f"{n} {s:.0%} (worst stretch {w:.0%})" for s, n, _, w in scored)
+        scores = ", ".join(f"{n} {s:.0%} (worst stretch {w:.0%})" for s, n, w in scored)
         what = "binary file" if share < 0.5 else "encoding doubtful"
         raise ValueError(f"{what}: no decoding is sure (everyday characters: {scores}; tried {tried}; "
                          f"use --encoding)")
     if name == "big5hkscs" and _decodes(data, "big5"):
         name = "big5"  # plain Big5 needs none of the Hong Kong additions
     return text, name
+
+
+def _head(data: bytes, encoding: str) -> bytes:
+    """About _SAMPLE characters' worth of bytes, cut between two characters."""
+    limit = 4 * _SAMPLE
+    if len(data) <= 2 * limit:
+        return data
+    if encoding.startswith(("utf-16", "utf-32")):
+        return data[:limit]  # a multiple of 4: whole units of both
+    cut = data.rfind(b"\n", 0, limit)  # never a trail byte in GB18030 or Big5
+    return data[: cut + 1] if cut > 0 else data
 
 
 def _decodes(data: bytes, encoding: str) -> bool:
