@@ -27,7 +27,7 @@ from .selection import Selection
 from .measures import check_choice
 from .output import FORMATS, format_rows, pad
 from .output import width as display_width
-from .readers import input_size
+from .readers import LAYOUT_CHOICES, input_size
 from .segment import ENGINES
 from .store import corpus_info
 
@@ -105,7 +105,10 @@ def cli():
               help="Segmenter: rjieba (jieba-rs, fast) or jieba (jieba.lcut's own tokens).")
 @click.option("--userdict", type=click.Path(exists=True, dir_okay=False),
               help="A jieba user dictionary loaded after seeds/userdict.txt.")
-@click.option("--encoding", help="Force an input encoding (default: UTF-8, else GB18030).")
+@click.option("--encoding", help="Force an input encoding (default: detected among UTF-8, UTF-16/32, GB18030, Big5).")
+@click.option("--layout", type=click.Choice(LAYOUT_CHOICES), default="auto", show_default=True,
+              help="page: reflow column-wrapped newspaper pages; plain: keep the text's own lines; auto: per file.")
+@click.option("--force", is_flag=True, help="Read every file again, even those stored unchanged.")
 @click.option("--text-field", default="text", show_default=True, help="The text field of .jsonl/.csv records.")
 @click.option("--source", help="Paper name for files whose name or fields do not give it.")
 @click.option("--date", callback=lambda ctx, param, value: check_date(value, name="--date"),
@@ -116,13 +119,15 @@ def cli():
               help="Commit after about this much input (a killed run loses at most one batch).")
 @output_options
 @friendly_errors
-def ingest(paths, db_path, engine, userdict, encoding, text_field, source, date, page, jobs, batch_mb, fmt):
+def ingest(paths, db_path, engine, userdict, encoding, layout, force, text_field, source, date, page, jobs, batch_mb,
+           fmt):
     """Read page dumps into the corpus database.
 
-    PATHS are files, folders (read recursively) and .gz/.zip archives of .txt page dumps and
-    .jsonl/.csv records (one article or page each: a text field plus optional title, date,
-    source, page). Files already stored unchanged are skipped; changed files replace their own
-    articles. Metadata comes from record fields, then these options, then the file name
+    PATHS are files, folders (read recursively) and .gz/.zip archives of .txt page dumps, page
+    .pdf files, .html pages, .docx documents and .jsonl/.csv/.tsv/.xlsx records (one article or
+    page each: a text field plus optional title, date, source, page). Files already stored
+    unchanged are skipped; changed files, and files that now decode or lay out otherwise
+    (--encoding, --layout), replace their own articles; --force reads everything again. Metadata comes from record fields, then these options, then the file name
     (枣庄日报_2024-03-19_02.txt).
 
     Exits with status 1 when any file was skipped (each named on stderr with the reason).
@@ -130,6 +135,7 @@ def ingest(paths, db_path, engine, userdict, encoding, text_field, source, date,
     \b
     Example:
         zzcorpus ingest seeds/ --db corpus.db
+        zzcorpus ingest notes/ --layout plain --force
     """
     db = open_db(db_path, must_exist=False)
     with _progressbar(input_size(paths) or 1) as bar:
@@ -145,14 +151,17 @@ def ingest(paths, db_path, engine, userdict, encoding, text_field, source, date,
         summary = run_ingest(
             db, paths, engine=engine, userdict=userdict, encoding=encoding, text_field=text_field,
             source=source, date=date, page=page, jobs=jobs, batch_bytes=int(batch_mb * 1e6),
-            on_progress=progress,
+            layout=layout, force=force, on_progress=progress,
             on_skip=lambda path, why: click.echo(f"skipped {path}: {why}", err=True),
+            on_warn=lambda path, why: click.echo(f"warning {path}: {why}", err=True),
         )
+    passed = ", ".join(f"{n} {suffix}" for suffix, n in sorted(summary.passed_over.items(), key=lambda kv: (-kv[1], kv[0])))
     row = {
         "files": summary.files, "new": summary.new, "replaced": summary.replaced,
         "unchanged": summary.unchanged, "skipped": len(summary.skipped), "articles": summary.articles,
         "mb": round(summary.bytes / 1e6, 3), "seconds": round(summary.seconds, 2),
         "mb_per_s": round(summary.mb_per_s, 2), "db": db_path,
+        "warnings": len(summary.warnings), "passed_over": passed,
     }
     if fmt:
         emit([row], fmt)
@@ -160,7 +169,7 @@ def ingest(paths, db_path, engine, userdict, encoding, text_field, source, date,
         click.echo(
             f"{row['files']} files ({row['new']} new, {row['replaced']} replaced, {row['unchanged']} unchanged, "
             f"{row['skipped']} skipped): {row['articles']} articles, {row['mb']} MB in {row['seconds']} s "
-            f"({row['mb_per_s']} MB/s) -> {db_path}"
+            f"({row['mb_per_s']} MB/s) -> {db_path}" + (f"; passed over: {passed}" if passed else "")
         )
     if summary.skipped:
         sys.exit(1)

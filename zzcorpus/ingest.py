@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__, index, pages, store
-from .readers import Record, Skipped, input_size, normalize, read_records
+from .readers import PassedOver, Record, Skipped, Warned, codec_name, input_size, normalize, read_records
 from .schema import migrate, transaction
 from .segment import DEFAULT_USERDICT, Segmenter, file_sha256, segment_articles
 
@@ -32,6 +32,8 @@ class Summary:
     replaced: int = 0
     unchanged: int = 0
     skipped: list = field(default_factory=list)  # (path, reason)
+    warnings: list = field(default_factory=list)  # (path, message): stored, without what could not be read
+    passed_over: dict = field(default_factory=dict)  # suffix -> files a folder walk did not read
     articles: int = 0
     bytes: int = 0
     seconds: float = 0.0
@@ -57,8 +59,11 @@ def prepare_record(record: Record, meta: dict) -> list[dict]:
     """Split a record into articles and segment them: everything up to the database rows."""
     year = int(meta["date"][:4]) if (meta.get("date") or "")[:4].isdigit() else None
     text = normalize(record.raw)
-    if record.title is not None:
-        found = [pages.clean_article(text, title=normalize(record.title))]
+    heads = {k: normalize(v) for k, v in record.heads.items() if v}
+    if record.layout == "plain":
+        found = [pages.plain_article(text, title=record.title and normalize(record.title), **heads)]
+    elif record.title is not None:
+        found = [pages.clean_article(text, title=normalize(record.title), **heads)]
     else:
         found = pages.split_page(text, year=year)
     return [prepare_article(art, seq, meta) for seq, art in enumerate(found, 1)]
@@ -128,10 +133,22 @@ def _dict_sha(userdicts) -> str:
     return "+".join(file_sha256(p)[:16] for p in userdicts)
 
 
+def _read_otherwise(db, doc_id: int, record: Record) -> bool:
+    """Was the stored document decoded or laid out otherwise than this reading of it?"""
+    encoding, layout = db.execute("SELECT encoding, layout FROM documents WHERE id = ?", [doc_id]).fetchone()
+    if (encoding and codec_name(encoding)) != (record.encoding and codec_name(record.encoding)):
+        return True
+    return (layout or "page") != record.layout  # documents stored before layouts existed were pages
+
+
 def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_field="text",
            source=None, date=None, page=None, jobs=None, batch_bytes=BATCH_BYTES,
-           on_progress=None, on_skip=None) -> Summary:
-    """Read, split, segment and store every record under paths; return what happened."""
+           layout="auto", force=False, on_progress=None, on_skip=None, on_warn=None) -> Summary:
+    """Read, split, segment and store every record under paths; return what happened.
+
+    A file stored before is read again when its bytes changed, when it now decodes or lays out
+    otherwise (`encoding`, `layout`, or better detection), or with `force`; its articles are
+    replaced, never doubled."""
     started = time.perf_counter()
     migrate(db)
     # WAL lets `datasette corpus.db` read while we write; NORMAL sync is still safe against a
@@ -162,13 +179,21 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
 
     def batches():
         batch, size = [], 0
-        for item in read_records(paths, encoding=encoding, text_field=text_field):
+        for item in read_records(paths, encoding=encoding, text_field=text_field, layout=layout):
             if isinstance(item, Skipped):
                 skip(item.path, item.reason, item.bytes)
                 continue
+            if isinstance(item, PassedOver):
+                summary.passed_over[item.suffix] = summary.passed_over.get(item.suffix, 0) + 1
+                continue
+            if isinstance(item, Warned):
+                summary.warnings.append((item.path, item.message))
+                if on_warn:
+                    on_warn(item.path, item.message)
+                continue
             summary.files += 1
             state = store.document_state(db, item.path)
-            if state and state[1] == item.sha256:
+            if state and state[1] == item.sha256 and not force and not _read_otherwise(db, state[0], item):
                 summary.unchanged += 1
                 summary.bytes += item.bytes
                 if on_progress:

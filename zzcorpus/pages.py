@@ -37,6 +37,11 @@ subtitle - except after the body, where the headline box wraps one title.
 
 Nothing is dropped: whatever fits nowhere becomes an article of kind "furniture", and
 page_text() gives back every printed character in page order.
+
+Layouts.  All of the above is for newspaper pages (layout "page").  Text that is not a page -
+notes, listings, commands, a poem - is read with layout "plain" (plain_article): its own lines
+are its paragraphs, nothing is joined across a line break, no headlines are looked for.
+choose_layout() tells the two apart from a text's line profile.
 """
 
 from __future__ import annotations
@@ -45,9 +50,11 @@ import re
 from itertools import compress, pairwise
 from operator import sub
 
-__all__ = ["KINDS", "clean_article", "clean_line", "page_text", "reflow", "split_page"]
+__all__ = ["KINDS", "LAYOUTS", "choose_layout", "clean_article", "clean_line", "page_text", "plain_article",
+           "reflow", "split_page"]
 
 KINDS = ("news", "photo", "notice", "continuation", "furniture")
+LAYOUTS = ("page", "plain")
 
 _FULL = 0.8  # a line this close to the local column width was wrapped by the layout
 _WINDOW = 8  # lines either side that give the local column width
@@ -665,14 +672,13 @@ def split_page(text: str, *, year: int | None = None) -> list[dict]:
     return out
 
 
-def clean_article(text: str, *, title: str | None = None) -> dict:
-    """One article already cut out (a JSONL/CSV record): reflow it, pick out its byline,
-    dateline and headline lines, and return it in the shape split_page gives."""
+def clean_article(text: str, *, title: str | None = None, kicker: str | None = None,
+                  subtitle: str | None = None) -> dict:
+    """One article already cut out (a JSONL/CSV record, a web page): reflow it, pick out its
+    byline, dateline and headline lines, and return it in the shape split_page gives."""
     art = _Article()
-    given = clean_line(title) if title else ""
-    if given:
-        art.fields["title"] = given
-        art.order.append("title")
+    _given_heads(art, kicker=kicker, title=title, subtitle=subtitle)
+    given = art.fields["title"]
     for item in _items(_paragraphs(text)):
         kind = item.kind
         if kind == "body":
@@ -700,3 +706,57 @@ def clean_article(text: str, *, title: str | None = None) -> dict:
 def page_text(article: dict) -> str:
     """The article's printed fields in page order: what the page said, for audits."""
     return "\n".join(article[f] for f in article["order"] if article.get(f))
+
+
+def _given_heads(art: _Article, **heads) -> None:
+    for name in ("kicker", "title", "subtitle"):
+        value = clean_line(heads[name]) if heads.get(name) else ""
+        if value:
+            art.fields[name] = value
+            art.order.append(name)
+
+
+def plain_article(text: str, *, title: str | None = None, kicker: str | None = None,
+                  subtitle: str | None = None) -> dict:
+    """Text that is not a newspaper page, as one article: each non-blank line is a paragraph,
+    kept as written (`ls` / `-l` stay two lines, `I:2` / `9937` two numbers); no headline,
+    byline or dateline is looked for. Same shape as split_page's articles."""
+    art = _Article()
+    _given_heads(art, kicker=kicker, title=title, subtitle=subtitle)
+    for line in _normalise(text).split("\n"):
+        line = _SPACES_RE.sub(" ", line.strip())
+        if line:
+            art.add_body(line)
+    return art.finish(None)
+
+
+# --- telling pages from plain text ---
+
+_LATIN_LINE_RE = re.compile(f"[{_A}]")
+_NEWS_MARK_RE = re.compile(f"本报讯|[□■](?:本报)?记者|(?:新华社|中新社)[{_I}]{{0,8}}\\d{{0,2}}月?\\d{{0,2}}日?电|（记者 ?[{_I}]{{2,4}}）")
+_PLAIN_SAMPLE = 400  # lines looked at: a page's profile shows in its first few hundred lines
+
+
+def choose_layout(text: str) -> str:
+    """"page" for a newspaper page dump, "plain" for other text, from the line profile.
+
+    Plain: mostly not Chinese (notes, code, English), or a fifth of the lines are Latin letters,
+    digits and symbols (commands, addresses, numbers), or most lines are short and unpunctuated
+    (a list, a poem) on a text without any news mark (本报讯, □记者, 新华社…电). Everything
+    else is a page: column-wrapped dumps and paragraph-per-line dumps alike.
+    """
+    lines = [line.strip() for line in _normalise(text[: 200 * _PLAIN_SAMPLE]).split("\n")]
+    lines = [line for line in lines if line][:_PLAIN_SAMPLE]
+    if not lines:
+        return "page"
+    chars = "".join(lines).replace(" ", "")
+    if len(_IDEO_RE.findall(chars)) < 0.5 * len(chars):
+        return "plain"
+    latin = sum(len(_LATIN_LINE_RE.findall(line)) > 0.5 * len(line) for line in lines)
+    if latin >= 0.2 * len(lines):
+        return "plain"
+    if len(lines) >= 3 and not _NEWS_MARK_RE.search(text[: 200 * _PLAIN_SAMPLE]):
+        bare = sum(len(line) <= 20 and not _PUNCT_RE.search(line) for line in lines)
+        if bare >= 0.7 * len(lines):
+            return "plain"
+    return "page"

@@ -1,11 +1,16 @@
-"""Read dumps: files, folders, .gz and .zip archives of .txt / .jsonl / .csv, in UTF-8 or GB18030.
+"""Read dumps: files, folders, .gz and .zip archives of .txt / .jsonl / .csv / .tsv / .xlsx
+records, .html pages, page .pdf files and .docx documents, in any of the encodings Chinese
+text comes in (UTF-8, UTF-16/32, GB18030/GBK, Big5/Big5-HKSCS).
 
-Yields one `Record` per page or article, or one `Skipped` naming the file and why, so a bad
-file never stops the rest. Nothing here parses layout; `raw` is the decoded text as read.
+Yields one `Record` per page or article, one `Skipped` naming the file and why (so a bad file
+never stops the rest), one `Warned` when a record is kept without an unreadable value, and one
+`PassedOver` per file a folder walk does not read. `raw` is the decoded text as read (for PDF,
+HTML and Word files: the text their reader laid out).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import hashlib
@@ -18,10 +23,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from .dates import normalise_date
+from .pages import LAYOUTS, choose_layout
+
 TEXT_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 CSV_SUFFIXES = (".csv", ".tsv")
-KNOWN_SUFFIXES = TEXT_SUFFIXES + JSONL_SUFFIXES + CSV_SUFFIXES + (".gz", ".zip")
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+PDF_SUFFIXES = (".pdf",)
+DOCX_SUFFIXES = (".docx",)
+XLSX_SUFFIXES = (".xlsx",)
+KNOWN_SUFFIXES = (TEXT_SUFFIXES + JSONL_SUFFIXES + CSV_SUFFIXES + HTML_SUFFIXES + PDF_SUFFIXES + DOCX_SUFFIXES
+                  + XLSX_SUFFIXES + (".gz", ".zip"))
+LAYOUT_CHOICES = ("auto", *LAYOUTS)
 # Files a folder of dumps keeps beside the pages (seeds/ does): never taken for page text.
 NOT_DUMPS = {"userdict", "stopwords", "readme", "license", "changelog"}
 
@@ -45,6 +59,8 @@ class Record:
     title: str | None = None  # given by a jsonl/csv record: the text is one article
     name_meta: dict = field(default_factory=dict)  # source/date/page read from the file name
     extra: dict = field(default_factory=dict)
+    layout: str = "page"  # how the text is read: "page" (reflowed, split) or "plain" (kept as written)
+    heads: dict = field(default_factory=dict)  # kicker/subtitle a structured format gives beside the title
 
 
 @dataclass
@@ -54,36 +70,150 @@ class Skipped:
     bytes: int = 0
 
 
+@dataclass
+class Warned:
+    """A record kept without a value that could not be read (it is named with its line)."""
+    path: str
+    message: str
+
+
+@dataclass
+class PassedOver:
+    """A file in a folder (or archive) that is not a kind of input: counted, not read."""
+    path: str
+    suffix: str
+
+
 def normalize(text: str) -> str:
     """CRLF and lone CR to LF, form feeds to blank lines, ANSI escapes and control characters out."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
     return CONTROL_RE.sub("", ANSI_RE.sub("", text))
 
 
+# Byte-order marks, longest first (UTF-32-LE's starts with UTF-16-LE's).
+BOMS = [
+    (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xfe\xff", "utf-16"), (b"\xff\xfe", "utf-16"),
+]
+# Everyday characters: the common hanzi in both scripts (data/hanzi.txt, see scripts/make_hanzi.py)
+# and the punctuation and symbols newspapers print. A wrong decoding of Chinese bytes yields
+# valid but rare characters (kana, Hangul, rare hanzi, private use), so the share of everyday
+# characters among the non-ASCII ones tells the right decoding from the others.
+_EVERYDAY = frozenset(
+    (Path(__file__).parent / "data" / "hanzi.txt").read_text(encoding="utf-8").replace("\n", "")
+    + "".join(map(chr, [*range(0x3000, 0x3040), *range(0xFF01, 0xFF5F), *range(0x2010, 0x2040),
+                        *range(0x2460, 0x2474), *range(0x25A0, 0x25D0), *range(0x2160, 0x216C)]))
+    + "\u00b7\u00d7\u00f7\u00b0\u00a0\u00a9\u00ae\u2103\u2116\u2192\ufe30\ufe31\ufe4f"
+    + "".join(map(chr, range(0xC0, 0x180)))  # Latin letters with accents (names, loanwords)
+)
+_SAMPLE = 1 << 15  # characters scored per candidate: a page's worth decides as well as the whole
+_SURE = 0.8  # the right decoding of real text has at least this share of everyday characters
+_MARGIN = 0.15  # and beats every other decoding by this much
+_STRETCH = 0.6  # and no stretch of it falls below this (a file that changes encoding part-way)
+
+
+def codec_name(encoding: str) -> str:
+    """`BIG5` -> `big5`, `utf8` -> `utf-8`: one name per codec, for comparing and recording."""
+    return codecs.lookup(encoding).name
+
+
+def everyday_share(text: str) -> tuple[float, float]:
+    """(share of everyday characters among the non-ASCII ones, the lowest share in any stretch
+    of about 100 of them): a file that changes encoding part-way has one bad stretch."""
+    sample = text[:_SAMPLE]
+    odd = [c for c in sample if not (" " <= c <= "~" or c in "\t\n\r")]
+    if not odd:
+        return 1.0, 1.0
+    good = list(map(_EVERYDAY.__contains__, odd))
+    step = 100
+    stretches = [sum(good[i : i + step]) / len(good[i : i + step]) for i in range(0, len(good), step)
+                 if len(good[i : i + step]) >= step // 2] or [sum(good) / len(good)]
+    return sum(good) / len(good), min(stretches)
+
+
 def decode(data: bytes, *, encoding: str | None = None) -> tuple[str, str]:
-    """Return (text, encoding used). Raises ValueError saying why the bytes are not text."""
+    """Return (text, encoding used). Raises ValueError saying why the bytes are not text, or
+    why no decoding is sure enough to store (the encodings tried, with their scores).
+
+    A byte-order mark decides; then UTF-8 (valid UTF-8 of any length is almost never anything
+    else); then each candidate that decodes without error (UTF-16/32 when there are NUL bytes,
+    else GB18030 and Big5-HKSCS) is scored by its share of everyday characters.
+    """
     if encoding:
         try:
-            return data.decode(encoding), encoding
-        except (UnicodeDecodeError, LookupError) as e:
-            raise ValueError(f"cannot decode as {encoding}: {e}") from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    if b"\x00" in data[:8192]:
-        raise ValueError("binary file (NUL bytes)")
+            name = codec_name(encoding)
+        except LookupError:
+            raise ValueError(f"unknown encoding {encoding!r}") from None
+        try:
+            return data.decode(name), name
+        except UnicodeDecodeError as e:
+            raise ValueError(f"cannot decode as {name}: {e.reason} at byte {e.start}") from None
+    for bom, name in BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(name), name
+            except UnicodeDecodeError as e:
+                raise ValueError(f"starts with a {name} byte-order mark but is not {name}: {e.reason} "
+                                 f"at byte {e.start}") from None
+    nul = b"\x00" in data[:_SAMPLE]
+    if not nul:
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError as e:
+            # A file cut mid-character at its very end is still UTF-8: keep all but the torn tail.
+            if e.start >= len(data) - 3 and e.reason == "unexpected end of data":
+                return data[: e.start].decode("utf-8"), "utf-8"
+    # UTF-16 of Chinese alone (no ASCII, no newline) has no NUL byte: it stays a candidate
+    wide = ["utf-16-le", "utf-16-be"] * (len(data) % 2 == 0) + ["utf-32-le", "utf-32-be"] * (len(data) % 4 == 0 and nul)
+    candidates = wide if nul else ["gb18030", "big5hkscs", *wide]
+    scored = []
+    for name in candidates:  # scored on a page's worth; the winner must then decode whole
+        try:
+            text = _head(data, name).decode(name)
+        except UnicodeDecodeError:
+            continue
+        share, worst = everyday_share(text)
+        scored.append((share, name, worst))
+    scored.sort(reverse=True)
+    while scored:
+        try:
+            text = data.decode(scored[0][1])
+            break
+        except UnicodeDecodeError:
+            scored.pop(0)
+    tried = "UTF-16 or UTF-32" if nul else "UTF-8, GB18030, Big5 or UTF-16"
+    if not scored:
+        raise ValueError(f"binary file (NUL bytes; not {tried} text)" if nul else
+                         f"not {tried} text (use --encoding)")
+    share, name, worst = scored[0]
+    runner_up = scored[1][0] if len(scored) > 1 else 0.0
+    if share < _SURE or share - runner_up < _MARGIN or worst < _STRETCH:
+        scores = ", ".join(f"{n} {s:.0%} (worst stretch {w:.0%})" for s, n, w in scored)
+        what = "binary file" if share < 0.5 else "encoding doubtful"
+        raise ValueError(f"{what}: no decoding is sure (everyday characters: {scores}; tried {tried}; "
+                         f"use --encoding)")
+    if name == "big5hkscs" and _decodes(data, "big5"):
+        name = "big5"  # plain Big5 needs none of the Hong Kong additions
+    return text, name
+
+
+def _head(data: bytes, encoding: str) -> bytes:
+    """About _SAMPLE characters' worth of bytes, cut between two characters."""
+    limit = 4 * _SAMPLE
+    if len(data) <= 2 * limit:
+        return data
+    if encoding.startswith(("utf-16", "utf-32")):
+        return data[:limit]  # a multiple of 4: whole units of both
+    cut = data.rfind(b"\n", 0, limit)  # never a trail byte in GB18030 or Big5
+    return data[: cut + 1] if cut > 0 else data
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as e:
-        # A file cut mid-character at its very end is still UTF-8: keep all but the torn tail.
-        if e.start >= len(data) - 3 and e.reason == "unexpected end of data":
-            return data[: e.start].decode("utf-8"), "utf-8"
-    try:
-        text = data.decode("gb18030")
+        data.decode(encoding)
     except UnicodeDecodeError:
-        raise ValueError("not UTF-8 or GB18030 text (use --encoding)") from None
-    if len(CONTROL_RE.findall(text[:8192])) > 0.05 * min(len(text), 8192):
-        raise ValueError("binary file (control bytes)")
-    return text, "gb18030"
+        return False
+    return True
 
 
 def metadata_from_name(name: str) -> dict:
@@ -94,7 +224,10 @@ def metadata_from_name(name: str) -> dict:
     m = DATE_RE.search(stem)
     if not m:
         return {}
-    meta = {"date": f"{m.group(1)}-{m.group(2)}-{m.group(3)}"}
+    try:
+        meta = {"date": normalise_date(f"{m.group(1)}-{m.group(2)}-{m.group(3)}")}
+    except ValueError:
+        return {}  # 2024-02-30 is a number in the name, not a date
     source = stem[: m.start()].strip("-_. ")
     if source and not source.isdigit():
         meta["source"] = source
@@ -108,16 +241,24 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def iter_paths(paths) -> Iterator[Path | Skipped]:
-    """Files as given, folders walked recursively (sorted, known suffixes only)."""
+def _suffix(name: str) -> str:
+    return Path(name).suffix.lower() or "(no suffix)"
+
+
+def _is_input(name: str) -> bool:
+    return (name.lower().endswith(KNOWN_SUFFIXES) and not name.startswith(".")
+            and Path(name).stem.lower() not in NOT_DUMPS)
+
+
+def iter_paths(paths) -> Iterator[Path | Skipped | PassedOver]:
+    """Files as given, folders walked recursively (sorted); a folder's files of other kinds are
+    passed over, each reported."""
     for p in map(Path, paths):
         if p.is_dir():
             for root, dirs, files in os.walk(p):
                 dirs.sort()
                 for f in sorted(files):
-                    if f.lower().endswith(KNOWN_SUFFIXES) and not f.startswith(".") \
-                            and Path(f).stem.lower() not in NOT_DUMPS:
-                        yield Path(root) / f
+                    yield Path(root) / f if _is_input(f) else PassedOver(str(Path(root) / f), _suffix(f))
         elif p.exists():
             yield p
         else:
@@ -126,12 +267,20 @@ def iter_paths(paths) -> Iterator[Path | Skipped]:
 
 def input_size(paths) -> int:
     """Bytes of the files under paths (archives as stored), for progress and planning."""
-    return sum(p.stat().st_size for p in iter_paths(paths) if not isinstance(p, Skipped))
+    return sum(p.stat().st_size for p in iter_paths(paths) if isinstance(p, Path))
 
 
-def read_records(paths, *, encoding: str | None = None, text_field: str = "text") -> Iterator[Record | Skipped]:
+def read_records(paths, *, encoding: str | None = None, text_field: str = "text",
+                 layout: str = "auto") -> Iterator[Record | Skipped | Warned | PassedOver]:
+    if layout not in LAYOUT_CHOICES:
+        raise ValueError(f"unknown layout {layout!r}: use one of {', '.join(LAYOUT_CHOICES)}")
+    if encoding:
+        try:
+            codec_name(encoding)
+        except LookupError:
+            raise ValueError(f"unknown encoding {encoding!r} (e.g. utf-8, gb18030, big5, big5hkscs, utf-16)") from None
     for p in iter_paths(paths):
-        if isinstance(p, Skipped):
+        if not isinstance(p, Path):
             yield p
             continue
         try:
@@ -139,10 +288,18 @@ def read_records(paths, *, encoding: str | None = None, text_field: str = "text"
         except OSError as e:
             yield Skipped(str(p), f"cannot read: {e.strerror or e}")
             continue
-        yield from records_from_bytes(str(p), data, encoding=encoding, text_field=text_field)
+        yield from records_from_bytes(str(p), data, encoding=encoding, text_field=text_field, layout=layout)
 
 
-def records_from_bytes(path: str, data: bytes, *, encoding=None, text_field="text") -> Iterator[Record | Skipped]:
+def _laid_out(item, layout: str):
+    """The record with its layout decided: as asked, else from its own line profile."""
+    if isinstance(item, Record):
+        item.layout = choose_layout(item.raw) if layout == "auto" else layout
+    return item
+
+
+def records_from_bytes(path: str, data: bytes, *, encoding=None, text_field="text",
+                       layout="auto") -> Iterator[Record | Skipped | Warned | PassedOver]:
     lower = path.lower()
     if lower.endswith(".gz"):
         try:
@@ -150,10 +307,13 @@ def records_from_bytes(path: str, data: bytes, *, encoding=None, text_field="tex
         except (OSError, EOFError, zipfile.BadZipFile) as e:
             yield Skipped(path, f"broken gzip archive: {e}", len(data))
             return
-        yield from records_from_bytes(path[:-3], data, encoding=encoding, text_field=text_field)
+        yield from records_from_bytes(path[:-3], data, encoding=encoding, text_field=text_field, layout=layout)
         return
     if lower.endswith(".zip"):
-        yield from _zip_records(path, data, encoding=encoding, text_field=text_field)
+        yield from _zip_records(path, data, encoding=encoding, text_field=text_field, layout=layout)
+        return
+    if lower.endswith(BINARY_SUFFIXES):
+        yield from (_laid_out(item, layout) for item in _document_records(path, data, text_field=text_field))
         return
     try:
         text, used = decode(data, encoding=encoding)
@@ -161,12 +321,50 @@ def records_from_bytes(path: str, data: bytes, *, encoding=None, text_field="tex
         yield Skipped(path, str(e), len(data))
         return
     if lower.endswith(JSONL_SUFFIXES):
-        yield from _jsonl_records(path, text, used, text_field=text_field, size=len(data))
+        found = _jsonl_records(path, text, used, text_field=text_field, size=len(data))
     elif lower.endswith(CSV_SUFFIXES):
-        yield from _csv_records(path, text, used, text_field=text_field, size=len(data))
+        found = _csv_records(path, text, used, text_field=text_field, size=len(data))
+    elif lower.endswith(HTML_SUFFIXES):
+        from .htmlpages import html_records
+
+        found = html_records(path, text, used, size=len(data), sha=sha256(data))
     else:
-        yield Record(path=path, sha256=sha256(data), raw=text, encoding=used, bytes=len(data),
-                     name_meta=metadata_from_name(path))
+        found = [Record(path=path, sha256=sha256(data), raw=text, encoding=used, bytes=len(data),
+                        name_meta=metadata_from_name(path))]
+    yield from (_laid_out(item, layout) for item in found)
+
+
+BINARY_SUFFIXES = PDF_SUFFIXES + DOCX_SUFFIXES + XLSX_SUFFIXES
+
+
+def _document_records(path: str, data: bytes, *, text_field: str):
+    """PDF, Word and Excel files: their own libraries read them (no text decoding of ours)."""
+    lower = path.lower()
+    try:
+        if lower.endswith(PDF_SUFFIXES):
+            from .pdfpages import pdf_text
+
+            text = pdf_text(data)
+            if not text.strip():
+                yield Skipped(path, "no text layer (a scanned PDF needs OCR first)", len(data))
+                return
+            yield Record(path=path, sha256=sha256(data), raw=text, encoding=None, bytes=len(data),
+                         name_meta=metadata_from_name(path))
+        elif lower.endswith(DOCX_SUFFIXES):
+            from .officefiles import docx_text
+
+            title, text = docx_text(data)
+            yield Record(path=path, sha256=sha256(data), raw=text, encoding=None, bytes=len(data), title=title,
+                         name_meta=metadata_from_name(path))
+        else:
+            from .officefiles import xlsx_rows
+
+            rows = xlsx_rows(data)
+            share = len(data) // max(1, len(rows))
+            for where, row in rows:
+                yield from _record_from_fields(f"{path}#{where}", row, None, text_field=text_field, size=share)
+    except ValueError as e:
+        yield Skipped(path, str(e), len(data))
 
 
 def _zip_records(path, data, **kw):
@@ -178,7 +376,8 @@ def _zip_records(path, data, **kw):
         return
     for name in names:
         inner = f"{path}/{name}"
-        if not name.lower().endswith(KNOWN_SUFFIXES) or Path(name).name.startswith("."):
+        if not _is_input(Path(name).name):
+            yield PassedOver(inner, _suffix(name))
             continue
         try:
             member = archive.read(name)
@@ -188,16 +387,24 @@ def _zip_records(path, data, **kw):
         yield from records_from_bytes(inner, member, **kw)
 
 
-def _record_from_fields(path, fields: dict, used, *, text_field, size) -> Record | Skipped:
+def _record_from_fields(path, fields: dict, used, *, text_field, size) -> Iterator[Record | Skipped | Warned]:
+    """One record from a jsonl/csv/xlsx row; an unreadable date is dropped with a warning."""
     text = fields.get(text_field)
     if not isinstance(text, str):
-        return Skipped(path, f"no text field {text_field!r} (fields: {', '.join(map(str, fields)) or 'none'})")
-    meta = {key: str(fields[key]) for key in ("source", "date", "page") if fields.get(key) not in (None, "")}
+        yield Skipped(path, f"no text field {text_field!r} (fields: {', '.join(map(str, fields)) or 'none'})")
+        return
+    meta = {key: str(fields[key]).strip() for key in ("source", "date", "page")
+            if fields.get(key) not in (None, "")}
+    if "date" in meta:
+        try:
+            meta["date"] = normalise_date(meta["date"])
+        except ValueError as e:
+            yield Warned(path, f"unreadable date {meta.pop('date')!r} ({e}): stored without a date")
     title = fields.get("title")
     extra = {k: v for k, v in fields.items() if k not in (text_field, "title", "source", "date", "page")}
-    return Record(path=path, sha256=sha256(json.dumps([title, text], ensure_ascii=False).encode()),
-                  raw=text, encoding=used, bytes=size, title=str(title) if title else None,
-                  name_meta=metadata_from_name(path.split("#")[0]), extra=extra, **meta)
+    yield Record(path=path, sha256=sha256(json.dumps([title, text], ensure_ascii=False).encode()),
+                 raw=text, encoding=used, bytes=size, title=str(title) if title else None,
+                 name_meta=metadata_from_name(path.split("#")[0]), extra=extra, **meta)
 
 
 def _jsonl_records(path, text, used, *, text_field, size):
@@ -214,7 +421,7 @@ def _jsonl_records(path, text, used, *, text_field, size):
         if not isinstance(fields, dict):
             yield Skipped(f"{path}#{i}", "JSON line is not an object", share)
             continue
-        yield _record_from_fields(f"{path}#{i}", fields, used, text_field=text_field, size=share)
+        yield from _record_from_fields(f"{path}#{i}", fields, used, text_field=text_field, size=share)
 
 
 def _csv_records(path, text, used, *, text_field, size):
@@ -228,4 +435,4 @@ def _csv_records(path, text, used, *, text_field, size):
     share = size // max(1, len(rows))
     for i, row in enumerate(rows, 1):
         row = {k: v for k, v in row.items() if k is not None}
-        yield _record_from_fields(f"{path}#{i}", row, used, text_field=text_field, size=share)
+        yield from _record_from_fields(f"{path}#{i}", row, used, text_field=text_field, size=share)

@@ -21,6 +21,7 @@ TABLES = {
         "columns": {
             "id": int, "path": str, "sha256": str, "source": str, "date": str, "page": str,
             "encoding": str, "bytes": int, "raw": str, "extra": str, "ingested_at": str,
+            "layout": str,  # how the text was read: page (reflowed, split) or plain (kept as written)
         },
         "pk": "id",
         "not_null": {"path", "sha256"},
@@ -149,7 +150,13 @@ def _word_index(db) -> None:
     index.build(db, tags=tags)
 
 
-MIGRATIONS = [_create, _one_tag_per_word, _word_index]
+def _document_reading_options(db) -> None:
+    """v4: documents.layout, so a file read with another layout is read again."""
+    if "layout" not in db["documents"].columns_dict:  # a database made by v3 or earlier
+        db.execute("ALTER TABLE documents ADD COLUMN layout TEXT")
+
+
+MIGRATIONS = [_create, _one_tag_per_word, _word_index, _document_reading_options]
 
 
 @contextmanager

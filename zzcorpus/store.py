@@ -45,13 +45,14 @@ def document_state(db, path: str):
     return tuple(row) if row else None
 
 
-DOCUMENT_COLUMNS = ["path", "sha256", "encoding", "bytes", "raw", "extra", "ingested_at", "source", "date", "page"]
+DOCUMENT_COLUMNS = ["path", "sha256", "encoding", "bytes", "raw", "extra", "ingested_at", "source", "date", "page",
+                    "layout"]
 
 
 def write_document(db, record, meta: dict, *, replace_id: int | None = None) -> int:
     values = [record.path, record.sha256, record.encoding, record.bytes, record.raw,
               json.dumps(record.extra, ensure_ascii=False) if record.extra else None, now(),
-              meta.get("source"), meta.get("date"), meta.get("page")]
+              meta.get("source"), meta.get("date"), meta.get("page"), record.layout]
     if replace_id is not None:
         db.execute(f"UPDATE documents SET {', '.join(c + ' = ?' for c in DOCUMENT_COLUMNS)} WHERE id = ?",
                    values + [replace_id])
