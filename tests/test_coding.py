@@ -406,3 +406,23 @@ def test_trend_and_network_pictures(grouped_db, cut, tmp_path):
     png = tmp_path / "codes.svg"
     assert run(grouped_db, SEEDS / "dictionary.yml", "--network", "--out", png).exit_code == 0
     ET.fromstring(png.read_text(encoding="utf-8"))
+
+
+def test_counting_path_agrees_with_the_stretches_path(seeds, cut, tmp_path):
+    """code() counts dictionaries from token counts and regexes; with spans=True it walks every
+    token. Both must give the same numbers, nested or not; ASCII letters match in any case."""
+    path = tmp_path / "d.yml"
+    path.write_text(yaml_text({**CODES, "英文": ["mcn", "'Mcn'"], "短语": ["高质量 发展", "产业 发*"]}),
+                    encoding="utf-8")
+    for nested in (False, True):
+        book = Codebook(load_dictionary(path), cut=cut, nested=nested)
+        for art in seeds.values():
+            fast = book.code(art["paragraphs"], art["text"]).counts
+            slow = book.code(art["paragraphs"], art["text"], spans=True)
+            assert fast == slow.counts
+            assert all(len(slow.spans[ci]) == n for ci, n in slow.counts.items())
+    mcn = sum(art["text"].count("MCN") for art in seeds.values())
+    assert mcn > 0
+    book = Codebook(load_dictionary(path), cut=cut)
+    english = book.names.index("英文")
+    assert sum(book.code(a["paragraphs"], a["text"]).counts.get(english, 0) for a in seeds.values()) == 2 * mcn

@@ -25,7 +25,6 @@ layer lives in the section "database glue" at the end.
 from __future__ import annotations
 
 import re
-import string
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -35,7 +34,9 @@ from .crosstab import presence_test
 from .dictionaries import Dictionary, dictionary_error
 from .segment import is_word
 
-ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+UPPER_RUN = re.compile("[A-Z]+")
+HAS_UPPER = re.compile("[A-Z]").search
+TOKEN_AT = re.compile(r"[^ \n]+")  # a token in tokens joined by spaces and newlines
 SENTENCE_FINAL = frozenset("。！？；!?;…")  # as reports.sentences splits
 NEAR_DISTANCE = 10  # KH Coder's default for near() and seq(), in words
 PERIODS = {"year": 4, "month": 7, "day": 10}
@@ -45,7 +46,7 @@ RESERVED_COLUMNS = ("article_id", "source", "date")
 
 def fold(text: str) -> str:
     """ASCII letters lowered, nothing else touched: offsets in the text stay the same."""
-    return text.translate(ASCII_LOWER)
+    return UPPER_RUN.sub(lambda m: m.group().lower(), text) if HAS_UPPER(text) else text
 
 
 def _glob_regex(pattern: str) -> re.Pattern:
@@ -388,9 +389,24 @@ class Codebook:
             self.rule_terms[i] = _terms_in(self.rules[i], self.rule_terms)
         self.rule_empty = {i: self._evaluate(i, {}, None, {})[0] for i in self.rules}
         self.needs_positions = any(self._has_near(node) for node in self.rules.values())
-        self._candidates: dict[str, tuple[int, ...]] = {}
-        self._trigger: set[str] = set()
+        self._candidates: dict[str, tuple[int, ...]] = {}  # token -> patterns starting there
+        self._trigger: set[str] = set()  # tokens where any pattern starts
+        self._multi_trigger: set[str] = set()  # ... where a multi-token pattern starts
+        self._single_codes: dict[str, list[int]] = {}  # token -> codes of its one-token matches
+        self._single_codes_folded: dict[str, list[int]] = {}  # the same by folded token
+        self._multi_candidates: dict[str, tuple[int, ...]] = {}  # token -> multi-token patterns
+        # Multi-token patterns as regexes over the tokens joined by spaces (paragraphs by newlines).
+        self.multi_res = {pid: re.compile(self._pattern_regex(pattern) + "(?=[ \\n]|$)", re.S)
+                          for pid, pattern in enumerate(self.patterns) if len(pattern) > 1}
         self._element_ok: dict[tuple[int, str], bool] = {}
+
+    def _pattern_regex(self, pattern) -> str:
+        parts = []
+        for eid in pattern:
+            kind, text, _ = self.elements[eid]
+            parts.append(re.escape(text) if kind == "lit" else
+                         "".join("[^ \\n]*" if ch == "*" else "[^ \\n]" if ch == "?" else re.escape(ch) for ch in text))
+        return " ".join(parts)
 
     def _rule_order(self) -> list[int]:
         done, order = set(), []
@@ -431,6 +447,9 @@ class Codebook:
         return ok
 
     def _classify(self, token: str) -> None:
+        """Which patterns can start at this token: asked once per distinct token. Tokens where
+        only one-token patterns start are counted without positions (see `code`); their codes
+        are kept as one union, so two entries of a code matching one token count once."""
         folded = fold(token)
         found = [pid for pid in self.first_lit.get(folded, ()) if self._ok(self.patterns[pid][0], token)]
         if self.any_glob is not None and is_word(token) and self.any_glob.fullmatch(folded):
@@ -438,27 +457,48 @@ class Codebook:
         self._candidates[token] = tuple(found)
         if found:
             self._trigger.add(token)
+            single = sorted({c for pid in found if len(self.patterns[pid]) == 1 for c in self.pattern_codes[pid]})
+            if single:
+                self._single_codes[token] = single
+                self._single_codes_folded[folded] = single
+            multi = tuple(pid for pid in found if len(self.patterns[pid]) > 1)
+            if multi:
+                self._multi_trigger.add(token)
+                self._multi_candidates[token] = multi
+
+    def _learn(self, paragraphs) -> Counter:
+        """The article's token counts, every token classified."""
+        counts = Counter()
+        for tokens in paragraphs:
+            counts.update(tokens)
+        candidates = self._candidates
+        for t in [t for t in counts if t not in candidates]:  # (keys() - keys() would walk the big dict)
+            self._classify(t)
+        return counts
+
+    def _paragraph_matches(self, tokens) -> list[tuple[int, int, int]]:
+        """(start, end, pattern id) of every token match in one paragraph, nested ones too."""
+        candidates, trigger = self._candidates, self._trigger
+        found = []
+        n = len(tokens)
+        for i in [i for i, t in enumerate(tokens) if t in trigger]:
+            for pid in candidates[tokens[i]]:
+                pattern = self.patterns[pid]
+                end = i + len(pattern)
+                if end > n:
+                    continue
+                if all(self._ok(pattern[k], tokens[i + k]) for k in range(1, len(pattern))):
+                    found.append((i, end, pid))
+        return found
 
     def _token_matches(self, paragraphs) -> list[tuple[tuple, int]]:
         """(stretch, pattern id) of every token match, longest-wins applied unless nested."""
+        self._learn(paragraphs)
         out = []
-        candidates, trigger = self._candidates, self._trigger
         for p, tokens in enumerate(paragraphs):
-            if not candidates.keys() >= set(tokens):
-                for t in set(tokens).difference(candidates):
-                    self._classify(t)
-            if trigger.isdisjoint(tokens):
+            if self._trigger.isdisjoint(tokens):
                 continue
-            found = []
-            n = len(tokens)
-            for i in [i for i, t in enumerate(tokens) if t in trigger]:
-                for pid in candidates[tokens[i]]:
-                    pattern = self.patterns[pid]
-                    end = i + len(pattern)
-                    if end > n:
-                        continue
-                    if all(self._ok(pattern[k], tokens[i + k]) for k in range(1, len(pattern))):
-                        found.append((i, end, pid))
+            found = self._paragraph_matches(tokens)
             for s, e, pid in (found if self.nested else _outermost(found)):
                 out.append(((p, s, e), pid))
         return out
@@ -466,7 +506,8 @@ class Codebook:
     def _substring_matches(self, text: str) -> list[tuple[tuple, int]]:
         if self.sub_re is None or not text:
             return []
-        text = fold(text)
+        if HAS_UPPER(text):
+            text = fold(text)
         found = []
         for m in self.sub_re.finditer(text):
             pos = m.start()
@@ -476,9 +517,67 @@ class Codebook:
                     found.append((pos, pos + len(sub), sid))
         return [((-1, s, e), sid) for s, e, sid in (found if self.nested else _outermost(found))]
 
+    def _count(self, paragraphs, text: str) -> dict[int, int]:
+        """code() for dictionaries without KH Coder rules, when no stretches are wanted, at C
+        speed where it can: one-token matches are counted from the article's token counts;
+        multi-token entries by their regexes over the tokens joined by spaces (only those whose
+        first token the article holds), and the one-token matches inside them taken off again
+        (unless nested)."""
+        tokens_seen = self._learn(paragraphs)
+        counts = Counter()
+        single, multi_trigger = self._single_codes, self._multi_trigger
+        multi = set()
+        for t, n in tokens_seen.items():
+            codes = single.get(t)
+            if codes:
+                for ci in codes:
+                    counts[ci] += n
+            if t in multi_trigger:
+                multi.update(self._multi_candidates[t])
+        if multi:
+            seg = fold("\n".join(" ".join(tokens) for tokens in paragraphs))
+            found = []
+            for pid in multi:  # only the patterns whose first token the article holds
+                regex, pos = self.multi_res[pid], 0
+                while (hit := regex.search(seg, pos)) is not None:
+                    start = hit.start()
+                    if (start == 0 or seg[start - 1] in " \n") and self._glob_words(pid, hit.group()):
+                        found.append((start, hit.end(), pid))
+                    pos = start + 1
+            per_code = defaultdict(set)
+            covered = set()
+            for s, e, pid in (found if self.nested else _outermost(found)):
+                for ci in self.pattern_codes[pid]:
+                    per_code[ci].add((s, e))
+                if not self.nested:
+                    covered.update(m.start() for m in TOKEN_AT.finditer(seg, s, e))
+            for ci, stretches in per_code.items():
+                counts[ci] += len(stretches)
+            folded_single = self._single_codes_folded
+            for pos in covered:  # one-token matches inside a longer match: not counted
+                for ci in folded_single.get(TOKEN_AT.match(seg, pos).group(), ()):
+                    counts[ci] -= 1
+        if self.substrings:
+            per_code = defaultdict(set)
+            for stretch, sid in self._substring_matches(text):
+                for ci in self.sub_codes[sid]:
+                    per_code[ci].add(stretch)
+            for ci, stretches in per_code.items():
+                counts[ci] += len(stretches)
+        return {ci: n for ci, n in counts.items() if n}
+
+    def _glob_words(self, pid: int, matched: str) -> bool:
+        """A glob matches words only (the regex cannot tell a number from a word)."""
+        pattern = self.patterns[pid]
+        if not any(self.elements[e][0] == "glob" for e in pattern):
+            return True
+        return all(is_word(t) for e, t in zip(pattern, matched.split(" ")) if self.elements[e][0] == "glob")
+
     def code(self, paragraphs, text: str = "", *, spans: bool = False) -> CodedArticle:
         """Code one article: paragraphs are lists of tokens (title first), text its printed text
         (read only when the dictionary has 'substring' entries)."""
+        if not spans and not self.rules:
+            return CodedArticle(self._count(paragraphs, text))
         token_hits = self._token_matches(paragraphs)
         sub_hits = self._substring_matches(text) if self.substrings else []
         per_code: dict[int, set] = defaultdict(set)

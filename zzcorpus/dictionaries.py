@@ -76,7 +76,8 @@ def load_dictionary(path) -> Dictionary:
     seen = {}
     for code in codes:
         if code.name in seen:
-            raise dictionary_error(path, code.line, f"code {code.name!r} is defined twice (first on line {seen[code.name]})")
+            raise dictionary_error(path, code.line,
+                                   f"code {code.name!r} is defined twice (first on line {seen[code.name]})")
         seen[code.name] = code.line
     if not codes:
         raise dictionary_error(path, None, "no codes found")
@@ -163,8 +164,8 @@ def _liwc(path, text) -> list[Code]:
             raise dictionary_error(path, i + 1, f"entry {entry!r} names no category number")
         for num in ids:
             if not num.isdigit():
-                raise dictionary_error(path, i + 1, f"{num!r}: LIWC's conditional entries (like 'word (02 134)125/464') "
-                                                    "are not supported; give category numbers")
+                raise dictionary_error(path, i + 1, f"{num!r}: LIWC's conditional entries (like "
+                                                    "'word (02 134)125/464') are not supported; give category numbers")
             if num not in categories:
                 raise dictionary_error(path, i + 1, f"entry {entry!r}: no category number {num} "
                                                     f"(categories: {', '.join(categories)})")
