@@ -622,3 +622,98 @@ def idf(db_path, out, source, date_from, date_to, where, save_name, fmt):
         click.echo(f"{len(lines)} words -> {out}", err=True)
     if fmt or not out:
         emit(rows, fmt)
+
+
+# --- content analysis (code): coding.py reads the dictionary and codes the articles ---
+
+CODE_PICTURES = charts.PICTURES + (".gexf",)
+
+
+@cli.command("code")
+@click.argument("dictionary", type=click.Path(dir_okay=False))
+@db_option
+@click.option("--by", help="One row per code and source, year, month or day, with chi2, p and residuals.")
+@click.option("--nested", is_flag=True, help="Also count matches lying inside longer matches (工业 in 工业母机).")
+@click.option("--kwic", "kwic_code", metavar="CODE", help="Instead of counts, list CODE's matches in context.")
+@click.option("--width", type=click.IntRange(1, 500), default=20, show_default=True,
+              help="Characters of context either side (--kwic).")
+@click.option("--trend", "draw_trend", is_flag=True,
+              help="Draw each code's share of articles per period (--by year/month/day) to --out.")
+@click.option("--network", "draw_network", is_flag=True,
+              help="Draw the codes as a network (Jaccard over articles) to --out.")
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="The picture: .svg, .png or .html (--trend, --network), or .gexf (--network).")
+@click.option("--save", "save_name", metavar="NAME",
+              help="Store the article x code matrix (article_id, source, date, one column per code) as table NAME.")
+@report_filters
+@output_options
+@friendly_errors
+def code_command(dictionary, db_path, by, nested, kwic_code, width, draw_trend, draw_network, out, save_name,
+                 source, date_from, date_to, where, fmt):
+    """Content analysis: count a dictionary's codes in the articles: code, articles (holding it),
+    share (of the selected articles), matches, per_million (tokens).
+
+    DICTIONARY by suffix: quanteda YAML (.yml/.yaml), LIWC (.dic), WordStat (.cat) or KH Coder
+    coding rules (.txt). Entries are words, globs (经济*), phrases cut by the corpus's segmenter
+    and 'quoted' substrings; a match inside a longer match of any entry is not counted
+    (--nested counts it). --by adds the group, each group's adjusted residual and the code's
+    chi2 and p over articles with / without it.
+
+    \b
+    Example:
+        zzcorpus code seeds/dictionary.yml --by month --save codes
+        zzcorpus code seeds/coding_rules.txt --kwic 工业
+        zzcorpus code seeds/dictionary.yml --trend --by month --out trend.svg
+        zzcorpus code seeds/dictionary.yml --network --out codes.gexf
+    """
+    import hashlib
+
+    from . import coding
+
+    if draw_trend and draw_network:
+        raise click.ClickException("--trend and --network each need their own --out: run them one at a time")
+    if (draw_trend or draw_network) and not out:
+        raise click.ClickException(f"{'--trend' if draw_trend else '--network'} needs --out FILE")
+    if out and not (draw_trend or draw_network):
+        raise click.ClickException("--out draws a picture: add --trend or --network")
+    if out:
+        check_choice(Path(out).suffix.lower(), CODE_PICTURES if draw_network else charts.PICTURES,
+                     name="picture type")
+    if by:
+        coding.check_group(by)
+    if draw_trend and by not in coding.PERIODS:
+        raise click.ClickException(f"--trend needs --by {', '.join(coding.PERIODS)}")
+    db = open_db(db_path)
+    codebook = coding.load_codebook(db, dictionary, nested=nested)
+    coded, sel = coding.code_corpus(db, codebook, source=source, date_from=date_from, date_to=date_to, where=where)
+    if save_name:
+        params = {"dictionary": str(dictionary), "dictionary_sha256": hashlib.sha256(
+            Path(dictionary).read_bytes()).hexdigest(), **sel.filters.params(), "nested": nested,
+            "codes": codebook.names, "articles": sel.n_articles, "tokens": sel.n_tokens}
+        coding.save_matrix(db, save_name, coding.matrix_rows(coded, sorted(coded.tokens)), params=params)
+    if kwic_code is not None:
+        rows = coding.code_kwic(db, codebook, kwic_code, coded, width=width)
+        if fmt:
+            emit(rows, fmt, columns=["article_id", "date", "source", "code", "left", "match", "right"])
+        elif rows:
+            left_width = max(display_width(r["left"]) for r in rows)
+            click.echo("\n".join(f"{r['article_id']:>6}  {r['date'] or '':10}  "
+                                 f"{pad(r['left'], left_width, right=True)} [{r['match']}] {r['right']}" for r in rows))
+        click.echo(f"{len(rows)} matches of {kwic_code}", err=True)
+        return
+    rows = coding.group_rows(coded, by) if by else coding.summary_rows(coded)
+    if draw_trend:
+        periods, series = coding.trend_series(coded, rows, by)
+        title = f"{Path(dictionary).name}: share of articles (%), by {by}"
+        charts.save_picture(charts.line_chart_svg(periods, series, title=title, y_label="% of articles"), out,
+                            title=title)
+    if draw_network:
+        graph = coding.code_graph(coded)
+        title = f"{Path(dictionary).name}: codes joined by Jaccard over articles"
+        positions = net.layout(graph)
+        if Path(out).suffix.lower() == ".gexf":
+            net.write_gexf(graph, out, positions=positions, description=title)
+        else:
+            charts.save_picture(net.network_svg(graph, positions, title=title), out, title=title)
+        click.echo(f"{len(graph.nodes)} codes, {len(graph.edges)} edges -> {out}", err=True)
+    emit(rows, fmt)

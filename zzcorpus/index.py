@@ -437,6 +437,21 @@ def read_streams(db, article_ids) -> dict[int, np.ndarray]:
     return out
 
 
+def token_paragraphs(db, article_ids):
+    """(article id, paragraphs) for the given articles, in that order: each paragraph the list of
+    its tokens (punctuation and numbers included), the title first, as stored in title_seg and
+    body_seg."""
+    streams = read_streams(db, article_ids)
+    words = {i: w for i, (w, _) in words_of(db, distinct(np.concatenate(list(streams.values()) or [np.zeros(0)]))
+                                           .astype(np.int64).tolist()).items()}
+    for art_id in article_ids:
+        ids = streams.get(int(art_id))
+        if ids is None:
+            continue
+        bounds = [-1, *np.flatnonzero(ids == BREAK).tolist(), ids.size] if ids.size else [-1]
+        yield int(art_id), [[words[i] for i in ids[a + 1:b].tolist()] for a, b in zip(bounds, bounds[1:])]
+
+
 def iter_streams(db, article_ids, *, batch: int = 20000):
     """(ids, streams) in batches, for the given sorted article ids, reading the table in order."""
     ids = np.asarray(article_ids, dtype=np.int64)

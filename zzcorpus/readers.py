@@ -37,7 +37,7 @@ KNOWN_SUFFIXES = (TEXT_SUFFIXES + JSONL_SUFFIXES + CSV_SUFFIXES + HTML_SUFFIXES 
                   + XLSX_SUFFIXES + (".gz", ".zip"))
 LAYOUT_CHOICES = ("auto", *LAYOUTS)
 # Files a folder of dumps keeps beside the pages (seeds/ does): never taken for page text.
-NOT_DUMPS = {"userdict", "stopwords", "readme", "license", "changelog"}
+NOT_DUMPS = {"userdict", "stopwords", "readme", "license", "changelog", "dictionary", "coding_rules"}
 
 # CSI/OSC terminal escapes, then remaining C0/C1 controls except tab and newline.
 ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")

@@ -168,6 +168,16 @@ class Selection:
                 keys[i] = key
         return keys
 
+    def article_dates(self) -> list:
+        """Each selected article's date as stored, in id order."""
+        ids = self.articles()[0].tolist()
+        found = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            found.update(self.db.execute(f"SELECT id, date FROM articles WHERE id IN ({', '.join('?' * len(chunk))})",
+                                         chunk))
+        return [found[a] for a in ids]
+
     def holding(self, word_id: int) -> tuple[np.ndarray, np.ndarray]:
         """(article ids, counts) of the selected articles holding the word."""
         arts, counts = index.postings(self.db, word_id)

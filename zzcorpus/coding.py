@@ -1,0 +1,987 @@
+"""Content analysis: compile a dictionary (dictionaries.py) into one matcher, code each article in
+one pass over its tokens, and turn the codes into reports (counts, crosstab by group, the
+per-article matrix, concordance, trend and network).
+
+Matching rules:
+- An entry is a sequence of token patterns: words as the corpus's segmenter cuts them (工业母机
+  -> 工业 母机; spaces in an entry also separate tokens), globs on one word (`经济*`, `?` = one
+  character), and for KH Coder `word->POS` (the word's tag starts with POS). A multi-token entry
+  also matches the whole string as one token, in case the text keeps it whole.
+- `'quoted'` entries are substrings of the printed text (kicker, title, subtitle, body).
+- Longest match wins across the whole dictionary (quanteda's nested_scope = "dictionary"): a
+  match lying inside a longer match of any entry is not counted, so 工业 does not count inside
+  工业母机. `nested=True` counts them too. Token matches and substring matches are resolved
+  separately. ASCII letters match case-insensitively, as quanteda's lookup does by default.
+- A dictionary code's matches in an article are the distinct stretches its entries matched.
+  A KH Coder code holds when its condition is true; its matches are the stretches of the terms,
+  near/seq chains and referenced codes that made it true (never those under `not`), and 1 when
+  it holds with none (`not 经济`).
+
+The core (Codebook and the report functions) takes plain data: for each article its paragraphs
+(lists of tokens, title first) and its printed text. Every call into the database and report
+layer lives in the section "database glue" at the end.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from . import network as net
+from .crosstab import presence_test
+from .dictionaries import Dictionary, dictionary_error
+from .segment import is_word
+
+UPPER_RUN = re.compile("[A-Z]+")
+HAS_UPPER = re.compile("[A-Z]").search
+TOKEN_AT = re.compile(r"[^ \n]+")  # a token in tokens joined by spaces and newlines
+SENTENCE_FINAL = frozenset("。！？；!?;…")  # as reports.sentences splits
+NEAR_DISTANCE = 10  # KH Coder's default for near() and seq(), in words
+PERIODS = {"year": 4, "month": 7, "day": 10}
+GROUPS = ("source", "year", "month", "day")
+RESERVED_COLUMNS = ("article_id", "source", "date")
+
+
+def fold(text: str) -> str:
+    """ASCII letters lowered, nothing else touched: offsets in the text stay the same."""
+    return UPPER_RUN.sub(lambda m: m.group().lower(), text) if HAS_UPPER(text) else text
+
+
+def _glob_regex(pattern: str) -> re.Pattern:
+    return re.compile("".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern), re.S)
+
+
+# --- terms: entries compiled to token patterns or substrings -----------------------------------
+
+@dataclass
+class Term:
+    """One entry or KH Coder word atom: token patterns (alternatives, each a tuple of element ids)
+    or a substring of the printed text."""
+
+    label: str
+    patterns: tuple = ()
+    substring: str | None = None
+
+
+class _Compiler:
+    """Turns entry text into terms, sharing elements, patterns and terms between entries, so
+    that an entry in two codes is one term matched once."""
+
+    def __init__(self, dictionary: Dictionary, cut):
+        self.dictionary, self.cut = dictionary, cut
+        self.elements: list[tuple] = []  # (kind 'lit'|'glob', folded text, pos prefix or None)
+        self._element_ids: dict[tuple, int] = {}
+        self.terms: list[Term] = []
+        self._term_ids: dict[tuple, int] = {}
+
+    def element(self, kind: str, text: str, pos: str | None) -> int:
+        key = (kind, text, pos)
+        if key not in self._element_ids:
+            self._element_ids[key] = len(self.elements)
+            self.elements.append(key)
+        return self._element_ids[key]
+
+    def term(self, text: str, line: int, *, pos: str | None = None, plus: bool = False) -> int:
+        """The term of an entry: 'quoted' -> substring; else token patterns. plus=True also splits
+        at '+' (KH Coder's compound words, 卒業+論文)."""
+        raw = text.strip()
+        if not raw:
+            raise dictionary_error(self.dictionary.path, line, "empty entry")
+        if raw[0] in "'\"" or raw[-1] in "'\"":
+            if len(raw) < 3 or raw[0] != raw[-1] or raw[0] in raw[1:-1]:
+                raise dictionary_error(self.dictionary.path, line,
+                                       f"{raw!r}: a substring entry is quoted whole, 'like this'")
+            if pos:
+                raise dictionary_error(self.dictionary.path, line, f"{raw!r}: a substring has no POS")
+            key = ("str", fold(raw[1:-1]))
+            if key not in self._term_ids:
+                self._term_ids[key] = len(self.terms)
+                self.terms.append(Term(raw, substring=key[1]))
+            return self._term_ids[key]
+        parts = re.split(r"[\s+]+" if plus else r"\s+", raw)
+        if any(not p for p in parts):
+            raise dictionary_error(self.dictionary.path, line, f"{raw!r}: an empty part")
+        sequence = []
+        for part in parts:
+            if "*" in part or "?" in part:
+                if not part.strip("*?"):
+                    raise dictionary_error(self.dictionary.path, line, f"{raw!r}: a glob made only of * and ? "
+                                                                       "would match every word")
+                sequence.append(self.element("glob", fold(part), pos))
+            else:
+                tokens = [t for t in self.cut(part) if t.strip()] or [part]
+                sequence += [self.element("lit", fold(t), pos) for t in tokens]
+        patterns = [tuple(sequence)]
+        if len(parts) == 1 and len(sequence) > 1 and "*" not in raw and "?" not in raw:
+            patterns.append((self.element("lit", fold(raw), pos),))  # the entry kept whole
+        key = ("tok", tuple(patterns))
+        if key not in self._term_ids:
+            self._term_ids[key] = len(self.terms)
+            self.terms.append(Term(raw if not pos else f"{raw}->{pos}", patterns=tuple(patterns)))
+        return self._term_ids[key]
+
+
+# --- KH Coder conditions -----------------------------------------------------------------------
+
+WORD_CHARS = r"""(?:[^\s()'"<>&|!-]|-(?!-?>))+"""
+TOKEN_RE = re.compile(rf"""
+    (?P<ws>\s+)
+  | (?P<prox>(?:near|seq)\([^()]*\)(?:\[[^\]]*\])?)
+  | (?P<lp>\() | (?P<rp>\))
+  | (?P<str>'[^']*'|"[^"]*")
+  | (?P<ref><\*[^<>]*>)
+  | (?P<var><>[^\s()]*)
+  | (?P<op>&|\||!)
+  | (?P<word>{WORD_CHARS}(?:-{{1,2}}>[^\s()'"<>&|!]+)?)
+""", re.X | re.I)
+PROX_RE = re.compile(r"^(near|seq)\((.*)\)(?:\[([^\]]*)\])?$", re.I)
+PROX_OPTION_RE = re.compile(r"^([bd]?)(\d*)$")
+POS_SPLIT_RE = re.compile(r"^(.*?)-{1,2}>(.+)$")
+KEYWORDS = {"and": "and", "&": "and", "or": "or", "|": "or", "not": "not", "!": "not"}
+
+
+def _tokenize(compiler: _Compiler, lines) -> list[tuple[str, str, int]]:
+    """(kind, text, line) for each token of a condition's lines."""
+    out = []
+    for text, line in lines:
+        if "=>" in text:
+            raise dictionary_error(compiler.dictionary.path, line, "'=>' (conjugated forms) is not supported")
+        pos = 0
+        while pos < len(text):
+            m = TOKEN_RE.match(text, pos)
+            if not m:
+                rest = text[pos:]
+                why = "an unclosed quote" if rest[0] in "'\"" else f"cannot read {rest[:20]!r}"
+                raise dictionary_error(compiler.dictionary.path, line, why)
+            kind, value = m.lastgroup, m.group()
+            pos = m.end()
+            if kind == "ws":
+                continue
+            if kind == "var":
+                raise dictionary_error(compiler.dictionary.path, line,
+                                       f"{value!r}: external variables (<>var-->value) are not supported")
+            if kind == "word" and value.lower() in KEYWORDS:
+                kind, value = "op", value.lower()
+            if kind == "op":
+                value = KEYWORDS[value]
+            out.append((kind, value, line))
+    return out
+
+
+class _Parser:
+    """Recursive descent over KH Coder's boolean syntax: not binds tighter than and, and than or
+    (SQL's order, which KH Coder's conditions follow)."""
+
+    def __init__(self, compiler: _Compiler, tokens, names: dict[str, int], first_line: int):
+        self.c, self.tokens, self.names, self.i = compiler, tokens, names, 0
+        self.last_line = tokens[-1][2] if tokens else first_line
+
+    def error(self, message, line=None):
+        return dictionary_error(self.c.dictionary.path, line or self.last_line, message)
+
+    def peek(self):
+        return self.tokens[self.i] if self.i < len(self.tokens) else (None, None, self.last_line)
+
+    def parse(self):
+        node = self.or_()
+        kind, value, line = self.peek()
+        if kind is not None:
+            raise self.error(f"expected and / or before {value!r}", line)
+        return node
+
+    def or_(self):
+        node = self.and_()
+        while self.peek()[:2] == ("op", "or"):
+            self.i += 1
+            node = ("or", node, self.and_())
+        return node
+
+    def and_(self):
+        node = self.not_()
+        while self.peek()[:2] == ("op", "and"):
+            self.i += 1
+            node = ("and", node, self.not_())
+        return node
+
+    def not_(self):
+        if self.peek()[:2] == ("op", "not"):
+            self.i += 1
+            return ("not", self.not_())
+        return self.primary()
+
+    def primary(self):
+        kind, value, line = self.peek()
+        self.i += 1
+        if kind is None:
+            raise self.error("the condition ends where a word, 'string', near(), seq() or ( was expected")
+        if kind == "lp":
+            node = self.or_()
+            if self.peek()[0] != "rp":
+                raise self.error("a '(' is not closed", self.peek()[2])
+            self.i += 1
+            return node
+        if kind in ("rp", "op"):
+            raise self.error(f"unexpected {value!r}", line)
+        if kind == "str":
+            return ("term", self.c.term(value, line))
+        if kind == "word":
+            return ("term", self.word(value, line))
+        if kind == "ref":
+            name = value[2:-1].strip()
+            if name not in self.names:
+                raise self.error(f"<*{name}>: no code named {name!r} in this file", line)
+            return ("ref", self.names[name])
+        return self.proximity(value, line)
+
+    def word(self, value, line) -> int:
+        m = POS_SPLIT_RE.match(value)
+        word, pos = (m.group(1), m.group(2)) if m else (value, None)
+        if not word:
+            raise self.error(f"{value!r}: no word before the POS tag", line)
+        return self.c.term(word, line, pos=pos, plus=True)
+
+    def proximity(self, value, line):
+        m = PROX_RE.match(value)
+        kind, inside, option = m.group(1).lower(), m.group(2), m.group(3)
+        words = [w.strip() for w in re.split(r"-(?!-?>)", inside)]
+        if len(words) < 2 or not all(words):
+            raise self.error(f"{value!r}: {kind}() takes two or more words joined by '-'", line)
+        distance, unit = NEAR_DISTANCE, None
+        if option is not None:
+            opt = PROX_OPTION_RE.match(option.strip().lower())
+            if not opt or not option.strip():
+                raise self.error(f"{value!r}: the option is [N] words, [b] same sentence or [d] same paragraph "
+                                 "([b5], [d20]: both)", line)
+            unit = {"b": "sentence", "d": "paragraph", "": None}[opt.group(1)]
+            distance = int(opt.group(2)) if opt.group(2) else NEAR_DISTANCE
+        terms = []
+        for w in words:
+            if w[0] in "'\"":
+                raise self.error(f"{value!r}: {kind}() takes words, not 'strings'", line)
+            terms.append(self.word(w, line))
+        return ("near", tuple(terms), distance or None, unit, kind == "seq")
+
+
+def _terms_in(node, refs=None) -> set[int]:
+    """Every term a condition reads (through referenced codes when refs is given)."""
+    kind = node[0]
+    if kind == "term":
+        return {node[1]}
+    if kind == "near":
+        return set(node[1])
+    if kind == "ref":
+        return set(refs[node[1]]) if refs else set()
+    return set().union(*(_terms_in(n, refs) for n in node[1:]))
+
+
+# --- the codebook ------------------------------------------------------------------------------
+
+@dataclass
+class CodedArticle:
+    """counts: code index -> matches, for the codes the article holds; spans (when asked):
+    code index -> the stretches matched. A stretch is (paragraph, start, end) in tokens,
+    (-1, start, end) in the printed text, or a tuple of stretches (a near/seq chain)."""
+
+    counts: dict[int, int]
+    spans: dict[int, list] | None = None
+
+
+class Codebook:
+    """A dictionary compiled for one corpus. `code(paragraphs, text)` codes one article."""
+
+    def __init__(self, dictionary: Dictionary, *, cut, pos=None, nested: bool = False):
+        """cut: the corpus's segmenter (text -> tokens), for entries; pos: word -> POS tag (a
+        mapping, read only for words a `word->POS` atom could match); nested: count matches
+        inside longer matches too."""
+        self.dictionary, self.nested = dictionary, nested
+        self.pos = pos if pos is not None else {}
+        self.names = [c.name for c in dictionary.codes]
+        for name in self.names:
+            if name in RESERVED_COLUMNS:
+                raise dictionary_error(dictionary.path, dictionary.codes[self.names.index(name)].line,
+                                       f"a code cannot be named {name!r} (a column of the article matrix)")
+        comp = _Compiler(dictionary, cut)
+        index = {n: i for i, n in enumerate(self.names)}
+        self.code_terms: list[set[int] | None] = []  # dictionary codes: their terms
+        self.rules: dict[int, tuple] = {}  # KH Coder codes: their condition
+        for i, code in enumerate(dictionary.codes):
+            if code.condition is None:
+                self.code_terms.append({comp.term(text, line) for text, line in code.entries})
+            else:
+                self.code_terms.append(None)
+                tokens = _tokenize(comp, code.condition)
+                self.rules[i] = _Parser(comp, tokens, index, code.line).parse()
+        self._check_cycles()
+        self.elements, self.terms = comp.elements, comp.terms
+        self._build()
+
+    def _check_cycles(self):
+        state = {}
+
+        def visit(i, trail):
+            if state.get(i) == "done":
+                return
+            if state.get(i) == "open":
+                names = " -> ".join(self.names[j] for j in trail + [i])
+                raise dictionary_error(self.dictionary.path, self.dictionary.codes[i].line,
+                                       f"codes refer to each other in a circle: {names}")
+            state[i] = "open"
+            for j in self._refs(self.rules.get(i)):
+                visit(j, trail + [i])
+            state[i] = "done"
+
+        for i in self.rules:
+            visit(i, [])
+
+    def _refs(self, node) -> list[int]:
+        if node is None:
+            return []
+        if node[0] == "ref":
+            return [node[1]]
+        if node[0] in ("and", "or", "not"):
+            return [r for n in node[1:] for r in self._refs(n)]
+        return []
+
+    def _build(self):
+        # Token patterns: pattern id -> element ids; first element -> pattern ids.
+        self.patterns: list[tuple] = []
+        self.pattern_terms: list[list[int]] = []
+        pattern_ids: dict[tuple, int] = {}
+        subs: dict[str, list[int]] = {}
+        for tid, term in enumerate(self.terms):
+            if term.substring is not None:
+                subs.setdefault(term.substring, []).append(tid)
+            for pattern in term.patterns:
+                if pattern not in pattern_ids:
+                    pattern_ids[pattern] = len(self.patterns)
+                    self.patterns.append(pattern)
+                    self.pattern_terms.append([])
+                self.pattern_terms[pattern_ids[pattern]].append(tid)
+        self.first_lit: dict[str, list[int]] = defaultdict(list)
+        self.first_glob: list[int] = []
+        for pid, pattern in enumerate(self.patterns):
+            kind, text, _ = self.elements[pattern[0]]
+            (self.first_lit[text] if kind == "lit" else self.first_glob).append(pid)
+        self.globs = {eid: _glob_regex(text) for eid, (kind, text, _) in enumerate(self.elements) if kind == "glob"}
+        first_globs = {self.patterns[pid][0] for pid in self.first_glob}
+        self.any_glob = (re.compile("|".join(f"(?:{self.globs[e].pattern})" for e in sorted(first_globs)), re.S)
+                         if first_globs else None)
+        # Substrings: one regex finds the places where any of them starts.
+        self.substrings = [(text, tids) for text, tids in subs.items()]
+        self.sub_by_first: dict[str, list[int]] = defaultdict(list)
+        for sid, (text, _) in enumerate(self.substrings):
+            self.sub_by_first[text[0]].append(sid)
+        alternatives = sorted({re.escape(text[0]) for text, _ in self.substrings})
+        self.sub_re = re.compile(f"(?=[{''.join(alternatives)}])") if alternatives else None
+        # Which codes each term feeds directly (dictionary codes).
+        self.term_codes: list[list[int]] = [[] for _ in self.terms]
+        for ci, terms in enumerate(self.code_terms):
+            for tid in terms or ():
+                self.term_codes[tid].append(ci)
+        self.pattern_codes = [sorted({c for t in tids for c in self.term_codes[t]}) for tids in self.pattern_terms]
+        self.sub_codes = [sorted({c for t in tids for c in self.term_codes[t]}) for _, tids in self.substrings]
+        # KH Coder codes: the terms each reads (through references), and whether it can hold
+        # in an article where none of them matched (then it is evaluated everywhere).
+        self.rule_terms: dict[int, set[int]] = {}
+        for i in self._rule_order():
+            self.rule_terms[i] = _terms_in(self.rules[i], self.rule_terms)
+        self.rule_empty = {i: self._evaluate(i, {}, None, {})[0] for i in self.rules}
+        self.needs_positions = any(self._has_near(node) for node in self.rules.values())
+        self._candidates: dict[str, tuple[int, ...]] = {}  # token -> patterns starting there
+        self._trigger: set[str] = set()  # tokens where any pattern starts
+        self._multi_trigger: set[str] = set()  # ... where a multi-token pattern starts
+        self._single_codes: dict[str, list[int]] = {}  # token -> codes of its one-token matches
+        self._single_codes_folded: dict[str, list[int]] = {}  # the same by folded token
+        self._multi_candidates: dict[str, tuple[int, ...]] = {}  # token -> multi-token patterns
+        # Multi-token patterns as regexes over the tokens joined by spaces (paragraphs by newlines).
+        self.multi_res = {pid: re.compile(self._pattern_regex(pattern) + "(?=[ \\n]|$)", re.S)
+                          for pid, pattern in enumerate(self.patterns) if len(pattern) > 1}
+        self._element_ok: dict[tuple[int, str], bool] = {}
+
+    def _pattern_regex(self, pattern) -> str:
+        parts = []
+        for eid in pattern:
+            kind, text, _ = self.elements[eid]
+            parts.append(re.escape(text) if kind == "lit" else
+                         "".join("[^ \\n]*" if ch == "*" else "[^ \\n]" if ch == "?" else re.escape(ch) for ch in text))
+        return " ".join(parts)
+
+    def _rule_order(self) -> list[int]:
+        done, order = set(), []
+
+        def visit(i):
+            if i in done:
+                return
+            done.add(i)
+            for j in self._refs(self.rules[i]):
+                visit(j)
+            order.append(i)
+
+        for i in self.rules:
+            visit(i)
+        return order
+
+    def _has_near(self, node) -> bool:
+        return node[0] == "near" or (node[0] in ("and", "or", "not") and any(self._has_near(n) for n in node[1:]))
+
+    @property
+    def needs_text(self) -> bool:
+        """Whether coding reads the printed text (substring entries)."""
+        return bool(self.substrings)
+
+    # --- matching
+
+    def _ok(self, eid: int, token: str) -> bool:
+        key = (eid, token)
+        ok = self._element_ok.get(key)
+        if ok is None:
+            kind, text, pos = self.elements[eid]
+            folded = fold(token)
+            ok = folded == text if kind == "lit" else (is_word(token) and self.globs[eid].fullmatch(folded) is not None)
+            if ok and pos:
+                tag = self.pos.get(token)
+                ok = tag is not None and tag.startswith(pos)
+            self._element_ok[key] = ok
+        return ok
+
+    def _classify(self, token: str) -> None:
+        """Which patterns can start at this token: asked once per distinct token. Tokens where
+        only one-token patterns start are counted without positions (see `code`); their codes
+        are kept as one union, so two entries of a code matching one token count once."""
+        folded = fold(token)
+        found = [pid for pid in self.first_lit.get(folded, ()) if self._ok(self.patterns[pid][0], token)]
+        if self.any_glob is not None and is_word(token) and self.any_glob.fullmatch(folded):
+            found += [pid for pid in self.first_glob if self._ok(self.patterns[pid][0], token)]
+        self._candidates[token] = tuple(found)
+        if found:
+            self._trigger.add(token)
+            single = sorted({c for pid in found if len(self.patterns[pid]) == 1 for c in self.pattern_codes[pid]})
+            if single:
+                self._single_codes[token] = single
+                self._single_codes_folded[folded] = single
+            multi = tuple(pid for pid in found if len(self.patterns[pid]) > 1)
+            if multi:
+                self._multi_trigger.add(token)
+                self._multi_candidates[token] = multi
+
+    def _learn(self, paragraphs) -> Counter:
+        """The article's token counts, every token classified."""
+        counts = Counter()
+        for tokens in paragraphs:
+            counts.update(tokens)
+        candidates = self._candidates
+        for t in [t for t in counts if t not in candidates]:  # (keys() - keys() would walk the big dict)
+            self._classify(t)
+        return counts
+
+    def _paragraph_matches(self, tokens) -> list[tuple[int, int, int]]:
+        """(start, end, pattern id) of every token match in one paragraph, nested ones too."""
+        candidates, trigger = self._candidates, self._trigger
+        found = []
+        n = len(tokens)
+        for i in [i for i, t in enumerate(tokens) if t in trigger]:
+            for pid in candidates[tokens[i]]:
+                pattern = self.patterns[pid]
+                end = i + len(pattern)
+                if end > n:
+                    continue
+                if all(self._ok(pattern[k], tokens[i + k]) for k in range(1, len(pattern))):
+                    found.append((i, end, pid))
+        return found
+
+    def _token_matches(self, paragraphs) -> list[tuple[tuple, int]]:
+        """(stretch, pattern id) of every token match, longest-wins applied unless nested."""
+        self._learn(paragraphs)
+        out = []
+        for p, tokens in enumerate(paragraphs):
+            if self._trigger.isdisjoint(tokens):
+                continue
+            found = self._paragraph_matches(tokens)
+            for s, e, pid in (found if self.nested else _outermost(found)):
+                out.append(((p, s, e), pid))
+        return out
+
+    def _substring_matches(self, text: str) -> list[tuple[tuple, int]]:
+        if self.sub_re is None or not text:
+            return []
+        if HAS_UPPER(text):
+            text = fold(text)
+        found = []
+        for m in self.sub_re.finditer(text):
+            pos = m.start()
+            for sid in self.sub_by_first[text[pos]]:
+                sub = self.substrings[sid][0]
+                if text.startswith(sub, pos):
+                    found.append((pos, pos + len(sub), sid))
+        return [((-1, s, e), sid) for s, e, sid in (found if self.nested else _outermost(found))]
+
+    def _count(self, paragraphs, text: str) -> dict[int, int]:
+        """code() for dictionaries without KH Coder rules, when no stretches are wanted, at C
+        speed where it can: one-token matches are counted from the article's token counts;
+        multi-token entries by their regexes over the tokens joined by spaces (only those whose
+        first token the article holds), and the one-token matches inside them taken off again
+        (unless nested)."""
+        tokens_seen = self._learn(paragraphs)
+        counts = Counter()
+        single, multi_trigger = self._single_codes, self._multi_trigger
+        multi = set()
+        for t, n in tokens_seen.items():
+            codes = single.get(t)
+            if codes:
+                for ci in codes:
+                    counts[ci] += n
+            if t in multi_trigger:
+                multi.update(self._multi_candidates[t])
+        if multi:
+            seg = fold("\n".join(" ".join(tokens) for tokens in paragraphs))
+            found = []
+            for pid in multi:  # only the patterns whose first token the article holds
+                regex, pos = self.multi_res[pid], 0
+                while (hit := regex.search(seg, pos)) is not None:
+                    start = hit.start()
+                    if (start == 0 or seg[start - 1] in " \n") and self._glob_words(pid, hit.group()):
+                        found.append((start, hit.end(), pid))
+                    pos = start + 1
+            per_code = defaultdict(set)
+            covered = set()
+            for s, e, pid in (found if self.nested else _outermost(found)):
+                for ci in self.pattern_codes[pid]:
+                    per_code[ci].add((s, e))
+                if not self.nested:
+                    covered.update(m.start() for m in TOKEN_AT.finditer(seg, s, e))
+            for ci, stretches in per_code.items():
+                counts[ci] += len(stretches)
+            folded_single = self._single_codes_folded
+            for pos in covered:  # one-token matches inside a longer match: not counted
+                for ci in folded_single.get(TOKEN_AT.match(seg, pos).group(), ()):
+                    counts[ci] -= 1
+        if self.substrings:
+            per_code = defaultdict(set)
+            for stretch, sid in self._substring_matches(text):
+                for ci in self.sub_codes[sid]:
+                    per_code[ci].add(stretch)
+            for ci, stretches in per_code.items():
+                counts[ci] += len(stretches)
+        return {ci: n for ci, n in counts.items() if n}
+
+    def _glob_words(self, pid: int, matched: str) -> bool:
+        """A glob matches words only (the regex cannot tell a number from a word)."""
+        pattern = self.patterns[pid]
+        if not any(self.elements[e][0] == "glob" for e in pattern):
+            return True
+        return all(is_word(t) for e, t in zip(pattern, matched.split(" ")) if self.elements[e][0] == "glob")
+
+    def code(self, paragraphs, text: str = "", *, spans: bool = False) -> CodedArticle:
+        """Code one article: paragraphs are lists of tokens (title first), text its printed text
+        (read only when the dictionary has 'substring' entries)."""
+        if not spans and not self.rules:
+            return CodedArticle(self._count(paragraphs, text))
+        token_hits = self._token_matches(paragraphs)
+        sub_hits = self._substring_matches(text) if self.substrings else []
+        per_code: dict[int, set] = defaultdict(set)
+        term_spans: dict[int, list] = defaultdict(list) if self.rules else None
+        for stretch, pid in token_hits:
+            for ci in self.pattern_codes[pid]:
+                per_code[ci].add(stretch)
+            if term_spans is not None:
+                for tid in self.pattern_terms[pid]:
+                    term_spans[tid].append(stretch)
+        for stretch, sid in sub_hits:
+            for ci in self.sub_codes[sid]:
+                per_code[ci].add(stretch)
+            if term_spans is not None:
+                for tid in self.substrings[sid][1]:
+                    term_spans[tid].append(stretch)
+        if self.rules:
+            memo: dict[int, tuple[bool, set]] = {}
+            positions = _Positions(paragraphs) if self.needs_positions else None
+            present = set(term_spans)
+            for i in self.rules:
+                if not self.rule_empty[i] and present.isdisjoint(self.rule_terms[i]):
+                    continue
+                holds, found = self._evaluate(i, term_spans, positions, memo)
+                if holds:
+                    per_code[i] = found or {("article",)}
+        counts = {ci: len(s) for ci, s in per_code.items() if s}
+        if not spans:
+            return CodedArticle(counts)
+        ordered = {ci: sorted((s for s in per_code[ci] if s != ("article",)), key=_stretch_key) for ci in counts}
+        return CodedArticle(counts, ordered)
+
+    def _evaluate(self, i, term_spans, positions, memo) -> tuple[bool, set]:
+        if i not in memo:
+            memo[i] = self._eval(self.rules[i], term_spans, positions, memo)
+        return memo[i]
+
+    def _eval(self, node, term_spans, positions, memo) -> tuple[bool, set]:
+        kind = node[0]
+        if kind == "term":
+            found = term_spans.get(node[1])
+            return bool(found), set(found or ())
+        if kind == "ref":
+            holds, found = self._evaluate(node[1], term_spans, positions, memo)
+            return holds, set(found)
+        if kind == "not":
+            return not self._eval(node[1], term_spans, positions, memo)[0], set()
+        if kind == "near":
+            if positions is None or any(t not in term_spans for t in node[1]):
+                return False, set()
+            chains = _chains(node, term_spans, positions)
+            return bool(chains), set(chains)
+        (a, sa), (b, sb) = (self._eval(n, term_spans, positions, memo) for n in node[1:])
+        if kind == "and":
+            return (a and b), (sa | sb if a and b else set())
+        return (a or b), (sa if a else set()) | (sb if b else set())
+
+
+def _outermost(found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """The matches (start, end, id) not lying inside a longer match: a match is dropped when
+    another starts at or before it and ends at or after it, and is longer."""
+    if len(found) < 2:
+        return found
+    found.sort(key=lambda m: (m[0], -m[1]))
+    kept, reach, i = [], -1, 0
+    while i < len(found):
+        start, top = found[i][0], found[i][1]
+        j = i
+        while j < len(found) and found[j][0] == start:
+            if found[j][1] == top and top > reach:
+                kept.append(found[j])
+            j += 1
+        reach = max(reach, top)
+        i = j
+    return kept
+
+
+def _stretch_key(stretch):
+    first = stretch[0] if isinstance(stretch[0], tuple) else stretch
+    return first
+
+
+class _Positions:
+    """Word position, sentence and paragraph of each token of an article, for near() and seq():
+    distances count words (punctuation and numbers are not words), sentences end at 。！？；…"""
+
+    def __init__(self, paragraphs):
+        self.word, self.sentence = [], []
+        w = s = 0
+        for tokens in paragraphs:
+            wp, sp = [], []
+            for t in tokens:
+                wp.append(w)
+                sp.append(s)
+                if is_word(t):
+                    w += 1
+                elif t and all(ch in SENTENCE_FINAL for ch in t):
+                    s += 1
+            s += 1
+            self.word.append(wp)
+            self.sentence.append(sp)
+
+
+def _chains(node, term_spans, positions: _Positions) -> list[tuple]:
+    """near(A-B-C) / seq(A-B-C) chains, as KH Coder finds them: from each occurrence of a word,
+    walk on through the later occurrences, taking each word not yet taken (for seq, only the next
+    word of the list) when it lies within `distance` words of the last one taken (and in the same
+    sentence or paragraph if asked); a chain that takes every word counts once. An occurrence
+    followed directly by another of the same word starts no chain (A A B counts once)."""
+    _, terms, distance, unit, ordered = node
+    occ = []
+    for k, tid in enumerate(terms):
+        for stretch in term_spans[tid]:
+            p, s, _ = stretch
+            area = positions.sentence[p][s] if unit == "sentence" else p
+            occ.append((positions.word[p][s], k, area, stretch))
+    occ.sort(key=lambda o: (o[0], o[1]))
+    chains = []
+    for n, (pos0, k0, area0, stretch0) in enumerate(occ):
+        if ordered and k0 != 0:
+            continue
+        if n + 1 < len(occ) and occ[n + 1][1] == k0:
+            continue
+        taken, chain, last = {k0}, [stretch0], pos0
+        want = 1
+        for pos, k, area, stretch in occ[n + 1:]:
+            if distance is not None and pos - last > distance:
+                break
+            if unit is not None and area != area0:
+                break
+            if k in taken or (ordered and k != want):
+                continue
+            taken.add(k)
+            chain.append(stretch)
+            last, want = pos, want + 1
+            if len(taken) == len(terms):
+                chains.append(tuple(chain))
+                break
+    return chains
+
+
+# --- reports over coded articles (plain data) ---------------------------------------------------
+
+@dataclass
+class Coded:
+    """The coded selection: for each article id its codes' match counts, its size in word tokens,
+    source and date."""
+
+    names: list[str]
+    counts: dict[int, dict[int, int]] = field(default_factory=dict)
+    tokens: dict[int, int] = field(default_factory=dict)
+    source: dict[int, str | None] = field(default_factory=dict)
+    date: dict[int, str | None] = field(default_factory=dict)
+
+    def group(self, by: str) -> dict[int, str | None]:
+        if by == "source":
+            return dict(self.source)
+        size = PERIODS[by]
+        return {a: d[:size] if d and len(d) >= size else None for a, d in self.date.items()}
+
+
+def _per_million(count: int, size: int) -> float | None:
+    return count * 1_000_000 / size if size else None
+
+
+def summary_rows(coded: Coded) -> list[dict]:
+    """code, articles (holding it), share (of the selected articles), matches, per_million."""
+    n_articles, n_tokens = len(coded.tokens), sum(coded.tokens.values())
+    articles, matches = Counter(), Counter()
+    for counts in coded.counts.values():
+        for ci, n in counts.items():
+            articles[ci] += 1
+            matches[ci] += n
+    return [{"code": name, "articles": articles[ci], "share": articles[ci] / n_articles if n_articles else None,
+             "matches": matches[ci], "per_million": _per_million(matches[ci], n_tokens)}
+            for ci, name in enumerate(coded.names)]
+
+
+def check_group(by: str) -> str:
+    if by not in GROUPS:
+        raise ValueError(f"unknown group {by!r}: choose from {', '.join(GROUPS)}")
+    return by
+
+
+def group_rows(coded: Coded, by: str) -> list[dict]:
+    """One row per code and group: the summary counts within the group, the adjusted residual of
+    the group's 'with the code' cell, and the code's chi2 and p over its 2 x groups table.
+    Articles without a source (or date) are left out; groups in order."""
+    groups = {a: g for a, g in coded.group(check_group(by)).items() if g is not None}
+    names = sorted(set(groups.values()))
+    sizes, docs = Counter(), Counter()
+    for a, g in groups.items():
+        sizes[g] += coded.tokens[a]
+        docs[g] += 1
+    articles, matches = Counter(), Counter()
+    for a, counts in coded.counts.items():
+        g = groups.get(a)
+        if g is None:
+            continue
+        for ci, n in counts.items():
+            articles[ci, g] += 1
+            matches[ci, g] += n
+    rows = []
+    for ci, code in enumerate(coded.names):
+        test = presence_test([articles[ci, g] for g in names], [docs[g] for g in names])
+        for g, residual in zip(names, test["residuals"]):
+            rows.append({"code": code, "group": g, "articles": articles[ci, g], "share": articles[ci, g] / docs[g],
+                         "matches": matches[ci, g], "per_million": _per_million(matches[ci, g], sizes[g]),
+                         "residual": residual, "chi2": test["chi2"], "p": test["p"]})
+    return rows
+
+
+def continuous_periods(first: str, last: str, by: str) -> list[str]:
+    """Every year / month / day from first to last, both included."""
+    if by == "year":
+        return [str(y) for y in range(int(first), int(last) + 1)]
+    if by == "month":
+        y, m = map(int, first.split("-"))
+        out = []
+        while f"{y:04d}-{m:02d}" <= last:
+            out.append(f"{y:04d}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+    day, end = date.fromisoformat(first), date.fromisoformat(last)
+    return [(day + timedelta(days=i)).isoformat() for i in range((end - day).days + 1)]
+
+
+def trend_series(coded: Coded, rows: list[dict], by: str) -> tuple[list[str], dict[str, list[float | None]]]:
+    """Periods from the first to the last (none missing) and each code's share of the period's
+    articles in percent (None for a period without articles), from group_rows' rows."""
+    if by not in PERIODS:
+        raise ValueError(f"--trend draws periods: use --by {', '.join(PERIODS)}, not {by!r}")
+    share = {(r["code"], r["group"]): r["share"] for r in rows}
+    seen = sorted({r["group"] for r in rows})
+    periods = continuous_periods(seen[0], seen[-1], by) if seen else []
+    series = {name: [None if (name, p) not in share else 100 * share[name, p] for p in periods]
+              for name in coded.names}
+    return periods, series
+
+
+def matrix_rows(coded: Coded, ids) -> list[dict]:
+    """The article x code matrix: article_id, source, date and each code's match count."""
+    return [{"article_id": a, "source": coded.source.get(a), "date": coded.date.get(a),
+             **{name: coded.counts.get(a, {}).get(ci, 0) for ci, name in enumerate(coded.names)}}
+            for a in ids]
+
+
+def code_graph(coded: Coded) -> net.Graph:
+    """Codes as nodes (count = articles holding the code), joined by Jaccard over articles:
+    articles holding both / articles holding either, for pairs found together more often than
+    chance expects (network.build_graph's rule). Every selected article with words is a unit."""
+    units = [{coded.names[ci] for ci in coded.counts.get(a, {})} for a, t in coded.tokens.items() if t > 0]
+    o11, f, n = net.unit_pair_counts(units, coded.names)
+    attrs = {name: {"count": f.get(name, 0), "pos": None} for name in coded.names}
+    return net.build_graph(attrs, o11, f, n, measure="jaccard", unit=True, min_count=1, max_edges=None)
+
+
+def kwic_rows(codebook: Codebook, code: str, articles, *, width: int = 20) -> list[dict]:
+    """The concordance of one code's matches: articles is (id, paragraphs, text) in the order
+    wanted; rows article_id, code, left, match, right (the match's paragraph or text around)."""
+    if code not in codebook.names:
+        raise ValueError(f"no code {code!r} in the dictionary: codes are {', '.join(codebook.names)}")
+    ci = codebook.names.index(code)
+    rows = []
+    for art_id, paragraphs, text in articles:
+        found = codebook.code(paragraphs, text, spans=True).spans.get(ci, [])
+        for stretch in found:
+            if isinstance(stretch[0], tuple):  # a near/seq chain: from its first word to its last
+                first, last = stretch[0], stretch[-1]
+                stretch = (first[0], first[1], last[2]) if last[0] == first[0] and last[2] > first[1] else first
+            p, s, e = stretch
+            if p == -1:
+                left, match, right = text[:s], text[s:e], text[e:]
+            else:
+                tokens = paragraphs[p]
+                left, match, right = "".join(tokens[:s]), "".join(tokens[s:e]), "".join(tokens[e:])
+            rows.append({"article_id": art_id, "code": code, "left": left[-width:].replace("\n", " "),
+                         "match": match, "right": right[:width].replace("\n", " ")})
+    return rows
+
+
+def code_all(codebook: Codebook, articles) -> dict[int, dict[int, int]]:
+    """article id -> {code index: matches} for the articles holding any code; articles is
+    (id, paragraphs, text)."""
+    out = {}
+    for art_id, paragraphs, text in articles:
+        counts = codebook.code(paragraphs, text).counts
+        if counts:
+            out[art_id] = counts
+    return out
+
+
+# --- database glue: every call into the database and report layer ------------------------------
+# The core above reads plain data; these functions get it from corpus.db through the word index
+# (selection.py, index.py), store.py and segment.py.
+
+def corpus_cut(db):
+    """The corpus's own segmenter (engine and user dictionaries recorded in meta at ingest), as a
+    function text -> tokens; made on first use."""
+    import tempfile
+    from pathlib import Path
+
+    from .segment import DEFAULT_USERDICT, Segmenter
+    from .store import get_meta
+
+    made = {}
+
+    def cut(text: str) -> list[str]:
+        if "segmenter" not in made:
+            meta = get_meta(db)
+            userdict_text = meta.get("userdict_text")
+            paths = (str(DEFAULT_USERDICT),)
+            if userdict_text is not None:
+                tmp = tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8", delete=False)
+                with tmp:
+                    tmp.write(userdict_text)
+                paths = (tmp.name,)
+            try:
+                made["segmenter"] = Segmenter(engine=meta.get("segmenter") or "rjieba", userdicts=paths)
+            finally:
+                if userdict_text is not None:
+                    Path(paths[0]).unlink(missing_ok=True)
+        return made["segmenter"].cut(text)
+
+    return cut
+
+
+class _CorpusPos(dict):
+    """word -> POS tag from the corpus's vocab, looked up on first use."""
+
+    def __init__(self, db):
+        super().__init__()
+        self.db = db
+
+    def __missing__(self, word):
+        from .reports import word_pos
+
+        self[word] = word_pos(self.db, [word]).get(word)
+        return self[word]
+
+    def get(self, word, default=None):
+        value = self[word]
+        return default if value is None else value
+
+
+def select(db, *, source=None, date_from=None, date_to=None, where=None):
+    """The selected articles (selection.Selection)."""
+    from .filters import Filters
+    from .selection import Selection
+
+    return Selection(db, Filters(sources=(source,) if source else (), date_from=date_from, date_to=date_to,
+                                 where=where))
+
+
+def read_articles(db, ids, *, text: bool):
+    """(id, paragraphs, printed text or '') for the given article ids, in that order of chunks."""
+    from .index import token_paragraphs
+
+    ids = list(ids)
+    for i in range(0, len(ids), 2000):
+        chunk = ids[i:i + 2000]
+        printed = {}
+        if text:
+            printed = {r[0]: "\n".join(x for x in r[1:] if x) for r in db.execute(
+                f"SELECT id, kicker, title, subtitle, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})",
+                chunk)}
+        for art_id, paragraphs in token_paragraphs(db, chunk):
+            yield art_id, paragraphs, printed.get(art_id, "")
+
+
+def save_matrix(db, name: str, rows: list[dict], *, params: dict) -> None:
+    from .saved import save_report
+
+    save_report(db, name, rows, command="code", params=params)
+
+
+# --- the whole run ---------------------------------------------------------------------------
+
+def load_codebook(db, path, *, nested: bool = False) -> Codebook:
+    from .dictionaries import load_dictionary
+
+    return Codebook(load_dictionary(path), cut=corpus_cut(db), pos=_CorpusPos(db), nested=nested)
+
+
+def code_corpus(db, codebook: Codebook, *, source=None, date_from=None, date_to=None, where=None):
+    """(Coded, Selection) for the selected articles."""
+    sel = select(db, source=source, date_from=date_from, date_to=date_to, where=where)
+    ids, tokens = sel.articles()
+    ids = ids.tolist()
+    coded = Coded(codebook.names, code_all(codebook, read_articles(db, ids, text=codebook.needs_text)),
+                  dict(zip(ids, tokens.tolist())), dict(zip(ids, sel.article_keys("source"))),
+                  dict(zip(ids, sel.article_dates())))
+    return coded, sel
+
+
+def code_kwic(db, codebook: Codebook, code: str, coded: Coded, *, width: int = 20) -> list[dict]:
+    """kwic_rows over the articles holding the code, in date order, with their date and source."""
+    if code not in codebook.names:
+        raise ValueError(f"no code {code!r} in the dictionary: codes are {', '.join(codebook.names)}")
+    ci = codebook.names.index(code)
+    ids = sorted((a for a, c in coded.counts.items() if ci in c), key=lambda a: (coded.date.get(a) or "", a))
+    order = {a: k for k, a in enumerate(ids)}
+    arts = sorted(read_articles(db, ids, text=True), key=lambda r: order[r[0]])
+    rows = kwic_rows(codebook, code, arts, width=width)
+    return [{"article_id": r["article_id"], "date": coded.date.get(r["article_id"]),
+             "source": coded.source.get(r["article_id"]), **{k: r[k] for k in ("code", "left", "match", "right")}}
+            for r in rows]
