@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .counting import is_sentence_final
+from .schema import REPORT_CONDITION
 from .segment import is_word
 
 BREAK = 0  # paragraph break in a stream; lexicon ids start at 1
@@ -484,7 +485,7 @@ def recount(db, article_ids, *, known: tuple | None = None) -> None:
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         for art_id, counted, should in db.execute(
-            "SELECT i.article_id, i.counted, (a.kind != 'furniture' AND a.duplicate_of IS NULL) "
+            f"SELECT i.article_id, i.counted, ({REPORT_CONDITION}) "
             "FROM article_index i JOIN articles a ON a.id = i.article_id "
             f"WHERE i.article_id IN ({', '.join('?' * len(chunk))})", chunk,
         ):

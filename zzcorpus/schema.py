@@ -82,9 +82,12 @@ INDEXES = [
 CHAR_FTS_TABLE = "articles_chars_fts"
 CHAR_FTS_SQL = f"CREATE VIRTUAL TABLE [{CHAR_FTS_TABLE}] USING fts5(title, body, content='')"
 
+# What every report reads: no page furniture, each duplicated article once (the word index
+# counts exactly these articles: index.recount).
+REPORT_CONDITION = "kind != 'furniture' AND duplicate_of IS NULL"
+
 VIEWS = {
-    # What every report reads: no page furniture, each duplicated article once.
-    "report_articles": "SELECT * FROM articles WHERE kind != 'furniture' AND duplicate_of IS NULL",
+    "report_articles": f"SELECT * FROM articles WHERE {REPORT_CONDITION}",
     # The lexicon's words (not punctuation or numbers) with their tags.
     "vocab": "SELECT word, pos, is_word FROM lexicon WHERE is_word = 1",
     # Per word, paper and month: occurrences and articles, over the articles reports count.
