@@ -36,7 +36,7 @@ from .segment import is_word
 BREAK = 0  # paragraph break in a stream; lexicon ids start at 1
 STATS = ("count", "docs", "paragraphs", "sentences")  # per word: tokens, and units holding it
 DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-MAX_BLOCKS = 16  # a word's postings blocks merged into one beyond this
+MAX_BLOCKS = 64  # a word's postings blocks (one per ingest batch) merged into one beyond this
 
 
 def month_of(date) -> str | None:
@@ -70,7 +70,8 @@ def _pack(*arrays) -> bytes:
 
 def _unpack(blob: bytes, parts: int) -> list[np.ndarray]:
     flat = np.frombuffer(zlib.decompress(blob), dtype="<u4").astype(np.int64)
-    return np.split(flat, parts)
+    size = flat.size // parts
+    return [flat[k * size:(k + 1) * size] for k in range(parts)]
 
 
 def encode_postings(ids: np.ndarray, counts: np.ndarray) -> bytes:
@@ -312,12 +313,18 @@ def make_chunk(segs, tags: dict) -> Chunk:
     return Chunk(vocab, {t: tags.get(t) for t in vocab}, streams, stats)
 
 
-def to_global(chunk: Chunk, lexicon: Lexicon) -> tuple[list[np.ndarray], StreamStats]:
-    mapping = np.concatenate([[BREAK], lexicon.add_tokens(chunk.vocab, chunk.tags)])
-    st = chunk.stats
-    glob = StreamStats(st.art, mapping[st.word], st.count, st.paragraphs, st.sentences,
-                       st.tokens, st.para_units, st.sent_units)
-    return [mapping[s] for s in chunk.streams], glob
+def to_global(chunks, lexicon: Lexicon) -> tuple[list[np.ndarray], StreamStats]:
+    """The streams and statistics of several chunks, in lexicon ids, as one."""
+    streams, parts, offset = [], [], 0
+    for chunk in chunks:
+        mapping = np.concatenate([[BREAK], lexicon.add_tokens(chunk.vocab, chunk.tags)])
+        st = chunk.stats
+        parts.append(StreamStats(st.art + offset, mapping[st.word], st.count, st.paragraphs, st.sentences,
+                                 st.tokens, st.para_units, st.sent_units))
+        streams += [mapping[s] for s in chunk.streams]
+        offset += len(chunk.streams)
+    return streams, StreamStats(*(np.concatenate([getattr(p, f) for p in parts]) if parts else np.zeros(0, np.int64)
+                                  for f in StreamStats.__dataclass_fields__))
 
 
 # --- groups -----------------------------------------------------------------------------------
@@ -476,10 +483,9 @@ def stats_of(db, article_ids, flags=None) -> tuple[np.ndarray, StreamStats]:
     return ids, stream_stats([streams[int(a)] for a in ids], nonword, final)
 
 
-def recount(db, article_ids, *, known: tuple | None = None) -> None:
+def recount(db, article_ids) -> None:
     """Bring the counts of the given articles in line with report_articles: an article that has
-    become counted (or stopped) adds (subtracts) its statistics. known = (ids, StreamStats) of
-    articles just written, so their streams need not be read back."""
+    become counted (or stopped) adds (subtracts) its statistics."""
     ids = sorted({int(a) for a in article_ids})
     changed = {}
     for i in range(0, len(ids), 500):
@@ -493,10 +499,7 @@ def recount(db, article_ids, *, known: tuple | None = None) -> None:
                 changed[art_id] = 1 if should else -1
     if not changed:
         return
-    if known is not None and set(changed) <= set(known[0].tolist()):
-        kid, st = known
-    else:
-        kid, st = stats_of(db, changed)
+    kid, st = stats_of(db, changed)
     _apply(db, kid, st, changed)
     db.conn.executemany("UPDATE article_index SET counted = ? WHERE article_id = ?",
                         [(int(s > 0), a) for a, s in changed.items()])
@@ -583,12 +586,21 @@ def has_index(db) -> bool:
 
 # --- building ---------------------------------------------------------------------------------
 
-def write(db, lexicon: Lexicon, article_ids, keys, chunk: Chunk) -> None:  # noqa: D417
-    """Index newly stored articles: keys = (source, date) of each, chunk = make_chunk of their
-    tokens; they are counted as report_articles says (recount)."""
-    streams, st = to_global(chunk, lexicon)
-    add_articles(db, article_ids, group_ids(db, keys), streams, st)
-    recount(db, article_ids, known=(np.asarray(article_ids, dtype=np.int64), st))
+def write(db, lexicon: Lexicon, article_ids, keys, chunks) -> None:
+    """Index newly stored articles (consecutive ids): keys = (source, date) of each, chunks = the
+    make_chunk results of their tokens, in order; counted as report_articles says."""
+    streams, st = to_global(chunks, lexicon)
+    groups = group_ids(db, keys)
+    add_articles(db, article_ids, groups, streams, st)
+    if not article_ids:
+        return
+    first, last = min(article_ids), max(article_ids)
+    left_out = {r[0] for r in db.execute(
+        f"SELECT id FROM articles WHERE id BETWEEN ? AND ? AND NOT ({REPORT_CONDITION})", [first, last])}
+    sign = np.array([0 if a in left_out else 1 for a in article_ids], dtype=np.int64)
+    _update_groups(db, st, np.asarray(groups, dtype=np.int64), sign)
+    db.execute(f"UPDATE article_index SET counted = ({REPORT_CONDITION}) "
+               "FROM articles a WHERE a.id = article_index.article_id AND article_id BETWEEN ? AND ?", [first, last])
 
 
 def build(db, *, tags: dict, batch: int = 5000) -> None:
@@ -602,7 +614,7 @@ def build(db, *, tags: dict, batch: int = 5000) -> None:
         if not rows:
             break
         write(db, lexicon, [r[0] for r in rows], [(r[1], r[2]) for r in rows],
-              make_chunk([(r[3], r[4]) for r in rows], tags))
+              [make_chunk([(r[3], r[4]) for r in rows], tags)])
         last = rows[-1][0]
     compact_postings(db)
     finish(db)

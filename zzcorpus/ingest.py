@@ -266,9 +266,8 @@ def _write_batch(db, lexicon, batch, job, summary, on_progress) -> None:
             articles += found
         hashes += store.write_articles(db, articles)
         store.mark_duplicates(db, hashes)
-        for found, chunk in chunks:
-            written = [art for arts in found for art in arts]
-            index.write(db, lexicon, [a["id"] for a in written], [(a["source"], a["date"]) for a in written], chunk)
+        index.write(db, lexicon, [a["id"] for a in articles], [(a["source"], a["date"]) for a in articles],
+                    [chunk for _, chunk in chunks])
     summary.replaced += len(replaced)
     summary.new += len(batch) - len(replaced)
     summary.articles += len(articles)
