@@ -511,3 +511,30 @@ def idf(db, sel: Selection) -> tuple[list[dict], list[str]]:
         word, value = line.rsplit(" ", 1)
         rows.append({"word": word, "doc_count": df[word], "idf": float(value)})
     return rows, lines
+
+
+# --- the document-feature matrix -------------------------------------------------------------
+
+def document_features(db, sel: Selection, wf: WordFilter):
+    """(article ids, [(word, pos)], scipy.sparse.csr_matrix of counts): one row per selected
+    article, one column per word that passes the word filter, as quanteda's dfm."""
+    from scipy import sparse
+
+    nonword, final = index.token_flags(db)
+    rows, cols, vals, ids = [], [], [], []
+    for batch_ids, streams in sel.streams():
+        st = index.stream_stats(streams, nonword, final)
+        rows.append(st.art + len(ids))
+        cols.append(st.word)
+        vals.append(st.count)
+        ids += batch_ids.tolist()
+    word = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    found = index.words_of(db, index.distinct(word))
+    kept = np.array(sorted(i for i, (w, p) in found.items() if wf.keep(w, p)), dtype=np.int64)
+    features = [found[int(i)] for i in kept]
+    keep = np.isin(word, kept)
+    matrix = sparse.csr_matrix(
+        (np.concatenate(vals)[keep] if vals else [], (np.concatenate(rows)[keep] if rows else [],
+                                                      np.searchsorted(kept, word[keep]))),
+        shape=(len(ids), kept.size), dtype=np.int64)
+    return ids, features, matrix
