@@ -101,12 +101,6 @@ class StreamStats:
     para_units: np.ndarray
     sent_units: np.ndarray
 
-    def take(self, keep_articles: np.ndarray) -> "StreamStats":
-        """Only the rows of the articles flagged in keep_articles (a bool per article)."""
-        rows = keep_articles[self.art]
-        return StreamStats(self.art[rows], self.word[rows], self.count[rows], self.paragraphs[rows],
-                           self.sentences[rows], self.tokens, self.para_units, self.sent_units)
-
 
 def _unique_units(unit: np.ndarray, word: np.ndarray, unit_art: np.ndarray, m: int) -> np.ndarray:
     """Keys article * m + word, one per (unit, word) pair: how many units of an article hold a word."""

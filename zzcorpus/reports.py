@@ -450,8 +450,12 @@ def top_ngrams(db, sel: Selection, wf: WordFilter, *, n: int = 2, top: int | Non
         if not streams:
             continue
         # Articles joined by a break, so no sequence runs from one into the next.
-        toks = np.concatenate([np.append(s, index.BREAK) for s in streams]).astype(np.int64)
-        art = np.repeat(np.arange(k, k + len(streams)), [s.size + 1 for s in streams])
+        lens = np.fromiter((s.size for s in streams), dtype=np.int64, count=len(streams)) + 1
+        toks = np.full(int(lens.sum()), index.BREAK, dtype=np.int64)
+        body = np.ones(toks.size, dtype=bool)
+        body[np.cumsum(lens) - 1] = False
+        toks[body] = np.concatenate(streams)
+        art = np.repeat(np.arange(k, k + len(streams)), lens)
         k += len(streams)
         w = ~nonword[toks]
         if toks.size < n:
@@ -468,14 +472,14 @@ def top_ngrams(db, sel: Selection, wf: WordFilter, *, n: int = 2, top: int | Non
     size = index.lexicon_size(db)
     if size ** n < 2 ** 62:  # one integer per sequence sorts far faster than rows
         place = size ** np.arange(n - 1, -1, -1, dtype=np.int64)
-        keys, inverse, counts = np.unique(grams @ place, return_inverse=True, return_counts=True)
-        uniq = (keys[:, None] // place) % size
+        keys = grams @ place
+        table = None
     else:
-        uniq, inverse, counts = np.unique(grams, axis=0, return_inverse=True, return_counts=True)
-    inverse = inverse.reshape(-1)
-    docs = np.bincount(index.distinct(inverse * (k + 1) + arts) // (k + 1), minlength=uniq.shape[0])
+        table, keys = np.unique(grams, axis=0, return_inverse=True)
+        keys = keys.reshape(-1)
+    uniq, counts = np.unique(keys, return_counts=True)
     keep = counts >= min_count
-    uniq, counts, docs = uniq[keep], counts[keep], docs[keep]
+    uniq, counts = uniq[keep], counts[keep]
     order = np.argsort(-counts, kind="stable")
     rows, names = [], {}
     at = 0
@@ -483,10 +487,20 @@ def top_ngrams(db, sel: Selection, wf: WordFilter, *, n: int = 2, top: int | Non
         end = min(order.size, at + CHUNK)
         while end < order.size and counts[order[end]] == counts[order[end - 1]]:
             end += 1
-        part = order[at:end]
-        names.update(index.words_of(db, index.distinct(uniq[part].ravel()).tolist()))
-        batch = sorted(((tuple(names[int(x)][0] for x in uniq[i]), int(counts[i]), int(docs[i]),
-                         [names[int(x)][1] for x in uniq[i]]) for i in part.tolist()),
+        part = uniq[order[at:end]]
+        ids = (part[:, None] // place) % size if table is None else table[part]
+        names.update(index.words_of(db, index.distinct(ids.ravel()).tolist()))
+        # Articles holding each sequence, only for the sequences looked at.
+        held = np.isin(keys, part)
+        hk, ha = keys[held], arts[held]
+        o = np.lexsort((ha, hk))
+        hk, ha = hk[o], ha[o]
+        new = np.ones(hk.size, dtype=bool)
+        new[1:] = (hk[1:] != hk[:-1]) | (ha[1:] != ha[:-1])
+        docs = dict(zip(*np.unique(hk[new], return_counts=True)))
+        batch = sorted(((tuple(names[int(x)][0] for x in gram), int(count), int(docs[key]),
+                         [names[int(x)][1] for x in gram])
+                        for key, gram, count in zip(part.tolist(), ids, counts[order[at:end]].tolist())),
                        key=lambda r: (-r[1], r[0]))
         for gram, count, doc_count, pos in batch:
             if top is not None and len(rows) >= top:
