@@ -122,13 +122,12 @@ def _dp(sel: Selection, word_id: int, f: int, size: int, in_group) -> float | No
     articles where the word is over-represented (count_i * size >= tokens_i * f) merge into one
     part and all the others, those without the word included, into another.
     """
-    ids, tokens = sel.articles()
+    ids, _ = sel.articles()
     arts, counts = sel.holding(word_id)
-    at = np.searchsorted(ids, arts)
     if in_group is not None:
-        keep = in_group[at]
-        arts, counts, at = arts[keep], counts[keep], at[keep]
-    tok = tokens[at]
+        keep = in_group[np.searchsorted(ids, arts)]
+        arts, counts = arts[keep], counts[keep]
+    tok = sel.by_id()[1][arts]
     over = counts * size >= tok * f
     c, t = int(counts[over].sum()), int(tok[over].sum())
     return dispersion({"over": c, "rest": f - c}, {"over": t, "rest": size - t})
