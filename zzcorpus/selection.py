@@ -20,14 +20,13 @@ from .measures import check_choice
 
 PERIODS = {"year": 4, "month": 7, "day": 10}
 GROUPS = ("source", "year", "month")
-NEEDS_INDEX = "this database has no word index yet: run `zzcorpus index --db {path}` once (it keeps every article)"
 
 
 def check_index(db) -> None:
     if not db["articles"].exists():
         raise ValueError("the database holds no corpus: run `zzcorpus ingest PATH...` first")
     if not index.has_index(db):
-        raise ValueError(NEEDS_INDEX.format(path=db.conn.execute("PRAGMA database_list").fetchone()[2]))
+        raise ValueError(index.NEEDS_INDEX)
 
 
 def period_of(date, by: str):
