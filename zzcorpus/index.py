@@ -55,15 +55,35 @@ def distinct(a) -> np.ndarray:
 
 # --- arrays <-> blobs -------------------------------------------------------------------------
 
+ESCAPE = 0xFFFF  # in a stream, the next two 16-bit values hold an id of 65,535 or more
+
+
 def encode_stream(ids: np.ndarray) -> tuple[bytes, int]:
-    """(blob, width): 2-byte ids while they fit, else 4 bytes."""
-    if ids.size == 0 or int(ids.max()) < 65536:
+    """(blob, width): 16 bits a token; an id past 16 bits as ESCAPE, its low 15 bits, the rest
+    (neither can be ESCAPE, so escapes are found without walking the stream). width 2: no
+    escapes, 3: some."""
+    big = ids >= ESCAPE
+    if not big.any():
         return ids.astype("<u2").tobytes(), 2
-    return ids.astype("<u4").tobytes(), 4
+    slots = np.where(big, 3, 1)
+    at = np.cumsum(slots) - slots
+    out = np.empty(int(slots.sum()), dtype="<u2")
+    out[at] = np.where(big, ESCAPE, ids)
+    out[at[big] + 1] = ids[big] & 0x7FFF
+    out[at[big] + 2] = ids[big] >> 15
+    return out.tobytes(), 3
 
 
 def decode_stream(blob: bytes, width: int) -> np.ndarray:
-    return np.frombuffer(blob or b"", dtype="<u2" if width == 2 else "<u4")
+    values = np.frombuffer(blob or b"", dtype="<u2")
+    if width == 2:
+        return values
+    values = values.astype(np.int64)
+    esc = np.flatnonzero(values == ESCAPE)
+    values[esc] = values[esc + 1] | (values[esc + 2] << 15)
+    keep = np.ones(values.size, dtype=bool)
+    keep[esc + 1] = keep[esc + 2] = False
+    return values[keep]
 
 
 def _pack(*arrays) -> bytes:
