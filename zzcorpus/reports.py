@@ -248,17 +248,23 @@ def cooc_counts(db, sel: Selection, word: str, window, *, min_count: int = 1):
                 ok = (j >= 0) & (j < toks.size)
                 j, h = j[ok], hits[ok]
                 near.append(toks[j[arts[j] == arts[h]]])
-        ids, o11 = np.unique(np.concatenate(near) if near else np.zeros(0, dtype=np.int64), return_counts=True)
+        o11 = np.bincount(np.concatenate(near)) if near else np.zeros(0, dtype=np.int64)
+        ids = np.flatnonzero(o11)
+        o11 = o11[ids]
         keep = (o11 >= min_count) & (ids != node)
         ids, o11 = ids[keep], o11[keep]
         f_node = int(total.get("count", [node])[0])
         return dict(zip(ids.tolist(), o11.tolist())), f_node, total, sel.n_tokens, 2 * window, False
     unit, words = _units(sel, node_articles, window, flags)
-    m = int(words.max()) + 1 if words.size else 1
-    pairs = index.distinct(unit * m + words)
-    pu, pw = pairs // m, pairs % m
-    node_units = pu[pw == node]
-    ids, o11 = np.unique(pw[np.isin(pu, node_units)], return_counts=True)
+    if words.size:  # only the units holding the node count
+        holds = np.zeros(int(unit.max()) + 1, dtype=bool)
+        holds[unit[words == node]] = True
+        keep = holds[unit]
+        unit, words = unit[keep], words[keep]
+    _, pw = index.distinct_pairs(unit, words)
+    o11 = np.bincount(pw)
+    ids = np.flatnonzero(o11)
+    o11 = o11[ids]
     keep = (o11 >= min_count) & (ids != node)
     f_node = int(total.get(index.UNIT_STAT[window], [node])[0])
     return dict(zip(ids[keep].tolist(), o11[keep].tolist())), f_node, total, total.units(window), 1, True
