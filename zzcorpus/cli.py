@@ -270,7 +270,7 @@ WORDS_HELP = "Whole words only: 电力 where the segmentation made it a word (no
 
 
 @cli.command(context_settings=QUERY_SETTINGS)
-@click.argument("query", nargs=-1, required=True)
+@click.argument("query", nargs=-1)
 @db_option
 @click.option("--limit", type=click.IntRange(0), default=20, show_default=True, help="Articles to show (0: all).")
 @filter_options
@@ -293,10 +293,12 @@ def search(query, db_path, limit, source, date_from, date_to, byline, words, cou
     Example:
         zzcorpus search 锂电 --from 2024-03 --limit 5
         zzcorpus search '"新质生产力" 枣庄 -山东' --json
-        zzcorpus search --byline 张环泽 项目
+        zzcorpus search --byline 张环泽
         zzcorpus search --words 电力
     """
     query = query_text(query)
+    if not query.strip() and not byline:
+        raise click.UsageError("give a QUERY (or --byline NAME for a reporter's articles)")
     db = open_db(db_path)
     filters = {"source": source, "date_from": date_from, "date_to": date_to, "byline": byline, "words": words}
     total = search_api.count(db, query, **filters)
@@ -307,7 +309,7 @@ def search(query, db_path, limit, source, date_from, date_to, byline, words, cou
             click.echo(total)
         return
     rows = search_api.search(db, query, limit=limit or None, **filters) if total else []
-    click.echo(f"{total} articles match {query!r}" + (f", showing {len(rows)}" if len(rows) < total else "")
+    click.echo(f"{total} articles match {query or f'byline {byline}'!r}" + (f", showing {len(rows)}" if len(rows) < total else "")
                + ("" if total else ": no article's printed text holds it" + (" as a word" if words else "")), err=True)
     emit(rows, fmt, columns=["article_id", "date", "source", "page", "kind", "title", "field", "snippet"])
 

@@ -91,6 +91,7 @@ class Filters:
         """ValueError (one line) when a filter cannot match any article of this corpus: a source
         or byline name it does not hold, a date range over a corpus without dates. A filter that
         could match but happens to select nothing is not an error."""
+        low, high = self.bounds  # a malformed date is reported as such first
         for source in self.sources:
             if not db.execute("SELECT 1 FROM articles WHERE source = ? LIMIT 1", [source]).fetchone():
                 known = [r[0] for r in db.execute(
@@ -101,7 +102,7 @@ class Filters:
             if not db.execute("SELECT 1 FROM articles WHERE instr(bylines, ?) > 0 AND json_valid(bylines) AND EXISTS "
                               "(SELECT 1 FROM json_each(bylines) WHERE value = ?) LIMIT 1", [name, name]).fetchone():
                 raise ValueError(f"no article has {name!r} in its byline (bylines lists each reporter's name, e.g. 张环泽)")
-        if (self.date_from or self.date_to) and not has_dates(db):
+        if (low or high) and not has_dates(db):
             raise ValueError("this corpus stores no dates, so --from/--to match nothing: give dates at ingest "
                              "(file names like 枣庄日报_2024-03-19_02.txt, or --date)")
 

@@ -221,7 +221,21 @@ ORDER = (f"a.kind = 'furniture', bm25({CHAR_FTS_TABLE}, {', '.join(str(FIELD_WEI
          " a.date DESC, a.id")
 
 
-def _ranked_ids(db, query: str, *, limit, words, duplicates=False, **filters) -> tuple[Query, list[int]]:
+def _all_of(db, *, byline, duplicates=False, **filters) -> tuple[str, list]:
+    """FROM/WHERE clause of every article a byline filter selects: a reporter's articles, no query."""
+    f = Filters(sources=(filters["source"],) if filters.get("source") else (), date_from=filters.get("date_from"),
+                date_to=filters.get("date_to"), bylines=(byline,))
+    f.check(db)
+    condition, params = f.sql()
+    return f"FROM articles a WHERE {'1' if duplicates else 'a.duplicate_of IS NULL'} AND {condition}", params
+
+
+def _ranked_ids(db, query: str, *, limit, words, duplicates=False, **filters) -> tuple[Query | None, list[int]]:
+    if isinstance(query, str) and not query.strip() and filters.get("byline"):
+        clause, params = _all_of(db, duplicates=duplicates, **filters)
+        ids = [r[0] for r in db.execute(f"SELECT a.id {clause} ORDER BY a.kind = 'furniture', a.date DESC, a.id "
+                                        "LIMIT ?", params + [-1 if limit is None else limit])]
+        return None, ids
     q = parse_query(query)
     clause, params = _where(db, q, words=words, duplicates=duplicates, **filters)
     if not words:
@@ -236,8 +250,8 @@ def _ranked_ids(db, query: str, *, limit, words, duplicates=False, **filters) ->
 
 def count(db, query: str, *, source=None, date_from=None, date_to=None, byline=None, words=False) -> int:
     """How many articles search() would find without a limit."""
-    if words:
-        return len(_ranked_ids(db, query, limit=None, words=True, source=source, date_from=date_from,
+    if words or (isinstance(query, str) and not query.strip() and byline):
+        return len(_ranked_ids(db, query, limit=None, words=words, source=source, date_from=date_from,
                                date_to=date_to, byline=byline)[1])
     clause, params = _where(db, parse_query(query), source=source, date_from=date_from, date_to=date_to,
                             byline=byline)
@@ -254,7 +268,7 @@ def search(db, query: str, *, limit: int | None = 20, source=None, date_from=Non
            words=False, width: int = 40, mark=("[", "]")) -> list[dict]:
     """Ranked articles containing the query: article_id, title, date, source, page, kind, field,
     snippet (around the first hit in the body, else in the first printed field holding one; `field`
-    names it).
+    names it). With a byline, the query may be empty: that reporter's articles, newest first.
 
     limit=None returns every hit; `width` is the snippet length in characters, `mark` what
     goes around each hit in it.
@@ -267,12 +281,12 @@ def search(db, query: str, *, limit: int | None = 20, source=None, date_from=Non
     rows = {r[0]: r for r in db.execute(
         f"SELECT id, date, source, page, kind, {', '.join(PRINTED_FIELDS)} FROM articles "
         f"WHERE id IN ({','.join('?' * len(ids))})", ids)}
-    finder = term_regex(q)
+    finder = term_regex(q) if q else None
     out = []
     for art_id in ids:
         _, date, source_, page, kind, *texts = rows[art_id]
         fields = dict(zip(PRINTED_FIELDS, texts))
-        field = next((f for f in ("body", *PRINTED_FIELDS) if finder.search(fields[f] or "")), "body")
+        field = next((f for f in ("body", *PRINTED_FIELDS) if finder and finder.search(fields[f] or "")), "body")
         out.append({
             "article_id": art_id, "title": fields["title"], "date": date, "source": source_, "page": page,
             "kind": kind, "field": field,

@@ -47,10 +47,10 @@ def filters_from_request(request, database, table, datasette):
     Latin letters included, in every printed field."""
     if table not in ARTICLE_VIEWS or corpus(datasette, database) is None:
         return None
-    query = request.args.get("_search")
-    words = bool(request.args.get(WORDS_ARG))
-    if not query:
+    if "_search" not in request.args:
         return FilterArguments([], extra_context={"supports_search": True})
+    query = request.args.get("_search") or ""  # an empty search finds nothing, as Datasette's own
+    words = bool(request.args.get(WORDS_ARG))
     return FilterArguments(
         ["id IN (SELECT value FROM json_each(zz_search_ids(:zz_search, :zz_words)))"],
         {"zz_search": query, "zz_words": int(words)},
