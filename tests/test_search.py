@@ -328,3 +328,104 @@ def test_snippet():
     assert snippet("没有匹配的文字", "锂", width=4) == "没有匹配…"
     assert snippet("短文", "", width=10) == "短文"  # an unusable query never raises
     assert snippet("第一段\n锂电", "锂电", width=10) == "第一段 [锂电]"
+
+
+# --- every printed field, bylines, cleaned queries, whole words ---------------------------------
+
+def test_a_reporter_and_a_kicker_are_found_and_their_field_named(db, db_path):
+    his = {i for (i,) in db.execute(
+        "SELECT a.id FROM articles a, json_each(a.bylines) j WHERE j.value = '张环泽' AND a.duplicate_of IS NULL")}
+    assert len(his) == 12  # □记者 张环泽 报道 on the seed pages
+    assert cli_ids(db_path, "张环泽") == his
+    rows = search(db, "张环泽", limit=None)
+    fields = printed(db)
+    for r in rows:  # the snippet shows the body when the name is there, else the byline
+        assert r["field"] == ("body" if "张环泽" in fields[r["article_id"]]["body"] else "byline")
+        assert "[张环泽]" in r["snippet"]
+    [kicker] = search(db, "黄金季拼成丰收季", limit=None)
+    assert kicker["article_id"] == 21 and kicker["field"] == "kicker"
+    assert kicker["snippet"] == "争取将秋季项目施工[黄金季拼成丰收季]"
+    lines = kwic(db, "山亭讯")
+    assert lines and {r["field"] for r in lines} == {"dateline"}
+
+
+def test_byline_filter_selects_his_articles(db, db_path):
+    his = {i for (i,) in db.execute("SELECT a.id FROM articles a, json_each(a.bylines) j WHERE j.value = '张环泽'")}
+    assert cli_ids(db_path, "--byline", "张环泽") == his  # no query: all his articles
+    project = truth({i: "\n".join(f.values()) for i, f in printed(db).items()}, "项目")
+    assert cli_ids(db_path, "项目", "--byline", "张环泽") == his & project != his
+    assert {r["article_id"] for r in kwic(db, "项目", byline="张环泽")} == his & project
+
+
+def test_no_hits_and_impossible_filters(db_path):
+    none = run(db_path, "search", "不存在的词语")
+    assert none.exit_code == 0 and none.stdout.count("\n") <= 2
+    assert none.stderr.startswith("0 articles match") and none.stderr.count("\n") == 1
+    for args, message in [(["锂电", "--source", "人民日报"], "no articles from source"),
+                          (["锂电", "--byline", "张三"], "no article has '张三' in its byline"),
+                          (["锂电", "--from", "2024"], "stores no dates")]:
+        result = run(db_path, "search", *args)
+        assert result.exit_code == 1 and message in result.stderr and result.stderr.count("\n") == 1, args
+    assert run(db_path, "search").exit_code == 1  # neither a query nor a byline
+    result = run(db_path, "trend", "锂电")
+    assert result.exit_code == 1 and "stores no dates" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_query_is_cleaned_as_page_text_is(tmp_path):
+    # Justification spaces and the space between Chinese and Latin text are gone from stored text.
+    records = tmp_path / "records.jsonl"
+    records.write_text(json.dumps({"title": "内核 新版", "text": "团队研究 Linux 内核调度，开会 7 次。"},
+                                  ensure_ascii=False) + "\n", encoding="utf-8")
+    path = tmp_path / "corpus.db"
+    assert CliRunner().invoke(cli, ["ingest", str(records), "--db", str(path)]).exit_code == 0
+    db = sqlite_utils.Database(path)
+    assert "Linux内核" in db.execute("SELECT body FROM articles").fetchone()[0]
+    for query in ('"Linux 内核"', "Linux内核", "linux内核", '"开会 7 次"', "LINUX 调度"):
+        assert count(db, query) == 1, query
+    assert count(db, '"内核 新版"') == 1  # the space between two words is printed, and kept
+
+
+def token_paragraphs(db, art_id):
+    title_seg, body_seg = db.execute("SELECT title_seg, body_seg FROM articles WHERE id = ?", [art_id]).fetchone()
+    return [p.split(" ") for seg in (title_seg, body_seg) for p in (seg or "").split("\n") if p]
+
+
+def word_truth(db, texts, term):
+    """Articles where the term is one token, or (for a term that is no token of the corpus) a run
+    of whole tokens, recounted from the stored tokens."""
+    single = db.execute("SELECT 1 FROM lexicon WHERE word = ?", [term]).fetchone() is not None
+    found = set()
+    for art_id in texts:
+        for tokens in token_paragraphs(db, art_id):
+            if single and term in tokens:
+                found.add(art_id)
+            elif not single and any("".join(tokens[i:j]) == term for i in range(len(tokens))
+                                    for j in range(i + 2, min(len(tokens), i + 12) + 1)):
+                found.add(art_id)
+    return found
+
+
+@pytest.mark.parametrize("term", ["电力", "发展", "生产", "产业", "重点项目集中开工", "新能源汽车"])
+def test_whole_words(db, db_path, texts, term):
+    expected = word_truth(db, texts, term)
+    assert expected, term
+    found = {r["article_id"] for r in search(db, term, limit=None, words=True)}
+    assert found == expected and found <= truth(texts, term)
+    assert cli_ids(db_path, "--words", term) == expected
+    assert count(db, term, words=True) == len(expected)
+    lines = kwic(db, term, words=True)
+    assert {r["article_id"] for r in lines} == expected
+    assert all(r["field"] in ("kicker", "title", "subtitle", "body") for r in lines)
+
+
+def test_whole_words_are_fewer_than_substrings(db, texts):
+    # 生产 inside 生产力 and 产业 inside 产业链 are substrings, not words
+    for term in ("生产", "产业"):
+        words = {r["article_id"] for r in search(db, term, limit=None, words=True)}
+        occurrences = sum(1 for _ in kwic(db, term, words=True))
+        assert words <= truth(texts, term) and occurrences < len(kwic(db, term)), term
+    # 项目集中开工 starts inside the word 重点项目 (重点项目 集中 开工): text, not words
+    assert truth(texts, "项目集中开工") and not search(db, "项目集中开工", limit=None, words=True)
+    # an exclusion takes out only the articles where the word is a word
+    both = {r["article_id"] for r in search(db, "发展 -生产", limit=None, words=True)}
+    assert both == word_truth(db, texts, "发展") - word_truth(db, texts, "生产")

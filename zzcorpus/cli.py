@@ -298,7 +298,7 @@ def search(query, db_path, limit, source, date_from, date_to, byline, words, cou
     """
     query = query_text(query)
     if not query.strip() and not byline:
-        raise click.UsageError("give a QUERY (or --byline NAME for a reporter's articles)")
+        raise click.ClickException("nothing to search for: give a QUERY (or --byline NAME for a reporter's articles)")
     db = open_db(db_path)
     filters = {"source": source, "date_from": date_from, "date_to": date_to, "byline": byline, "words": words}
     total = search_api.count(db, query, **filters)
