@@ -6,8 +6,9 @@ matter. Not a test: a person looks at the PNGs (Chinese must render as Chinese).
     python scripts/browser_check.py --docs         # also refresh docs/datasette-search.png
 
 With Playwright installed (pip install playwright; it drives /usr/bin/chromium and downloads no
-browser) it also types 新质生产力 into the articles search box, presses Enter and checks that the
-rows shown are exactly the articles containing it.
+browser) it also types a reporter's name (张环泽, printed only in bylines) and a phrase with
+punctuation into the articles search box, presses Enter and checks that the rows shown are exactly
+the articles whose printed fields contain it.
 
 Needs Debian's chromium (apt-get install -y chromium) and a CJK font (apt-get install -y
 fonts-noto-cjk), else Chinese shows as boxes.
@@ -33,7 +34,7 @@ SEEDS = sorted((ROOT / "seeds").glob("[0-9][0-9][0-9]_*.txt"))
 PAGE_META = [("2023-11-20", "枣庄日报"), ("2024-01-15", "枣庄日报"), ("2024-03-19", "大众日报"),
              ("2024-03-20", "枣庄日报"), ("2024-06-02", "滕州日报")]
 PAGES = {  # screenshot name -> (path, window height)
-    "articles-search": ("/corpus/articles?_search=新质生产力", 1100),
+    "articles-search": ("/corpus/articles?_search=张环泽", 1100),
     "database": ("/corpus", 1100),
     "search-query": ("/corpus/search?q=新质生产力", 1000),
     "kwic-query": ("/corpus/kwic?q=锂电", 1000),
@@ -76,17 +77,21 @@ def screenshot(url: str, out: Path, *, height: int) -> None:
                         f"--screenshot={out}", url], check=True, capture_output=True, timeout=120)
 
 
-def typed_search(base: str, db: Path, out: Path, term: str = "新质生产力") -> None:
+PRINTED_FIELDS = ("kicker", "title", "subtitle", "byline", "dateline", "body")
+
+
+def typed_search(base: str, db: Path, out: Path, term: str = "张环泽") -> None:
     """Type the term into the articles search box and press Enter, as a reader does (Playwright
-    driving Debian's chromium); check the rows shown are exactly the articles containing it."""
+    driving Debian's chromium); check the rows shown are exactly the articles whose printed
+    fields contain it."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         print("typed search skipped: pip install playwright (it drives /usr/bin/chromium, downloads nothing)")
         return
     with sqlite3.connect(db) as conn:
-        truth = {i for i, title, body in conn.execute("SELECT id, title, body FROM articles")
-                 if term in (title or "") + "\n" + (body or "")}
+        truth = {i for i, *fields in conn.execute(f"SELECT id, {', '.join(PRINTED_FIELDS)} FROM articles")
+                 if term in "\n".join(f or "" for f in fields)}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_FLAGS[1:])
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
@@ -124,6 +129,7 @@ def main() -> None:
                 screenshot(base + quote(path, safe="/?=&,-_"), out, height=height)
                 print(out)
             typed_search(base, db, args.out / "articles-typed-search.png")
+            typed_search(base, db, args.out / "articles-typed-punctuation.png", term="“锂")
         finally:
             server.terminate()
             server.wait(timeout=10)

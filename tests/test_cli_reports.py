@@ -418,3 +418,47 @@ def test_dfm_matrix_market_and_csv_are_the_stored_counts(db_path, corpus, tmp_pa
     assert {(int(r["article_id"]), r["word"]): int(r["count"]) for r in long} == dict(recount)
     bad = run(db_path, "dfm", "--out", tmp_path / "m.xlsx")
     assert bad.exit_code == 1 and "m.xlsx" in bad.stderr
+
+
+# --- the headline (kicker, title, subtitle) counted, bylines as a filter ------------------------
+
+def test_kicker_and_subtitle_words_are_counted_with_the_title(db_path, corpus):
+    conn = sqlite3.connect(db_path)
+    heads = conn.execute("SELECT id, kicker, title, subtitle, title_seg FROM report_articles "
+                         "WHERE kicker != '' OR subtitle != ''").fetchall()
+    assert len(heads) >= 5
+    for art_id, *fields, title_seg in heads:  # one paragraph per field, in printed order
+        printed = [f.replace(" ", "") for f in fields if f]
+        assert [p.replace(" ", "") for p in title_seg.split("\n")] == printed, art_id
+    # 秋季 is printed in the kicker of 争取将秋季项目施工黄金季拼成丰收季 / 枣庄50个重点项目集中开工
+    [(kicker_id,)] = conn.execute("SELECT id FROM report_articles WHERE kicker LIKE '%黄金季拼成丰收季%'").fetchall()
+    in_kicker = corpus[kicker_id]["paragraphs"][0]
+    assert "秋季" in in_kicker
+    row = next(r for r in rows_of(db_path, "freq", *ALL) if r["word"] == "秋季")
+    counts, _ = word_counts(corpus)
+    assert row["count"] == counts["秋季"] >= 1
+    not_kicker = sum(" ".join(p for p in (t, b) if p).count("秋季") for t, b in conn.execute(
+        "SELECT title, body FROM report_articles"))
+    assert row["count"] == not_kicker + in_kicker.count("秋季") > not_kicker
+
+
+def test_byline_filter_counts_exactly_his_articles(db_path, corpus):
+    conn = sqlite3.connect(db_path)
+    his = {i for (i,) in conn.execute(
+        "SELECT a.id FROM report_articles a, json_each(a.bylines) j WHERE j.value = '张环泽'")}
+    assert len(his) == 12
+    counts, docs = word_counts({i: a for i, a in corpus.items() if i in his})
+    rows = rows_of(db_path, "freq", *ALL, "--byline", "张环泽")
+    assert {r["word"]: (r["count"], r["doc_count"]) for r in rows} == {w: (c, docs[w]) for w, c in counts.items()}
+    n = sum(counts.values())
+    assert all(math.isclose(r["per_million"], r["count"] / n * 1e6, rel_tol=1e-9) for r in rows)
+    # with a date filter too (his articles sit on pages of two months)
+    may = {i for i in his if corpus[i]["date"] == "2024-05-02"}
+    assert may and may != his
+    counts, _ = word_counts({i: a for i, a in corpus.items() if i in may})
+    rows = rows_of(db_path, "freq", *ALL, "--byline", "张环泽", "--from", "2024-05", "--to", "2024-05")
+    assert {r["word"]: r["count"] for r in rows} == dict(counts)
+    # every report takes it; a name nobody carries cannot match: one line, exit 1
+    assert rows_of(db_path, "trend", "项目", "--byline", "张环泽")
+    result = run(db_path, "freq", "--byline", "无名氏")
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1 and "无名氏" in result.stderr

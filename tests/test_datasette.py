@@ -20,7 +20,7 @@ from zzcorpus import search
 from zzcorpus.charts import format_number
 from zzcorpus.cli import cli
 from zzcorpus.plugin.queries import NO_MATCH, match_expression
-from zzcorpus.schema import TABLES
+from zzcorpus.schema import PRINTED_FIELDS, TABLES
 from zzcorpus.segment import is_word
 
 # The seed pages carry no dates or paper names: give them some, so facets and trends have data.
@@ -61,10 +61,10 @@ def rows(ds, path, **params):
 
 
 def articles(path, where="1"):
-    """id -> article row (title + body text as `text`) of the database file."""
+    """id -> article row (every printed field, one a line, as `text`) of the database file."""
     conn = sqlite3.connect(path)
     conn.row_factory = sqlite3.Row
-    found = {r["id"]: dict(r, text=f"{r['title'] or ''}\n{r['body'] or ''}")
+    found = {r["id"]: dict(r, text="\n".join(r[f] or "" for f in PRINTED_FIELDS))
              for r in conn.execute(f"SELECT * FROM articles WHERE {where}")}
     conn.close()
     return found
@@ -116,9 +116,10 @@ def test_metadata_describes_the_corpus(ds, corpus_db):
     assert "rjieba" in html
     for table in ("articles", "report_articles"):
         spec = meta["tables"][table]
-        assert spec["fts_table"] == "articles_chars_fts" and spec["fts_pk"] == "id"
+        assert "fts_table" not in spec  # the search box runs zzcorpus search (hooks.filters_from_request)
         assert spec["label_column"] == "title"
-        assert {"source", "kind", "page", "date"} <= set(spec["facets"])
+        assert {"source", "kind", "page", "date"} <= set(f for f in spec["facets"] if isinstance(f, str))
+        assert {"array": "bylines"} in spec["facets"]
         assert spec["sort_desc"] == "date"
     columns = meta["tables"]["articles"]["columns"]
     assert set(columns) == set(TABLES["articles"]["columns"])
@@ -186,6 +187,58 @@ def test_sql_functions():
     assert match_expression("锂电") == search.fts_query("锂电")
 
 
+# Queries drawn from every printed field: a reporter, a kicker, a subtitle, a dateline, body
+# phrases with and without punctuation, Latin letters in any case, a phrase as printed on the page.
+EVERY_FIELD = ["张环泽", "孟令洋", "黄金季拼成丰收季", "提前介入", "社会联动治理体系", "融e通", "本报讯", "山亭讯",
+               "锂电", "新质生产力", "“锂", "新能源、", "锂电 -储能、", "gmp", "CB", '"枣庄 50个"', "枣庄 OR 滕州"]
+
+
+def cli_search_ids(corpus_db, *args):
+    result = CliRunner().invoke(cli, ["search", *args, "--db", str(corpus_db), "--json", "--limit", "0"])
+    assert result.exit_code == 0, result.output
+    return {r["article_id"] for r in json.loads(result.stdout)}
+
+
+@pytest.mark.parametrize("q", EVERY_FIELD)
+def test_search_box_and_full_text_search_give_the_cli_hits(ds, corpus_db, q):
+    parsed = search.parse_query(q)
+    corpus = articles(corpus_db)
+    truth = {i for i, a in corpus.items() if all(any(t.lower() in a["text"].lower() for t in g) for g in parsed.groups)
+             and not any(t.lower() in a["text"].lower() for t in parsed.excluded)}
+    assert truth, q
+    kept = set(articles(corpus_db, "duplicate_of IS NULL"))
+    assert cli_search_ids(corpus_db, q) == truth & kept
+    box = rows(ds, "/corpus/articles.json", _search=q, _size="max", _col="title")
+    assert {r["id"] for r in box} == truth
+    view = rows(ds, "/corpus/report_articles.json", _search=q, _size="max", _col="id")
+    assert {r["id"] for r in view} == truth & set(articles(corpus_db, REPORT))
+    canned = rows(ds, "/corpus/search.json", q=q)
+    assert {r["article_id"] for r in canned} == truth & kept
+
+
+@pytest.mark.parametrize("q", ["电力", "生产", "重点项目集中开工"])
+def test_whole_words_in_the_browser_as_in_the_cli(ds, corpus_db, q):
+    expected = cli_search_ids(corpus_db, "--words", q)
+    assert expected, q
+    assert q != "生产" or expected != cli_search_ids(corpus_db, q)  # 生产 inside 生产力 is no word
+    assert {r["id"] for r in rows(ds, "/corpus/articles.json", _search=q, _words="1", _size="max", _col="id")} == expected
+    assert {r["article_id"] for r in rows(ds, "/corpus/search.json", q=q, words="1")} == expected
+    page = get(ds, "/corpus/articles", _search=q, _words="1")
+    assert page.status_code == 200 and "whole words" in page.text and "checked = true" in page.text
+
+
+def test_bylines_facet_filter_and_article_page(ds, corpus_db):
+    his = {i for i, a in articles(corpus_db).items() if "张环泽" in json.loads(a["bylines"])}
+    assert len(his) == 12
+    data = get(ds, "/corpus/articles.json", _extra="facet_results").json()
+    facet = {v["value"]: v["count"] for v in data["facet_results"]["bylines"]["results"]}
+    assert facet["张环泽"] == 12
+    found = rows(ds, "/corpus/articles.json", bylines__arraycontains="张环泽", _size="max", _col="title")
+    assert {r["id"] for r in found} == his == {r["article_id"] for r in rows(ds, "/corpus/search.json", byline="张环泽")}
+    page = get(ds, f"/corpus/articles/{min(his)}")
+    assert '?bylines__arraycontains=%E5%BC%A0%E7%8E%AF%E6%B3%BD">张环泽</a>' in page.text
+
+
 # --- canned queries --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("q", ["新质生产力", "锂电", "枣庄 项目"])
@@ -219,7 +272,7 @@ def test_kwic_query_has_one_row_per_occurrence(ds, corpus_db, q):
     assert [(r["article_id"], r["left_context"], r["keyword"], r["right_context"]) for r in found] == [
         (r["article_id"], paragraph(r["left"]), r["match"], paragraph(r["right"])) for r in cli_rows]
     kept = articles(corpus_db, "duplicate_of IS NULL").values()
-    assert len(found) == sum(a["text"].lower().count(q.lower()) for a in kept) > 0
+    assert len(found) == sum(a["text"].lower().count(q.lower()) for a in kept) > 0  # in every printed field
     assert all(r["keyword"].lower() == q.lower() for r in found)
 
 
@@ -347,7 +400,7 @@ def test_metadata_follows_the_database_name(corpus_db, tmp_path):
     path.write_bytes(corpus_db.read_bytes())
     ds = Datasette([str(path)])
     meta = get(ds, "/-/metadata.json").json()["databases"]
-    assert set(meta) == {"mycorpus"} and meta["mycorpus"]["tables"]["articles"]["fts_table"] == "articles_chars_fts"
+    assert set(meta) == {"mycorpus"} and meta["mycorpus"]["tables"]["articles"]["label_column"] == "title"
     found = rows(ds, "/mycorpus/articles.json", _search="锂电", _size="max", _col="title")
     assert {r["id"] for r in found} == {i for i, a in articles(path).items() if "锂电" in a["text"]}
     assert rows(ds, "/mycorpus/search.json", q="锂电")
@@ -358,7 +411,7 @@ def test_metadata_follows_the_database_name(corpus_db, tmp_path):
 
 def test_immutable_database(corpus_db):
     ds = Datasette(files=[], immutables=[str(corpus_db)])
-    assert get(ds, "/-/metadata.json").json()["databases"]["corpus"]["tables"]["articles"]["fts_pk"] == "id"
+    assert get(ds, "/-/metadata.json").json()["databases"]["corpus"]["tables"]["articles"]["label_column"] == "title"
     found = rows(ds, "/corpus/articles.json", _search="新质生产力", _size="max", _col="title")
     assert {r["id"] for r in found} == {i for i, a in articles(corpus_db).items() if "新质生产力" in a["text"]}
     assert [r["article_id"] for r in rows(ds, "/corpus/search.json", q="新质生产力")] == [

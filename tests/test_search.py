@@ -1,5 +1,6 @@
 """Search and concordance against the reader's bar: the hits are exactly the articles whose
-title or body contains the query text (checked with Python's `in` over the seed corpus)."""
+printed text (kicker, title, subtitle, byline, dateline, body) contains the query text (checked
+with Python's `in` over the seed corpus)."""
 
 import json
 from pathlib import Path
@@ -9,6 +10,7 @@ import sqlite_utils
 from click.testing import CliRunner
 
 from zzcorpus.cli import cli
+from zzcorpus.schema import PRINTED_FIELDS
 from zzcorpus.search import count, fts_query, kwic, parse_query, search, snippet
 
 SEEDS = Path(__file__).parent.parent / "seeds"
@@ -27,11 +29,16 @@ def db(db_path):
     return sqlite_utils.Database(db_path)
 
 
+def printed(db, where="duplicate_of IS NULL"):
+    """article id -> {field: text} of every printed field."""
+    rows = db.execute(f"SELECT id, {', '.join(PRINTED_FIELDS)} FROM articles WHERE {where}").fetchall()
+    return {i: {f: v or "" for f, v in zip(PRINTED_FIELDS, values)} for i, *values in rows}
+
+
 @pytest.fixture(scope="module")
 def texts(db):
-    """article id -> title + newline + body, over the articles search reads (duplicates left out)."""
-    rows = db.execute("SELECT id, title, body FROM articles WHERE duplicate_of IS NULL").fetchall()
-    return {i: f"{t or ''}\n{b or ''}" for i, t, b in rows}
+    """article id -> its printed fields, one a line, over the articles search reads (duplicates left out)."""
+    return {i: "\n".join(fields.values()) for i, fields in printed(db).items()}
 
 
 def truth(texts, term):
@@ -53,6 +60,10 @@ QUERIES = [
     "发展新质", "项目集中开工", "锂电产业",  # phrases across word boundaries
     "新质生产力", "枣庄", "储能", "项目管家",  # whole words
     "锂", "氢", "钠",  # single characters
+    "张环泽", "记者", "孟令洋",  # bylines
+    "黄金季拼成丰收季", "提前介入", "评局长",  # kickers
+    "融e通", "社会联动治理体系",  # a subtitle
+    "本报讯", "山亭讯",  # datelines
 ]
 
 
@@ -140,8 +151,9 @@ def test_and_or_exclude_and_phrase(db, db_path, texts):
     assert cli_ids(db_path, "锂电 OR 滕州 -储能") == (lithium | tengzhou) - storage
     assert cli_ids(db_path, '"锂电产业"') == truth(texts, "锂电产业")
     # A phrase is literal text: its space must be in the article, and OR inside it is a word.
-    assert cli_ids(db_path, '"锂电 OR 氢"') == truth(texts, "锂电 OR 氢") == set()
-    assert parse_query('"锂电 OR 氢"').groups == (("锂电 OR 氢",),)
+    assert cli_ids(db_path, '"锂电 OR 氢"') == truth(texts, "锂电OR氢") == set()
+    # ...cleaned as ingest cleans a printed line: the space between Chinese and Latin goes
+    assert parse_query('"锂电 OR 氢"').groups == (("锂电OR氢",),)
 
 
 DATED = {"000": "枣庄日报_2023-12-31_01", "001": "枣庄日报_2024-03-01_01", "002": "大众日报_2024-03-31_02",
@@ -215,7 +227,7 @@ def test_a_mistyped_option_is_an_error_not_query_text(db_path):
 def test_rows_limit_and_order(db, db_path):
     rows = search(db, "枣庄", limit=3)
     assert len(rows) == 3
-    assert set(rows[0]) == {"article_id", "title", "date", "source", "page", "kind", "snippet"}
+    assert set(rows[0]) == {"article_id", "title", "date", "source", "page", "kind", "field", "snippet"}
     assert all("[枣庄]" in r["snippet"] for r in rows)
     everything = search(db, "枣庄", limit=None)
     kinds = [r["kind"] == "furniture" for r in everything]
@@ -256,8 +268,10 @@ def test_operators_as_literal_text(db, texts):
 def test_kwic_rows_are_slices_of_the_text(db, db_path, texts):
     rows = kwic(db, "锂电", width=8)
     assert len(rows) == sum(texts[i].count("锂电") for i in truth(texts, "锂电"))
+    fields = printed(db)
+    assert {r["field"] for r in rows} >= {"body", "title", "kicker"}  # 锂电 is in headlines too
     for r in rows:
-        text = texts[r["article_id"]]
+        text = fields[r["article_id"]][r["field"]]
         assert r["match"] == "锂电"
         assert r["left"] + r["match"] + r["right"] in text
         assert text[r["offset"]:r["offset"] + 2] == "锂电"
@@ -266,7 +280,7 @@ def test_kwic_rows_are_slices_of_the_text(db, db_path, texts):
     result = run(db_path, "kwic", "锂电", "--width", "8", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data[0]) == {"article_id", "date", "source", "title", "left", "match", "right", "offset"}
+    assert set(data[0]) == {"article_id", "date", "source", "title", "field", "left", "match", "right", "offset"}
     assert [(d["article_id"], d["offset"]) for d in data] == [(r["article_id"], r["offset"]) for r in rows]
     assert len(kwic(db, "锂电", limit=5)) == 5
     table = run(db_path, "kwic", "锂电", "--width", "8")
@@ -290,7 +304,8 @@ def test_fts_query():
     assert fts_query("iPhone") == '"i P h o n e"'  # unicode61 folds case
     assert fts_query('"新质') == '"新 质"'  # an unclosed quote runs to the end
     assert fts_query("NEAR(") == '"N E A R \ue000"'  # punctuation is one break token
-    assert fts_query('"锂 AND 氢"') == '"锂 \ue000 A N D \ue000 氢"'
+    assert fts_query('"锂 AND 氢"') == '"锂 A N D 氢"'  # cleaned: 锂AND氢, as ingest would store it
+    assert fts_query('"锂 , 氢"') == '"锂 \ue000 氢"'
     # SQL and FTS5 syntax become quoted letters: nothing is left to interpret.
     assert fts_query("'; DROP TABLE articles; --") == '"D R O P" AND "T A B L E" AND "a r t i c l e s \ue000"'
     # Inexact exclusions stay out of the index expression (-e would also drop é); search() checks them.
@@ -313,3 +328,104 @@ def test_snippet():
     assert snippet("没有匹配的文字", "锂", width=4) == "没有匹配…"
     assert snippet("短文", "", width=10) == "短文"  # an unusable query never raises
     assert snippet("第一段\n锂电", "锂电", width=10) == "第一段 [锂电]"
+
+
+# --- every printed field, bylines, cleaned queries, whole words ---------------------------------
+
+def test_a_reporter_and_a_kicker_are_found_and_their_field_named(db, db_path):
+    his = {i for (i,) in db.execute(
+        "SELECT a.id FROM articles a, json_each(a.bylines) j WHERE j.value = '张环泽' AND a.duplicate_of IS NULL")}
+    assert len(his) == 12  # □记者 张环泽 报道 on the seed pages
+    assert cli_ids(db_path, "张环泽") == his
+    rows = search(db, "张环泽", limit=None)
+    fields = printed(db)
+    for r in rows:  # the snippet shows the body when the name is there, else the byline
+        assert r["field"] == ("body" if "张环泽" in fields[r["article_id"]]["body"] else "byline")
+        assert "[张环泽]" in r["snippet"]
+    [kicker] = search(db, "黄金季拼成丰收季", limit=None)
+    assert kicker["article_id"] == 21 and kicker["field"] == "kicker"
+    assert kicker["snippet"] == "争取将秋季项目施工[黄金季拼成丰收季]"
+    lines = kwic(db, "山亭讯")
+    assert lines and {r["field"] for r in lines} == {"dateline"}
+
+
+def test_byline_filter_selects_his_articles(db, db_path):
+    his = {i for (i,) in db.execute("SELECT a.id FROM articles a, json_each(a.bylines) j WHERE j.value = '张环泽'")}
+    assert cli_ids(db_path, "--byline", "张环泽") == his  # no query: all his articles
+    project = truth({i: "\n".join(f.values()) for i, f in printed(db).items()}, "项目")
+    assert cli_ids(db_path, "项目", "--byline", "张环泽") == his & project != his
+    assert {r["article_id"] for r in kwic(db, "项目", byline="张环泽")} == his & project
+
+
+def test_no_hits_and_impossible_filters(db_path):
+    none = run(db_path, "search", "不存在的词语")
+    assert none.exit_code == 0 and none.stdout.count("\n") <= 2
+    assert none.stderr.startswith("0 articles match") and none.stderr.count("\n") == 1
+    for args, message in [(["锂电", "--source", "人民日报"], "no articles from source"),
+                          (["锂电", "--byline", "张三"], "no article has '张三' in its byline"),
+                          (["锂电", "--from", "2024"], "stores no dates")]:
+        result = run(db_path, "search", *args)
+        assert result.exit_code == 1 and message in result.stderr and result.stderr.count("\n") == 1, args
+    assert run(db_path, "search").exit_code == 1  # neither a query nor a byline
+    result = run(db_path, "trend", "锂电")
+    assert result.exit_code == 1 and "stores no dates" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_query_is_cleaned_as_page_text_is(tmp_path):
+    # Justification spaces and the space between Chinese and Latin text are gone from stored text.
+    records = tmp_path / "records.jsonl"
+    records.write_text(json.dumps({"title": "内核 新版", "text": "团队研究 Linux 内核调度，开会 7 次。"},
+                                  ensure_ascii=False) + "\n", encoding="utf-8")
+    path = tmp_path / "corpus.db"
+    assert CliRunner().invoke(cli, ["ingest", str(records), "--db", str(path)]).exit_code == 0
+    db = sqlite_utils.Database(path)
+    assert "Linux内核" in db.execute("SELECT body FROM articles").fetchone()[0]
+    for query in ('"Linux 内核"', "Linux内核", "linux内核", '"开会 7 次"', "LINUX 调度"):
+        assert count(db, query) == 1, query
+    assert count(db, '"内核 新版"') == 1  # the space between two words is printed, and kept
+
+
+def token_paragraphs(db, art_id):
+    title_seg, body_seg = db.execute("SELECT title_seg, body_seg FROM articles WHERE id = ?", [art_id]).fetchone()
+    return [p.split(" ") for seg in (title_seg, body_seg) for p in (seg or "").split("\n") if p]
+
+
+def word_truth(db, texts, term):
+    """Articles where the term is one token, or (for a term that is no token of the corpus) a run
+    of whole tokens, recounted from the stored tokens."""
+    single = db.execute("SELECT 1 FROM lexicon WHERE word = ?", [term]).fetchone() is not None
+    found = set()
+    for art_id in texts:
+        for tokens in token_paragraphs(db, art_id):
+            if single and term in tokens:
+                found.add(art_id)
+            elif not single and any("".join(tokens[i:j]) == term for i in range(len(tokens))
+                                    for j in range(i + 2, min(len(tokens), i + 12) + 1)):
+                found.add(art_id)
+    return found
+
+
+@pytest.mark.parametrize("term", ["电力", "发展", "生产", "产业", "重点项目集中开工", "新能源汽车"])
+def test_whole_words(db, db_path, texts, term):
+    expected = word_truth(db, texts, term)
+    assert expected, term
+    found = {r["article_id"] for r in search(db, term, limit=None, words=True)}
+    assert found == expected and found <= truth(texts, term)
+    assert cli_ids(db_path, "--words", term) == expected
+    assert count(db, term, words=True) == len(expected)
+    lines = kwic(db, term, words=True)
+    assert {r["article_id"] for r in lines} == expected
+    assert all(r["field"] in ("kicker", "title", "subtitle", "body") for r in lines)
+
+
+def test_whole_words_are_fewer_than_substrings(db, texts):
+    # 生产 inside 生产力 and 产业 inside 产业链 are substrings, not words
+    for term in ("生产", "产业"):
+        words = {r["article_id"] for r in search(db, term, limit=None, words=True)}
+        occurrences = sum(1 for _ in kwic(db, term, words=True))
+        assert words <= truth(texts, term) and occurrences < len(kwic(db, term)), term
+    # 项目集中开工 starts inside the word 重点项目 (重点项目 集中 开工): text, not words
+    assert truth(texts, "项目集中开工") and not search(db, "项目集中开工", limit=None, words=True)
+    # an exclusion takes out only the articles where the word is a word
+    both = {r["article_id"] for r in search(db, "发展 -生产", limit=None, words=True)}
+    assert both == word_truth(db, texts, "发展") - word_truth(db, texts, "生产")

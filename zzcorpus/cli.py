@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 import sqlite_utils
 
-from . import __version__, charts
+from . import __version__, charts, store
 from . import network as net
 from . import export, reports
 from . import search as search_api
@@ -258,36 +258,49 @@ def query_text(words) -> str:
 
 
 def filter_options(fn):
-    """--source, --from, --to: the article filters shared by search and kwic."""
+    """--source, --from, --to, --byline: the article filters shared by search, kwic and the reports."""
     date = lambda ctx, param, value: check_date(value, name=f"--{param.name.split('_')[1]}")  # noqa: E731
+    fn = click.option("--byline", metavar="NAME", help="Only articles with NAME in their byline (a reporter, e.g. 张环泽).")(fn)
     fn = click.option("--to", "date_to", callback=date, help=f"Last date, inclusive: {DATE_HELP}.")(fn)
     fn = click.option("--from", "date_from", callback=date, help=f"First date: {DATE_HELP}.")(fn)
     return click.option("--source", help="Only articles from this paper.")(fn)
 
 
+WORDS_HELP = "Whole words only: 电力 where the segmentation made it a word (not in 供电力量)."
+
+
 @cli.command(context_settings=QUERY_SETTINGS)
-@click.argument("query", nargs=-1, required=True)
+@click.argument("query", nargs=-1)
 @db_option
 @click.option("--limit", type=click.IntRange(0), default=20, show_default=True, help="Articles to show (0: all).")
 @filter_options
+@click.option("--words", is_flag=True, help=WORDS_HELP)
 @click.option("--count", "count_only", is_flag=True, help="Print only the number of matching articles.")
 @output_options
 @friendly_errors
-def search(query, db_path, limit, source, date_from, date_to, count_only, fmt):
-    """Articles whose title or body contains the query, best first, the match [marked].
+def search(query, db_path, limit, source, date_from, date_to, byline, words, count_only, fmt):
+    """Articles whose printed text (kicker, title, subtitle, byline, dateline or body) contains
+    the query, best first, the match [marked]; `field` says where the snippet's hit is.
 
-    Any text matches as a substring (锂电 finds 锂电池; one character works). Several terms
-    must all occur; "..." is one literal phrase; a OR b; -term excludes. Duplicates are
-    listed once; page furniture comes last. The number of hits goes to stderr.
+    Any text matches as a substring (锂电 finds 锂电池; one character works); Latin letters
+    match case-insensitively (gmp finds GMP). Several terms must all occur; "..." is one
+    literal phrase; a OR b; -term excludes. The query is cleaned as page text is at ingest, so
+    a phrase copied from the page matches ("Linux 内核" finds Linux内核). --words matches whole
+    words instead. Duplicates are listed once; page furniture comes last. The number of hits
+    goes to stderr (exit status 0, also for none; 1 for a filter no article can match).
 
     \b
     Example:
         zzcorpus search 锂电 --from 2024-03 --limit 5
         zzcorpus search '"新质生产力" 枣庄 -山东' --json
+        zzcorpus search --byline 张环泽
+        zzcorpus search --words 电力
     """
     query = query_text(query)
+    if not query.strip() and not byline:
+        raise click.ClickException("nothing to search for: give a QUERY (or --byline NAME for a reporter's articles)")
     db = open_db(db_path)
-    filters = {"source": source, "date_from": date_from, "date_to": date_to}
+    filters = {"source": source, "date_from": date_from, "date_to": date_to, "byline": byline, "words": words}
     total = search_api.count(db, query, **filters)
     if count_only:
         if fmt:
@@ -295,9 +308,10 @@ def search(query, db_path, limit, source, date_from, date_to, count_only, fmt):
         else:
             click.echo(total)
         return
-    rows = search_api.search(db, query, limit=limit or None, **filters)
-    click.echo(f"{total} articles match {query!r}" + (f", showing {len(rows)}" if len(rows) < total else ""), err=True)
-    emit(rows, fmt, columns=["article_id", "date", "source", "page", "kind", "title", "snippet"])
+    rows = search_api.search(db, query, limit=limit or None, **filters) if total else []
+    click.echo(f"{total} articles match {query or f'byline {byline}'!r}" + (f", showing {len(rows)}" if len(rows) < total else "")
+               + ("" if total else ": no article's printed text holds it" + (" as a word" if words else "")), err=True)
+    emit(rows, fmt, columns=["article_id", "date", "source", "page", "kind", "title", "field", "snippet"])
 
 
 @cli.command(context_settings=QUERY_SETTINGS)
@@ -307,29 +321,37 @@ def search(query, db_path, limit, source, date_from, date_to, count_only, fmt):
               help="Characters of context either side.")
 @click.option("--limit", type=click.IntRange(0), default=0, show_default=True, help="Lines to show (0: all).")
 @filter_options
+@click.option("--words", is_flag=True, help=WORDS_HELP)
 @output_options
 @friendly_errors
-def kwic(query, db_path, width, limit, source, date_from, date_to, fmt):
-    """Concordance: one line per occurrence, left context, match, right context, in date order.
+def kwic(query, db_path, width, limit, source, date_from, date_to, byline, words, fmt):
+    """Concordance: one line per occurrence, left context, match, right context, in date order,
+    in every printed field (a line outside the body names its field: title, byline...).
 
-    Same query syntax as `search`; contexts are aligned by display width, so Chinese lines up.
+    Same query syntax as `search` (Latin letters case-insensitive; --words for whole words);
+    contexts are aligned by display width, so Chinese lines up.
 
     \b
     Example:
         zzcorpus kwic 新质生产力 --width 15
         zzcorpus kwic 锂电 --json
+        zzcorpus kwic --words 电力
     """
-    rows = search_api.kwic(open_db(db_path), query_text(query), width=width, limit=limit or None,
-                           source=source, date_from=date_from, date_to=date_to)
+    query = query_text(query)
+    rows = search_api.kwic(open_db(db_path), query, width=width, limit=limit or None,
+                           source=source, date_from=date_from, date_to=date_to, byline=byline, words=words)
     if fmt:
-        emit(rows, fmt, columns=["article_id", "date", "source", "title", "left", "match", "right", "offset"])
+        emit(rows, fmt, columns=["article_id", "date", "source", "title", "field", "left", "match", "right", "offset"])
+        return
+    if not rows:
+        click.echo(f"no occurrences of {query!r}", err=True)
         return
     flat = lambda text: text.replace("\n", " ")  # noqa: E731
     left_width = max((display_width(flat(r["left"])) for r in rows), default=0)
-    if rows:
-        click.echo("\n".join(f"{r['article_id']:>6}  {r['date'] or '':10}  "
-                             f"{pad(flat(r['left']), left_width, right=True)} [{r['match']}] {flat(r['right'])}"
-                             for r in rows))
+    click.echo("\n".join(f"{r['article_id']:>6}  {r['date'] or '':10}  "
+                         f"{pad(flat(r['left']), left_width, right=True)} [{r['match']}] {flat(r['right'])}"
+                         + ("" if r["field"] == "body" else f"  ({r['field']})")
+                         for r in rows))
 
 # --- report commands (freq, keyness, cooc, network, trend, ngrams, idf): selection.py reads, reports.py counts ---
 
@@ -339,7 +361,7 @@ POS_HELP = ("Only words whose main tag starts with one of these (comma-separated
 
 
 def report_filters(fn):
-    """filter_options (--source, --from, --to) and --where: which articles a report reads."""
+    """filter_options (--source, --from, --to, --byline) and --where: which articles a report reads."""
     fn = click.option("--where", help="An SQL condition on report_articles, e.g. \"page = '01'\".")(fn)
     return filter_options(fn)
 
@@ -366,9 +388,14 @@ def report_options(*, words: bool = True):
     return decorate
 
 
-def _selection(db, source, date_from, date_to, where):
-    return Selection(db, Filters(sources=(source,) if source else (), date_from=date_from,
-                                 date_to=date_to, where=where))
+def _selection(db, source, date_from, date_to, where, byline):
+    sel = Selection(db, Filters(sources=(source,) if source else (), date_from=date_from,
+                                date_to=date_to, where=where, bylines=(byline,) if byline else ()))
+    if store.get_meta(db).get("headline_tokens") == "title":
+        path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+        click.echo("note: the kickers and subtitles of this corpus are not counted yet: "
+                   f"run `zzcorpus resegment --db {path}` once to count them with the titles", err=True)
+    return sel
 
 
 def _words(db, pos, min_len, stopwords_file, no_stopwords):
@@ -389,7 +416,7 @@ def _report(db, rows, fmt, *, save_name, command, params, columns=None):
 @click.option("--by", help="Top words per source, year or month.")
 @report_options()
 @friendly_errors
-def freq(db_path, top, by, source, date_from, date_to, where, pos, min_len, stopwords_file, no_stopwords,
+def freq(db_path, top, by, source, date_from, date_to, where, byline, pos, min_len, stopwords_file, no_stopwords,
          save_name, fmt):
     """Word frequencies: count, per_million, doc_count, range (share of articles), dp (Gries' DP:
     0 = spread evenly over the articles, towards 1 = in a few) and the word's main POS tag.
@@ -400,7 +427,7 @@ def freq(db_path, top, by, source, date_from, date_to, where, pos, min_len, stop
         zzcorpus freq --by year --top 10 --json
     """
     db = open_db(db_path)
-    sel = _selection(db, source, date_from, date_to, where)
+    sel = _selection(db, source, date_from, date_to, where, byline)
     wf = _words(db, pos, min_len, stopwords_file, no_stopwords)
     rows = reports.freq(db, sel, wf, top=top, by=by)
     params = {**sel.filters.params(), **wf.params(), "top": top, "by": by, "tokens": sel.n_tokens}
@@ -424,7 +451,7 @@ def freq(db_path, top, by, source, date_from, date_to, where, pos, min_len, stop
 @click.option("--negative", is_flag=True, help="Words the target uses less than the reference, most negative first.")
 @report_options()
 @friendly_errors
-def keyness(db_path, source, date_from, date_to, where, ref_source, ref_from, ref_to, ref_where, reference_db,
+def keyness(db_path, source, date_from, date_to, where, byline, ref_source, ref_from, ref_to, ref_where, reference_db,
             by, min_count, top, negative, pos, min_len, stopwords_file, no_stopwords, save_name, fmt):
     """Keywords: words the target uses more than the reference. a, b = counts in target and
     reference, c, d = their sizes in tokens; ll = signed log-likelihood (G2), log_ratio
@@ -439,13 +466,13 @@ def keyness(db_path, source, date_from, date_to, where, ref_source, ref_from, re
         zzcorpus keyness --from 2024-03 --ref-to 2024-02 --by log_ratio
     """
     db = open_db(db_path)
-    target = _selection(db, source, date_from, date_to, where)
+    target = _selection(db, source, date_from, date_to, where, byline)
     ref_db = open_db(reference_db) if reference_db else db
     ref_filters = Filters(sources=(ref_source,) if ref_source else (), date_from=ref_from,
                                   date_to=ref_to, where=ref_where)
     if ref_filters.empty and not reference_db:
         if target.filters.empty:
-            raise click.ClickException("choose a target (--source, --from, --to, --where) or a reference "
+            raise click.ClickException("choose a target (--source, --from, --to, --byline, --where) or a reference "
                                        "(--ref-*, --reference-db)")
         reference = Selection(db, ref_filters, exclude=target)
     else:
@@ -472,7 +499,7 @@ WINDOW_HELP = "article, paragraph, sentence, or N words either side."
 @click.option("--top", type=int, default=50, show_default=True, help="Collocates to show.")
 @report_options()
 @friendly_errors
-def cooc(word, db_path, window, by, min_count, top, source, date_from, date_to, where, pos, min_len,
+def cooc(word, db_path, window, by, min_count, top, source, date_from, date_to, where, byline, pos, min_len,
          stopwords_file, no_stopwords, save_name, fmt):
     """Collocates of WORD: o11 (co-occurrences), f_node, f_word, n, e11 and the association
     measures. Unit windows (article, paragraph, sentence) count units; a window of N words
@@ -484,7 +511,7 @@ def cooc(word, db_path, window, by, min_count, top, source, date_from, date_to, 
         zzcorpus cooc 锂电 --window sentence --by mi --min-count 5
     """
     db = open_db(db_path)
-    sel = _selection(db, source, date_from, date_to, where)
+    sel = _selection(db, source, date_from, date_to, where, byline)
     wf = _words(db, pos, min_len, stopwords_file, no_stopwords)
     rows = reports.cooc(db, sel, wf, word, window=window, by=by, min_count=min_count, top=top)
     params = {"word": word, **sel.filters.params(), **wf.params(), "window": window, "by": by,
@@ -510,7 +537,7 @@ def cooc(word, db_path, window, by, min_count, top, source, date_from, date_to, 
 @report_options()
 @friendly_errors
 def network(words, db_path, top, window, measure, min_count, min_value, max_edges, gexf, graphml, edges_file,
-            out, source, date_from, date_to, where, pos, min_len, stopwords_file, no_stopwords, save_name, fmt):
+            out, source, date_from, date_to, where, byline, pos, min_len, stopwords_file, no_stopwords, save_name, fmt):
     """Co-occurrence network among the top words, or around WORDS (their collocates): edges
     weighted by an association measure, only pairs seen together more than chance expects.
     Prints the edges; writes the network for Gephi/Cytoscape and draws it (node size by
@@ -524,7 +551,7 @@ def network(words, db_path, top, window, measure, min_count, min_value, max_edge
     if out:  # a wrong file type fails before the counting, not after
         check_choice(Path(out).suffix.lower(), charts.PICTURES, name="picture type")
     db = open_db(db_path)
-    sel = _selection(db, source, date_from, date_to, where)
+    sel = _selection(db, source, date_from, date_to, where, byline)
     wf = _words(db, pos, min_len, stopwords_file, no_stopwords)
     graph = reports.network(db, sel, wf, words, top=top, window=window, measure=measure, min_count=min_count,
                             min_value=min_value, max_edges=max_edges or None)
@@ -552,7 +579,7 @@ def network(words, db_path, top, window, measure, min_count, min_value, max_edge
 @click.option("--out", type=click.Path(dir_okay=False), help="Draw a line chart: .svg, .png or .html.")
 @report_options(words=False)
 @friendly_errors
-def trend(words, db_path, by, out, source, date_from, date_to, where, save_name, fmt):
+def trend(words, db_path, by, out, source, date_from, date_to, where, byline, save_name, fmt):
     """How often each WORD occurs per period: count, per_million and the period's size in tokens,
     every period from the first to the last of the selection (zero counts included).
 
@@ -563,7 +590,7 @@ def trend(words, db_path, by, out, source, date_from, date_to, where, save_name,
     if out:
         check_choice(Path(out).suffix.lower(), charts.PICTURES, name="picture type")
     db = open_db(db_path)
-    sel = _selection(db, source, date_from, date_to, where)
+    sel = _selection(db, source, date_from, date_to, where, byline)
     rows = reports.trend(db, sel, list(words), by=by)
     if out:
         periods = list(dict.fromkeys(r["period"] for r in rows))
@@ -582,7 +609,7 @@ def trend(words, db_path, by, out, source, date_from, date_to, where, save_name,
 @click.option("--min-count", type=int, default=2, show_default=True, help="Least occurrences.")
 @report_options()
 @friendly_errors
-def ngrams(db_path, size, top, min_count, source, date_from, date_to, where, pos, min_len, stopwords_file,
+def ngrams(db_path, size, top, min_count, source, date_from, date_to, where, byline, pos, min_len, stopwords_file,
            no_stopwords, save_name, fmt):
     """Recurring word sequences (never across punctuation, numbers or paragraphs): count and
     doc_count. A sequence is shown when every word of it passes the word filters.
@@ -592,7 +619,7 @@ def ngrams(db_path, size, top, min_count, source, date_from, date_to, where, pos
         zzcorpus ngrams --n 3 --top 20
     """
     db = open_db(db_path)
-    sel = _selection(db, source, date_from, date_to, where)
+    sel = _selection(db, source, date_from, date_to, where, byline)
     wf = _words(db, pos, min_len, stopwords_file, no_stopwords)
     rows = reports.top_ngrams(db, sel, wf, n=size, top=top, min_count=min_count)
     params = {**sel.filters.params(), **wf.params(), "n": size, "top": top, "min_count": min_count}
@@ -604,7 +631,7 @@ def ngrams(db_path, size, top, min_count, source, date_from, date_to, where, pos
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the IDF file for jieba.analyse here.")
 @report_options(words=False)
 @friendly_errors
-def idf(db_path, out, source, date_from, date_to, where, save_name, fmt):
+def idf(db_path, out, source, date_from, date_to, where, byline, save_name, fmt):
     """Inverse document frequency of every word, ln(articles / articles holding it): with --out,
     a file jieba.analyse reads (jieba.analyse.set_idf_path); else the rows word, doc_count, idf.
 
@@ -613,7 +640,7 @@ def idf(db_path, out, source, date_from, date_to, where, save_name, fmt):
         zzcorpus idf --out idf.txt
     """
     db = open_db(db_path)
-    sel = _selection(db, source, date_from, date_to, where)
+    sel = _selection(db, source, date_from, date_to, where, byline)
     rows, lines = reports.idf(db, sel)
     if save_name:
         save_report(db, save_name, rows, command="idf", params=sel.filters.params())
@@ -631,7 +658,7 @@ def idf(db_path, out, source, date_from, date_to, where, save_name, fmt):
 @report_filters
 @word_options
 @friendly_errors
-def dfm(db_path, out, source, date_from, date_to, where, pos, min_len, stopwords_file, no_stopwords):
+def dfm(db_path, out, source, date_from, date_to, byline, where, pos, min_len, stopwords_file, no_stopwords):
     """The document-feature matrix: word counts per article, for R and Python. Rows are the
     selected articles (their id, source, date and title in NAME.rows.tsv), columns the words that
     pass the word filters (NAME.cols.tsv); or one line per article and word in a CSV.
@@ -643,7 +670,7 @@ def dfm(db_path, out, source, date_from, date_to, where, pos, min_len, stopwords
     """
     export.dfm_format(out)  # a wrong file type fails before the counting
     db = open_db(db_path)
-    sel = _selection(db, source, date_from, date_to, where)
+    sel = _selection(db, source, date_from, date_to, where, byline)
     wf = _words(db, pos, min_len, stopwords_file, no_stopwords)
     ids, features, matrix = reports.document_features(db, sel, wf)
     written = export.write_dfm(out, ids, features, matrix, meta=export.article_meta(db, ids))
@@ -676,7 +703,7 @@ CODE_PICTURES = charts.PICTURES + (".gexf",)
 @output_options
 @friendly_errors
 def code_command(dictionary, db_path, by, nested, kwic_code, width, draw_trend, draw_network, out, save_name,
-                 source, date_from, date_to, where, fmt):
+                 source, date_from, date_to, where, byline, fmt):
     """Content analysis: count a dictionary's codes in the articles: code, articles (holding it),
     share (of the selected articles), matches, per_million (tokens).
 
@@ -712,7 +739,8 @@ def code_command(dictionary, db_path, by, nested, kwic_code, width, draw_trend, 
         raise click.ClickException(f"--trend needs --by {', '.join(coding.PERIODS)}")
     db = open_db(db_path)
     codebook = coding.load_codebook(db, dictionary, nested=nested)
-    coded, sel = coding.code_corpus(db, codebook, source=source, date_from=date_from, date_to=date_to, where=where)
+    coded, sel = coding.code_corpus(db, codebook, source=source, date_from=date_from, date_to=date_to, where=where,
+                                    byline=byline)
     if save_name:
         params = {"dictionary": str(dictionary), "dictionary_sha256": hashlib.sha256(
             Path(dictionary).read_bytes()).hexdigest(), **sel.filters.params(), "nested": nested,

@@ -923,13 +923,13 @@ class _CorpusPos(dict):
         return default if value is None else value
 
 
-def select(db, *, source=None, date_from=None, date_to=None, where=None):
+def select(db, *, source=None, date_from=None, date_to=None, where=None, byline=None):
     """The selected articles (selection.Selection)."""
     from .filters import Filters
     from .selection import Selection
 
     return Selection(db, Filters(sources=(source,) if source else (), date_from=date_from, date_to=date_to,
-                                 where=where))
+                                 where=where, bylines=(byline,) if byline else ()))
 
 
 def read_articles(db, ids, *, text: bool):
@@ -962,9 +962,9 @@ def load_codebook(db, path, *, nested: bool = False) -> Codebook:
     return Codebook(load_dictionary(path), cut=corpus_cut(db), pos=_CorpusPos(db), nested=nested)
 
 
-def code_corpus(db, codebook: Codebook, *, source=None, date_from=None, date_to=None, where=None):
+def code_corpus(db, codebook: Codebook, *, source=None, date_from=None, date_to=None, where=None, byline=None):
     """(Coded, Selection) for the selected articles."""
-    sel = select(db, source=source, date_from=date_from, date_to=date_to, where=where)
+    sel = select(db, source=source, date_from=date_from, date_to=date_to, where=where, byline=byline)
     ids, tokens = sel.articles()
     ids = ids.tolist()
     coded = Coded(codebook.names, code_all(codebook, read_articles(db, ids, text=codebook.needs_text)),

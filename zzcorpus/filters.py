@@ -1,5 +1,6 @@
 """Which articles and which words a report reads: the article filters every report and search
-take (--source, --from, --to, --where) and the word filters (--pos, --min-len, stopwords).
+take (--source, --from, --to, --byline, --where) and the word filters (--pos, --min-len,
+stopwords).
 
 A word filter only removes rows from finished counts, so it never changes a number shown for a
 word that remains.
@@ -40,12 +41,13 @@ def date_bound(value: str, *, end: bool) -> str:
 
 @dataclass(frozen=True)
 class Filters:
-    """The article filters every report takes: --source, --from, --to, --where."""
+    """The article filters every report takes: --source, --from, --to, --byline, --where."""
 
     sources: tuple[str, ...] = ()
     date_from: str | None = None
     date_to: str | None = None
     where: str | None = None
+    bylines: tuple[str, ...] = ()  # names in an article's bylines (any of them)
 
     @property
     def bounds(self) -> tuple[str | None, str | None]:
@@ -66,6 +68,11 @@ class Filters:
         if high:
             clauses.append("date <= ?")
             params.append(high)
+        if self.bylines:
+            # bylines is a JSON list of names (pages.py); a hand-edited bad value matches nothing
+            clauses.append(f"CASE WHEN json_valid(bylines) THEN EXISTS (SELECT 1 FROM json_each(bylines) "
+                           f"WHERE value IN ({', '.join('?' * len(self.bylines))})) END")
+            params += list(self.bylines)
         if self.where:
             if ";" in self.where:
                 raise ValueError("--where takes one SQL condition: ';' is not allowed")
@@ -73,11 +80,35 @@ class Filters:
         return " AND ".join(clauses) or "1", params
 
     def params(self) -> dict:
-        return {"source": list(self.sources), "from": self.date_from, "to": self.date_to, "where": self.where}
+        return {"source": list(self.sources), "from": self.date_from, "to": self.date_to, "where": self.where,
+                "byline": list(self.bylines)}
 
     @property
     def empty(self) -> bool:
-        return not (self.sources or self.date_from or self.date_to or self.where)
+        return not (self.sources or self.date_from or self.date_to or self.where or self.bylines)
+
+    def check(self, db) -> None:
+        """ValueError (one line) when a filter cannot match any article of this corpus: a source
+        or byline name it does not hold, a date range over a corpus without dates. A filter that
+        could match but happens to select nothing is not an error."""
+        low, high = self.bounds  # a malformed date is reported as such first
+        for source in self.sources:
+            if not db.execute("SELECT 1 FROM articles WHERE source = ? LIMIT 1", [source]).fetchone():
+                known = [r[0] for r in db.execute(
+                    "SELECT source FROM articles WHERE source IS NOT NULL GROUP BY source ORDER BY COUNT(*) DESC LIMIT 10")]
+                raise ValueError(f"no articles from source {source!r}: "
+                                 + (f"sources are {', '.join(known)}" if known else "this corpus stores no source names"))
+        for name in self.bylines:
+            if not db.execute("SELECT 1 FROM articles WHERE instr(bylines, ?) > 0 AND json_valid(bylines) AND EXISTS "
+                              "(SELECT 1 FROM json_each(bylines) WHERE value = ?) LIMIT 1", [name, name]).fetchone():
+                raise ValueError(f"no article has {name!r} in its byline (bylines lists each reporter's name, e.g. 张环泽)")
+        if (low or high) and not has_dates(db):
+            raise ValueError("this corpus stores no dates, so --from/--to match nothing: give dates at ingest "
+                             "(file names like 枣庄日报_2024-03-19_02.txt, or --date)")
+
+
+def has_dates(db) -> bool:
+    return db.execute("SELECT 1 FROM articles WHERE COALESCE(date, '') != '' LIMIT 1").fetchone() is not None
 
 
 def read_only(db, sql: str, params, *, where: str | None):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import __version__, index, pages, store
 from .readers import PassedOver, Record, Skipped, Warned, codec_name, input_size, normalize, read_records
-from .schema import migrate, transaction
+from .schema import HEADLINE_FIELDS, migrate, transaction
 from .segment import DEFAULT_USERDICT, Segmenter, file_sha256, segment_articles
 
 DEFAULT_STOPWORDS = DEFAULT_USERDICT.parent / "stopwords.txt"
@@ -79,13 +79,19 @@ def prepare_article(art: dict, seq: int, meta: dict) -> dict:
         "date_in_text": art["date_in_text"] or None,
         "chars": len(art["title"]) + len(art["body"]),
         "body_sha256": store.body_sha256(art["body"]),
-        "chars_title": store.char_tokens(art["title"]), "chars_body": store.char_tokens(art["body"]),
     }
 
 
+def headline(article: dict) -> str:
+    """Kicker, title and subtitle, one paragraph each in printed order: the headline whose words
+    reports count with the title's (title_seg)."""
+    return "\n".join(article[f] for f in HEADLINE_FIELDS if article.get(f))
+
+
 def segment(articles: list[dict]) -> index.Chunk:
-    """Add title_seg, body_seg and tokens to each article; return their word index arrays."""
-    segmented = segment_articles(_segmenter, [(a["title"] or "", a["body"] or "") for a in articles])
+    """Add title_seg (the headline: kicker, title, subtitle), body_seg and tokens to each article;
+    return their word index arrays."""
+    segmented = segment_articles(_segmenter, [(headline(a), a["body"] or "") for a in articles])
     chunk = index.make_chunk(segmented, _segmenter.tags)
     for art, (title_seg, body_seg), tokens in zip(articles, segmented, chunk.stats.tokens.tolist()):
         art.update(title_seg=title_seg, body_seg=body_seg, tokens=tokens)
@@ -292,7 +298,7 @@ def resegment(db, *, engine=None, userdict=None, batch_size=2000) -> int:
         for i in range(0, len(ids), batch_size):
             chunk = ids[i : i + batch_size]
             articles = [dict(r) for r in db.query(
-                f"SELECT id, title, body FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk)]
+                f"SELECT id, {', '.join(HEADLINE_FIELDS)}, body FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk)]
             tags.update(segment(articles).tags)
             db.conn.executemany(
                 "UPDATE articles SET title_seg = :title_seg, body_seg = :body_seg, tokens = :tokens WHERE id = :id",
@@ -300,6 +306,7 @@ def resegment(db, *, engine=None, userdict=None, batch_size=2000) -> int:
             )
         index.build(db, tags=tags)
         _record_segmenter(db, engine, userdicts)
+        db.execute("DELETE FROM meta WHERE key = 'headline_tokens'")  # every headline field is counted now
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return len(ids)
 

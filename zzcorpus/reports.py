@@ -28,7 +28,7 @@ from .counting import (  # noqa: F401  (the pure functions, re-exported where re
     span_counts,
     unit_counts,
 )
-from .filters import WordFilter
+from .filters import WordFilter, has_dates
 from .measures import MEASURES, check_choice
 from .measures import keyness as keyness_measures
 from .selection import GROUPS, PERIODS, Selection
@@ -411,6 +411,9 @@ def trend(db, sel: Selection, words: list[str], *, by: str = "month") -> list[di
     words = list(dict.fromkeys(words))
     if not words:
         raise ValueError("give at least one word")
+    if not has_dates(db):
+        raise ValueError("this corpus stores no dates, so there is no trend to draw: give dates at ingest "
+                         "(file names like 枣庄日报_2024-03-19_02.txt, or --date)")
     known = index.word_ids(db, words)
     for w in words:
         if w not in known or not is_word(w):

@@ -82,9 +82,14 @@ INDEXES = [
 ]
 
 # The character index is contentless because its text (one token per character) is derived,
-# never shown.
+# never shown. It holds every printed field of an article, in printed order, so search finds a
+# reporter's name or a kicker as surely as a word of the body.
 CHAR_FTS_TABLE = "articles_chars_fts"
-CHAR_FTS_SQL = f"CREATE VIRTUAL TABLE [{CHAR_FTS_TABLE}] USING fts5(title, body, content='')"
+PRINTED_FIELDS = ("kicker", "title", "subtitle", "byline", "dateline", "body")
+CHAR_FTS_SQL = f"CREATE VIRTUAL TABLE [{CHAR_FTS_TABLE}] USING fts5({', '.join(PRINTED_FIELDS)}, content='')"
+# The fields whose words reports count: the headline (kicker, title, subtitle, tokenised as
+# title_seg, one paragraph each) and the body. Bylines and datelines are searched, not counted.
+HEADLINE_FIELDS = ("kicker", "title", "subtitle")
 
 # What every report reads: no page furniture, each duplicated article once (the word index
 # counts exactly these articles: index.recount).
@@ -163,7 +168,27 @@ def _document_reading_options(db) -> None:
         db.execute("ALTER TABLE documents ADD COLUMN layout TEXT")
 
 
-MIGRATIONS = [_create, _one_tag_per_word, _word_index, _document_reading_options]
+def _every_printed_field(db) -> None:
+    """v5: the character index covers kicker, subtitle, byline and dateline too (rebuilt from the
+    stored text). Kicker and subtitle words join title_seg only when the text is segmented
+    again: such a database records it (meta headline_tokens = title) until `zzcorpus resegment`."""
+    columns = [r[1] for r in db.execute(f"PRAGMA table_info([{CHAR_FTS_TABLE}])")]
+    if columns == list(PRINTED_FIELDS):  # a database made by v5 or later
+        return
+    from .store import char_tokens  # store imports this module: import it only when converting
+
+    db.execute(f"DROP TABLE [{CHAR_FTS_TABLE}]")
+    db.execute(CHAR_FTS_SQL)
+    rows = db.execute(f"SELECT id, {', '.join(PRINTED_FIELDS)} FROM articles")
+    db.conn.executemany(
+        f"INSERT INTO [{CHAR_FTS_TABLE}] (rowid, {', '.join(PRINTED_FIELDS)}) VALUES (?{', ?' * len(PRINTED_FIELDS)})",
+        ((art_id, *map(char_tokens, fields)) for art_id, *fields in rows))
+    if db.execute("SELECT 1 FROM articles WHERE COALESCE(kicker, '') != '' OR COALESCE(subtitle, '') != '' "
+                  "LIMIT 1").fetchone():
+        db["meta"].upsert({"key": "headline_tokens", "value": "title"}, pk="key")
+
+
+MIGRATIONS = [_create, _one_tag_per_word, _word_index, _document_reading_options, _every_printed_field]
 
 
 @contextmanager

@@ -1,19 +1,30 @@
 """Substring search over the corpus, as a reader expects it: `锂电` finds 锂电池, `项目管家`
-needs no spaces, and the hits are exactly the articles whose title or body contains the text.
+needs no spaces, and the hits are exactly the articles whose printed text - kicker, title,
+subtitle, byline, dateline or body - contains the text.
 
-How: articles_chars_fts indexes one token per letter or digit (store.char_tokens), so a query
-term becomes an FTS5 phrase of its characters and the phrase matches wherever the term is a
-substring. For terms made of Chinese characters and ASCII digits that match is exact; for
-letters (unicode61 folds case and accents: `e` also finds `é`) and punctuation (any run of it
-is one break token) the index gives a superset, and the text itself settles it (instr()).
+How: articles_chars_fts indexes one token per letter or digit of every printed field
+(store.char_tokens), so a query term becomes an FTS5 phrase of its characters and the phrase
+matches wherever the term is a substring. For terms made of Chinese characters and ASCII digits
+that match is exact; for letters (unicode61 folds case and accents: `e` also finds `é`) and
+punctuation (any run of it is one break token) the index gives a superset, and the text itself
+settles it (instr()). The Datasette search box runs this same code (article_ids).
 
 Query syntax: terms separated by spaces must all occur (AND); `"..."` is one literal term
 (spaces and AND/OR/NOT/NEAR inside are text); `OR` between two terms means either; `-term`
-or `NOT term` excludes. Latin letters match case-insensitively.
+or `NOT term` excludes. Latin letters match case-insensitively. Each term is cleaned as ingest
+cleans a printed line (pages.clean_line: justification spaces and the space between Chinese and
+Latin or digits go), so a phrase copied from the original page finds its article.
+
+Whole words (words=True): a term matches only where the segmentation made it a word (or, for a
+term that is not one word of the lexicon, a run of whole words), in the fields whose words are
+counted (kicker, title, subtitle, body; bylines and datelines are not segmented). A word's
+articles are its postings in the word index; other terms are found by substring and checked
+against the stored tokens.
 
 Which articles: every article except marked duplicates (each repeated text is found once), page
 furniture included but ranked last; rows carry `kind`. Ranking: bm25 over the character
-index with the title weighted 10x the body, then newest first.
+index with the headline (title 10x, kicker and subtitle 5x) above byline, dateline and body, then
+newest first. Snippets and kwic rows name the field of the hit (`field`).
 """
 
 from __future__ import annotations
@@ -23,8 +34,12 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
-from .schema import CHAR_FTS_TABLE
+from . import index
 from .filters import Filters
+from .pages import clean_line
+from .readers import normalize
+from .schema import CHAR_FTS_TABLE, HEADLINE_FIELDS, PRINTED_FIELDS
+from .segment import is_word
 from .store import BREAK, char_tokens
 
 OPERATORS = ("AND", "OR", "NOT")
@@ -32,8 +47,10 @@ OPERATORS = ("AND", "OR", "NOT")
 ITEM_RE = re.compile(r'(-?)"([^"]*)"?|([^\s"]+)')
 # Terms whose characters the index matches exactly (no case or accent folding, no breaks).
 EXACT_RE = re.compile(r"^[0-9\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+$")
-TITLE_WEIGHT = 10.0
-TEXT_SQL = "COALESCE(a.title, '') || char(10) || COALESCE(a.body, '')"
+# bm25 weights of the printed fields (PRINTED_FIELDS order): the headline above the rest.
+FIELD_WEIGHTS = {"kicker": 5.0, "title": 10.0, "subtitle": 5.0, "byline": 1.0, "dateline": 1.0, "body": 1.0}
+# Every printed field, one line each: a term never spans two fields.
+TEXT_SQL = " || char(10) || ".join(f"COALESCE(a.{f}, '')" for f in PRINTED_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -71,7 +88,8 @@ def parse_query(query: str) -> Query:
         term = phrase if phrase is not None else word
         if word and word.startswith("-") and len(word) > 1:
             minus, term = "-", word[1:]
-        if not term.strip():
+        term = clean_term(term)
+        if not term:
             continue
         if minus or pending_not:
             excluded.append(term)
@@ -90,6 +108,11 @@ def parse_query(query: str) -> Query:
     if not any(all(_phrase(t) for t in g) for g in groups):
         raise ValueError(f"nothing to search for in {query!r}: use at least one term with letters or digits")
     return Query(tuple(map(tuple, groups)), tuple(excluded))
+
+
+def clean_term(term: str) -> str:
+    """A query term as ingest would have stored it: `"Linux 内核"` -> `Linux内核`, `代 表` -> `代表`."""
+    return clean_line(normalize(term))
 
 
 def _phrase(term: str) -> str | None:
@@ -160,25 +183,33 @@ def _text_check(q: Query) -> tuple[str, list]:
     return " AND ".join(sql), params
 
 
-def _where(db, query: str, *, source, date_from, date_to) -> tuple[Query, str, list]:
-    """FROM/WHERE clause and parameters selecting exactly the articles a query hits."""
-    q = parse_query(query)
+def _where(db, q: Query, *, source=None, date_from=None, date_to=None, byline=None, words=False,
+           duplicates=False) -> tuple[str, list]:
+    """FROM/WHERE clause and parameters selecting exactly the articles a query hits (with words,
+    every article where its terms occur as text: whole_words() then keeps the word hits)."""
     # The reports' article filters (--to 2024-03 means up to 2024-03-31); their columns are
-    # the articles' own: the character index has only title and body.
-    filters, filter_params = Filters(sources=(source,) if source else (), date_from=date_from,
-                                     date_to=date_to).sql()
-    sql = [f"{CHAR_FTS_TABLE} MATCH ?", "a.duplicate_of IS NULL", filters]
-    params = [_match(q), *filter_params]
-    if not q.exact:
+    # the articles' own.
+    filters = Filters(sources=(source,) if source else (), date_from=date_from, date_to=date_to,
+                      bylines=(byline,) if byline else ())
+    if [r[1] for r in db.execute(f"PRAGMA table_info([{CHAR_FTS_TABLE}])")] != list(PRINTED_FIELDS):
+        raise ValueError("this corpus was indexed by an older zzcorpus, without kickers, subtitles, bylines and "
+                         "datelines: run `zzcorpus index` once to search them all")
+    filters.check(db)
+    condition, filter_params = filters.sql()
+    # A word exclusion keeps articles where the text occurs but not as a word: checked later.
+    text_q = Query(q.groups, () if words else q.excluded)
+    sql = [f"{CHAR_FTS_TABLE} MATCH ?", "1" if duplicates else "a.duplicate_of IS NULL", condition]
+    params = [_match(text_q), *filter_params]
+    if not text_q.exact:
         try:
             register_functions(db.conn)
         except sqlite3.OperationalError:  # called inside a running statement (Datasette): registered before it
             pass
-        check, ps = _text_check(q)
+        check, ps = _text_check(text_q)
         sql.append(check)
         params += ps
     clause = f"FROM {CHAR_FTS_TABLE} JOIN articles a ON a.id = {CHAR_FTS_TABLE}.rowid WHERE " + " AND ".join(sql)
-    return q, clause, params
+    return clause, params
 
 
 def _check_limit(limit) -> None:
@@ -186,36 +217,80 @@ def _check_limit(limit) -> None:
         raise ValueError(f"limit must be 0 or more (or None for all), not {limit}")
 
 
-def count(db, query: str, *, source=None, date_from=None, date_to=None) -> int:
+ORDER = (f"a.kind = 'furniture', bm25({CHAR_FTS_TABLE}, {', '.join(str(FIELD_WEIGHTS[f]) for f in PRINTED_FIELDS)}),"
+         " a.date DESC, a.id")
+
+
+def _all_of(db, *, byline, duplicates=False, **filters) -> tuple[str, list]:
+    """FROM/WHERE clause of every article a byline filter selects: a reporter's articles, no query."""
+    f = Filters(sources=(filters["source"],) if filters.get("source") else (), date_from=filters.get("date_from"),
+                date_to=filters.get("date_to"), bylines=(byline,))
+    f.check(db)
+    condition, params = f.sql()
+    return f"FROM articles a WHERE {'1' if duplicates else 'a.duplicate_of IS NULL'} AND {condition}", params
+
+
+def _ranked_ids(db, query: str, *, limit, words, duplicates=False, **filters) -> tuple[Query | None, list[int]]:
+    if isinstance(query, str) and not query.strip() and filters.get("byline"):
+        clause, params = _all_of(db, duplicates=duplicates, **filters)
+        ids = [r[0] for r in db.execute(f"SELECT a.id {clause} ORDER BY a.kind = 'furniture', a.date DESC, a.id "
+                                        "LIMIT ?", params + [-1 if limit is None else limit])]
+        return None, ids
+    q = parse_query(query)
+    clause, params = _where(db, q, words=words, duplicates=duplicates, **filters)
+    if not words:
+        ids = [r[0] for r in db.execute(f"SELECT a.id {clause} ORDER BY {ORDER} LIMIT ?",
+                                        params + [-1 if limit is None else limit])]
+        return q, ids
+    ids = [r[0] for r in db.execute(f"SELECT a.id {clause} ORDER BY {ORDER}", params)]
+    kept = whole_words(db, q, ids)
+    ids = [i for i in ids if i in kept]
+    return q, ids if limit is None else ids[:limit]
+
+
+def count(db, query: str, *, source=None, date_from=None, date_to=None, byline=None, words=False) -> int:
     """How many articles search() would find without a limit."""
-    _, clause, params = _where(db, query, source=source, date_from=date_from, date_to=date_to)
+    if words or (isinstance(query, str) and not query.strip() and byline):
+        return len(_ranked_ids(db, query, limit=None, words=words, source=source, date_from=date_from,
+                               date_to=date_to, byline=byline)[1])
+    clause, params = _where(db, parse_query(query), source=source, date_from=date_from, date_to=date_to,
+                            byline=byline)
     return db.execute(f"SELECT COUNT(*) {clause}", params).fetchone()[0]
 
 
-def search(db, query: str, *, limit: int | None = 20, source=None, date_from=None, date_to=None,
-           width: int = 40, mark=("[", "]")) -> list[dict]:
-    """Ranked articles containing the query: article_id, title, date, source, page, kind, snippet.
+def article_ids(db, query: str, *, words=False) -> list[int]:
+    """Every article (duplicates included) the query hits, best first: what a table's search box
+    shows (the table or view then keeps its own rows)."""
+    return _ranked_ids(db, query, limit=None, words=words, duplicates=True)[1]
+
+
+def search(db, query: str, *, limit: int | None = 20, source=None, date_from=None, date_to=None, byline=None,
+           words=False, width: int = 40, mark=("[", "]")) -> list[dict]:
+    """Ranked articles containing the query: article_id, title, date, source, page, kind, field,
+    snippet (around the first hit in the body, else in the first printed field holding one; `field`
+    names it). With a byline, the query may be empty: that reporter's articles, newest first.
 
     limit=None returns every hit; `width` is the snippet length in characters, `mark` what
     goes around each hit in it.
     """
     _check_limit(limit)
-    q, clause, params = _where(db, query, source=source, date_from=date_from, date_to=date_to)
-    # Rank ids first and read text only for the rows returned.
-    order = f"a.kind = 'furniture', bm25({CHAR_FTS_TABLE}, {TITLE_WEIGHT}, 1.0), a.date DESC, a.id"
-    ids = [r[0] for r in db.execute(
-        f"SELECT a.id {clause} ORDER BY {order} LIMIT ?", params + [-1 if limit is None else limit])]
+    q, ids = _ranked_ids(db, query, limit=limit, words=words, source=source, date_from=date_from,
+                         date_to=date_to, byline=byline)
     if not ids:
         return []
     rows = {r[0]: r for r in db.execute(
-        "SELECT id, title, date, source, page, kind, body FROM articles "
+        f"SELECT id, date, source, page, kind, {', '.join(PRINTED_FIELDS)} FROM articles "
         f"WHERE id IN ({','.join('?' * len(ids))})", ids)}
+    finder = term_regex(q) if q else None
     out = []
     for art_id in ids:
-        _, title, date, source_, page, kind, body = rows[art_id]
+        _, date, source_, page, kind, *texts = rows[art_id]
+        fields = dict(zip(PRINTED_FIELDS, texts))
+        field = next((f for f in ("body", *PRINTED_FIELDS) if finder and finder.search(fields[f] or "")), "body")
         out.append({
-            "article_id": art_id, "title": title, "date": date, "source": source_, "page": page,
-            "kind": kind, "snippet": _snippet(body or "", q, width=width, mark=mark, escape=str),
+            "article_id": art_id, "title": fields["title"], "date": date, "source": source_, "page": page,
+            "kind": kind, "field": field,
+            "snippet": _snippet(fields[field] or "", q, width=width, mark=mark, escape=str),
         })
     return out
 
@@ -226,32 +301,136 @@ def term_regex(q: Query):
 
 
 def kwic(db, query: str, *, width: int = 20, limit: int | None = None, source=None, date_from=None,
-         date_to=None) -> list[dict]:
+         date_to=None, byline=None, words=False) -> list[dict]:
     """One row per occurrence of a query term, in date order: article_id, date, source, title,
-    left, match, right, offset (the match's character offset in title + "\\n" + body).
+    field (kicker, title, subtitle, byline, dateline or body), left, match, right, offset (the
+    match's character offset in that field).
 
-    left + match + right is a slice of that text; `width` characters of context either side.
+    left + match + right is a slice of the field's text; `width` characters of context either side.
     """
     if width < 0:
         raise ValueError(f"width must be 0 or more, not {width}")
     _check_limit(limit)
-    q, clause, params = _where(db, query, source=source, date_from=date_from, date_to=date_to)
+    q = parse_query(query)
+    clause, params = _where(db, q, source=source, date_from=date_from, date_to=date_to, byline=byline, words=words)
     finder = term_regex(q)
+    lexical = _lexical(db, q) if words else set()
     rows = []
     cursor = db.execute(
-        f"SELECT a.id, a.date, a.source, a.title, a.body {clause} ORDER BY a.date, a.id", params)
-    for art_id, date, source_, title, body in cursor:
-        text = f"{title or ''}\n{body or ''}"
-        for m in finder.finditer(text):
-            if limit is not None and len(rows) >= limit:
-                return rows
-            start, end = m.span()
-            rows.append({
-                "article_id": art_id, "date": date, "source": source_, "title": title,
-                "left": text[max(0, start - width):start], "match": m.group(), "right": text[end:end + width],
-                "offset": start,
-            })
+        f"SELECT a.id, a.date, a.source, a.title_seg, a.body_seg, {', '.join('a.' + f for f in PRINTED_FIELDS)} "
+        f"{clause} ORDER BY a.date, a.id", params)
+    for art_id, date, source_, title_seg, body_seg, *texts in cursor.fetchall():
+        fields = dict(zip(PRINTED_FIELDS, texts))
+        if words:
+            spans = word_spans(fields, title_seg, body_seg)
+            if not _word_match(q, spans, fields, lexical):
+                continue
+        for field in PRINTED_FIELDS:
+            text = fields[field] or ""
+            for m in finder.finditer(text):
+                if words and not _is_word_at(spans, field, m, lexical):
+                    continue
+                if limit is not None and len(rows) >= limit:
+                    return rows
+                start, end = m.span()
+                rows.append({
+                    "article_id": art_id, "date": date, "source": source_, "title": fields["title"], "field": field,
+                    "left": text[max(0, start - width):start], "match": m.group(), "right": text[end:end + width],
+                    "offset": start,
+                })
     return rows
+
+
+# --- whole words: occurrences that are words of the segmentation ---
+
+def _token_bounds(text: str, seg: str | None):
+    """{(start, end)} of each token of seg in text (whitespace in text skipped), or None when the
+    tokens are not the text's (a text stored before its segmentation covered it)."""
+    spans, pos, n = set(), 0, len(text)
+    for token in (seg or "").split():
+        start = None
+        for ch in token:
+            while pos < n and text[pos] != ch and text[pos].isspace():
+                pos += 1
+            if pos >= n or text[pos] != ch:
+                return None
+            start = pos if start is None else start
+            pos += 1
+        spans.add((start, pos))
+    return spans if not text[pos:].strip() else None
+
+
+def word_spans(fields: dict, title_seg: str | None, body_seg: str | None) -> dict:
+    """field -> {(start, end)} of its tokens, for the fields whose words are counted (kicker, title
+    and subtitle from title_seg, one paragraph each; body from body_seg)."""
+    heads = [f for f in HEADLINE_FIELDS if fields.get(f)]
+    out = {"body": _token_bounds(fields.get("body") or "", body_seg) or set()}
+    joined = "\n".join(fields[f] for f in heads)
+    spans = _token_bounds(joined, title_seg)
+    if spans is None:  # stored before kickers and subtitles were segmented: title_seg is the title's
+        out["title"] = _token_bounds(fields.get("title") or "", title_seg) or set()
+        return out
+    base = 0
+    for f in heads:
+        end = base + len(fields[f])
+        out[f] = {(s - base, e - base) for s, e in spans if base <= s and e <= end}
+        base = end + 1
+    return out
+
+
+def _is_word_at(spans: dict, field: str, m, lexical: set) -> bool:
+    """Is this occurrence a word of the segmentation: one token when the term is a word of the
+    lexicon (lexical: such terms, lower case), else a run of whole tokens?"""
+    got = spans.get(field)
+    if not got:
+        return False
+    start, end = m.span()
+    if (start, end) in got:
+        return True
+    if m.group().lower() in lexical:
+        return False
+    return start in {s for s, _ in got} and end in {e for _, e in got}
+
+
+def _lexical(db, q: Query) -> set[str]:
+    """The query's terms that are tokens of the lexicon, lower case (Latin in any case)."""
+    terms = {t for g in q.groups for t in g} | set(q.excluded)
+    found = {w.lower() for w in index.word_ids(db, terms)}
+    for t in terms:
+        if t.lower() != t.upper():  # letters: the lexicon keeps the printed case
+            found |= {w.lower() for (w,) in db.execute("SELECT word FROM lexicon WHERE word = ? COLLATE NOCASE", [t])}
+    return found
+
+
+def _word_match(q: Query, spans: dict, fields: dict, lexical: set) -> bool:
+    def holds(term):
+        pattern = re.compile(re.escape(term), re.IGNORECASE)
+        return any(_is_word_at(spans, f, m, lexical) for f in spans for m in pattern.finditer(fields.get(f) or ""))
+
+    return all(any(map(holds, g)) for g in q.groups) and not any(map(holds, q.excluded))
+
+
+def whole_words(db, q: Query, ids) -> set[int]:
+    """The articles among ids where the query's terms are words (see the module docstring)."""
+    ids = list(ids)
+    lexical = _lexical(db, q)
+    terms = [t for g in q.groups for t in g] + list(q.excluded)
+    # Words of the lexicon in characters the index matches exactly: their postings decide.
+    known = index.word_ids(db, [t for t in terms if EXACT_RE.match(t) and is_word(t)])
+    holding = {t: set(index.postings(db, i)[0].tolist()) for t, i in known.items()}
+    kept = set()
+    if all(t in holding for t in terms):  # no text to read
+        return {a for a in ids if all(any(a in holding[t] for t in g) for g in q.groups)
+                and not any(a in holding[t] for t in q.excluded)}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        for art_id, title_seg, body_seg, *values in db.execute(
+                f"SELECT id, title_seg, body_seg, {', '.join(PRINTED_FIELDS)} FROM articles "
+                f"WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+            fields = dict(zip(PRINTED_FIELDS, values))
+            if _word_match(q, word_spans(fields, title_seg, body_seg), fields, lexical):
+                kept.add(art_id)
+    return kept
 
 
 def _snippet(text: str, q: Query | None, *, width: int, mark, escape) -> str:

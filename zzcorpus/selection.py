@@ -3,7 +3,7 @@ Filters, and their summed counts from the word index.
 
 A selection is made of whole groups (one source, one month), whose counts the index holds
 summed, plus articles taken one by one where a filter cuts through a group (a date range ending
-mid-month, a --where condition, an odd date), whose counts come from their token streams. So a
+mid-month, a --where or --byline condition, an odd date), whose counts come from their token streams. So a
 frequency list for a paper or a range of months adds a few stored vectors and never reads an
 article. Corpus size N is the number of word tokens of the selected articles.
 
@@ -43,6 +43,7 @@ class Selection:
         check_index(db)
         if exclude is not None and not filters.empty:
             raise ValueError("a selection can exclude another only when it has no filters of its own")
+        filters.check(db)
         self.db, self.filters, self.exclude = db, filters, exclude
         self.whole, partial = [], []
         low, high = filters.bounds
@@ -51,7 +52,8 @@ class Selection:
             self.group_info[gid] = (source, month)
             if filters.sources and source not in filters.sources:
                 continue
-            if filters.where or ((low or high) and month is None):
+            # --where and --byline cut through every group: its articles are taken one by one
+            if filters.where or filters.bylines or ((low or high) and month is None):
                 partial.append(gid)
             elif low or high:
                 first, last = f"{month}-01", f"{month}-31"  # string bounds of the month's dates

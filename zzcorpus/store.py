@@ -13,7 +13,7 @@ import re
 from datetime import datetime, timezone
 
 from . import index
-from .schema import CHAR_FTS_TABLE
+from .schema import CHAR_FTS_TABLE, PRINTED_FIELDS
 
 # One FTS token per letter or digit; every run of anything else becomes a private-use
 # character, which unicode61 indexes as a token, so a phrase never matches across
@@ -61,6 +61,7 @@ def write_document(db, record, meta: dict, *, replace_id: int | None = None) -> 
     return db.execute(f"INSERT INTO documents ({', '.join(DOCUMENT_COLUMNS)}) VALUES ({marks})", values).lastrowid
 
 
+FTS_COLUMNS = ", ".join(PRINTED_FIELDS)
 ARTICLE_COLUMNS = [
     "id", "document_id", "seq", "kind", "title", "subtitle", "kicker", "byline", "bylines", "dateline",
     "body", "title_seg", "body_seg", "source", "date", "date_in_text", "page",
@@ -80,23 +81,25 @@ def write_articles(db, articles: list[dict]) -> list[str]:
     for i, a in zip(ids, articles):
         a["id"] = i
     conn.executemany(INSERT_ARTICLE, [[a.get(c) for c in ARTICLE_COLUMNS] for a in articles])
-    conn.executemany(f"INSERT INTO {CHAR_FTS_TABLE} (rowid, title, body) VALUES (?, ?, ?)",
-                     [(i, a["chars_title"], a["chars_body"]) for i, a in zip(ids, articles)])
+    conn.executemany(f"INSERT INTO {CHAR_FTS_TABLE} (rowid, {FTS_COLUMNS}) VALUES (?{', ?' * len(PRINTED_FIELDS)})",
+                     [(i, *(char_tokens(a[f]) for f in PRINTED_FIELDS)) for i, a in zip(ids, articles)])
     return [a["body_sha256"] for a in articles if a["body_sha256"]]
 
 
 def delete_articles(db, where: str, params=()) -> list[str]:
     """Delete articles (and their character and word index entries); return their body hashes."""
-    rows = db.execute(f"SELECT id, title, body, body_sha256 FROM articles WHERE {where}", params).fetchall()
+    rows = db.execute(f"SELECT id, body_sha256, {FTS_COLUMNS} FROM articles WHERE {where}", params).fetchall()
     if not rows:
         return []
-    for art_id, title, body, _ in rows:
-        db.execute(f"INSERT INTO {CHAR_FTS_TABLE} ({CHAR_FTS_TABLE}, rowid, title, body) VALUES ('delete', ?, ?, ?)",
-                   [art_id, char_tokens(title), char_tokens(body)])
+    # A contentless index forgets a row only when given the very tokens it was indexed with.
+    db.conn.executemany(
+        f"INSERT INTO {CHAR_FTS_TABLE} ({CHAR_FTS_TABLE}, rowid, {FTS_COLUMNS}) "
+        f"VALUES ('delete', ?{', ?' * len(PRINTED_FIELDS)})",
+        [(art_id, *map(char_tokens, fields)) for art_id, _, *fields in rows])
     ids = [r[0] for r in rows]
     index.remove_articles(db, ids)
     db.execute(f"DELETE FROM articles WHERE id IN ({','.join('?' * len(ids))})", ids)
-    return [r[3] for r in rows if r[3]]
+    return [r[1] for r in rows if r[1]]
 
 
 def mark_duplicates(db, hashes) -> None:

@@ -4,10 +4,13 @@ left as Datasette makes them."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from urllib.parse import urlencode
 
 from datasette import hookimpl
+from datasette.filters import FilterArguments
 from markupsafe import Markup, escape
 
 from .metadata import all_metadata, charts_url, corpus, is_corpus
@@ -32,6 +35,52 @@ def get_metadata(datasette, key, database, table):
     return all_metadata(datasette)
 
 
+# --- the search box of article lists ----------------------------------------------------------
+
+WORDS_ARG = "_words"  # ?_words=1: whole words only (zzcorpus search --words)
+
+
+@hookimpl(trylast=True)  # called after Datasette's own search filter, so this page state wins
+def filters_from_request(request, database, table, datasette):
+    """?_search= on an article list runs the CLI's search (search.article_ids through the SQL
+    function zz_search_ids): the same hits as `zzcorpus search` for every query, punctuation and
+    Latin letters included, in every printed field."""
+    if table not in ARTICLE_VIEWS or corpus(datasette, database) is None:
+        return None
+    if "_search" not in request.args:
+        return FilterArguments([], extra_context={"supports_search": True})
+    query = request.args.get("_search") or ""  # an empty search finds nothing, as Datasette's own
+    words = bool(request.args.get(WORDS_ARG))
+    return FilterArguments(
+        ["id IN (SELECT value FROM json_each(zz_search_ids(:zz_search, :zz_words)))"],
+        {"zz_search": query, "zz_words": int(words)},
+        [f'{"whole words" if words else "text"} matches "{query}"'],
+        {"supports_search": True, "search": query},
+    )
+
+
+WORDS_BOX = """
+document.querySelectorAll('form input[name="_search"]').forEach(function (box) {
+  var label = document.createElement('label');
+  label.className = 'zz-words';
+  label.title = 'zzcorpus search --words';
+  var tick = document.createElement('input');
+  tick.type = 'checkbox'; tick.name = '%s'; tick.value = '1'; tick.checked = %s;
+  label.appendChild(tick);
+  label.appendChild(document.createTextNode(' 整词 whole words'));
+  box.parentNode.appendChild(label);
+});
+"""
+
+
+@hookimpl
+def extra_body_script(template, database, table, columns, view_name, request, datasette):
+    """The whole-words option next to the search box of article lists."""
+    if view_name == "table" and table in ARTICLE_VIEWS and corpus(datasette, database) is not None:
+        return WORDS_BOX % (WORDS_ARG, "true" if request and request.args.get(WORDS_ARG) else "false")
+    return None
+
+
 # --- display ----------------------------------------------------------------------------------
 
 
@@ -45,10 +94,23 @@ def render_cell(row, value, column, table, database, datasette):
         return Markup(f"<mark>{escape(value)}</mark>")
     if table is None and column == "article_id" and isinstance(value, int):
         return Markup(f'<a href="{escape(datasette.urls.row(database, "articles", value))}">{value}</a>')
+    if table in ARTICLE_VIEWS and column == "bylines" and isinstance(value, str):
+        return _byline_links(datasette, database, table, value)
     if table in ARTICLE_VIEWS + ("documents",) and column in TEXT_COLUMNS and isinstance(value, str):
         # clamped to a few lines in lists, whole paragraphs on the article's page (see zzcorpus.css)
         return Markup(f'<div class="zz-text">{escape(value)}</div>')
     return None
+
+
+def _byline_links(datasette, database, table, value):
+    """Each reporter's name, linked to the list of their articles."""
+    try:
+        names = [n for n in json.loads(value) if isinstance(n, str)]
+    except ValueError:
+        return None
+    base = datasette.urls.table(database, table)
+    return Markup("、".join(
+        f'<a href="{escape(base)}?{escape(urlencode({"bylines__arraycontains": n}))}">{escape(n)}</a>' for n in names))
 
 
 @hookimpl

@@ -49,12 +49,16 @@ ARTICLE_COLUMNS = {
     "body_sha256": "正文指纹，用于查重 / SHA-256 of the body, for finding duplicates",
     "duplicate_of": "重复稿：最早的同文文章 / first article with the same body",
 }
-SEARCH_NOTE = ("搜索框按字面查找标题与正文中的任意字串（如“锂电”）。列表中隐藏分词列，请在文章页或 JSON/CSV 中查看。"
-               " The search box finds any string in headline or body (e.g. 锂电); the segmented columns (*_seg)"
-               " are hidden in this list: see them on each article's page or in JSON/CSV.")
+SEARCH_NOTE = ("搜索框按字面查找引题、标题、副题、署名、电头与正文中的任意字串（如“锂电”、记者名），与 zzcorpus search 相同；"
+               "勾选“整词”只找分词后的整词。列表中隐藏分词列，请在文章页或 JSON/CSV 中查看。"
+               " The search box finds any string in any printed field - kicker, title, subtitle, byline, dateline,"
+               " body (e.g. 锂电, a reporter's name) - exactly as `zzcorpus search`; tick 整词 for whole words."
+               " The segmented columns (*_seg) are hidden in this list: see them on each article's page or in JSON/CSV.")
+# No fts_table: the search box is routed to the CLI's search (hooks.filters_from_request), which
+# Datasette's FTS SQL could only approximate.
 ARTICLE_TABLE = {
-    "label_column": "title", "fts_table": CHAR_FTS_TABLE, "fts_pk": "id",
-    "sort_desc": "date", "facets": ["source", "kind", "page", "date"], "columns": ARTICLE_COLUMNS,
+    "label_column": "title", "sort_desc": "date",
+    "facets": ["source", "kind", "page", "date", {"array": "bylines"}], "columns": ARTICLE_COLUMNS,
 }
 TABLE_METADATA = {
     "articles": {**ARTICLE_TABLE, "description": "文章：从版面切分出的全部文章。All articles cut from the pages. " + SEARCH_NOTE},

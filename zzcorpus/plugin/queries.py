@@ -25,6 +25,16 @@ SEARCH_LIMIT = 200
 KWIC_LIMIT = 1000
 
 
+def search_ids(conn, query, words) -> str:
+    """The ids (JSON list) of the articles a query hits, duplicates included, for a table's search
+    box: zz_search_ids(:q, :words) runs search.article_ids, the CLI's own search; never raises."""
+    try:
+        ids = search.article_ids(sqlite_utils.Database(conn), str(query or ""), words=bool(words))
+    except ValueError:  # a query that means nothing, an old index: nothing to show
+        ids = []
+    return json.dumps(ids)
+
+
 def match_expression(query) -> str:
     """The FTS5 MATCH expression for a user's query on the character index; never raises."""
     try:
@@ -47,15 +57,18 @@ def _search(db, p):
 
 
 def _search_filters(p) -> dict:
+    """source, date (a prefix, as _filters), byline (a name), words (non-empty: whole words)."""
     date = (p.get("date") or "").strip() or None
-    return {"source": p.get("source") or None, "date_from": date, "date_to": date}
+    return {"source": p.get("source") or None, "date_from": date, "date_to": date,
+            "byline": (p.get("byline") or "").strip() or None, "words": bool((p.get("words") or "").strip())}
 
 
 def _kwic(db, p):
     rows = search.kwic(db, p.get("q") or "", width=20, limit=KWIC_LIMIT, **_search_filters(p))
     paragraph = lambda s: s.replace("\n", " ¶ ")  # noqa: E731
     return [{"article_id": r["article_id"], "title": r["title"], "date": r["date"], "source": r["source"],
-             "left_context": paragraph(r["left"]), "keyword": r["match"], "right_context": paragraph(r["right"])}
+             "field": r["field"], "left_context": paragraph(r["left"]), "keyword": r["match"],
+             "right_context": paragraph(r["right"])}
             for r in rows]
 
 
@@ -96,21 +109,24 @@ def _canned(name: str, params: list[str], columns: list[str]) -> str:
 QUERIES = {
     "search": {
         "title": "全文检索 Full-text search",
-        "description": "按字面查找标题与正文（任意字串，如“新质生产力”），按相关度排列前 200 篇，【】标出命中处；"
-                       "与 zzcorpus search 相同：重复稿只出现一次，版面杂项排在最后。"
-                       " Substring search in headlines and bodies, as `zzcorpus search`: the best 200 articles,"
-                       " hits marked 【】, each duplicate once, page furniture last.",
-        "sql": _canned("search", ["q", "source", "date"],
-                       ["article_id", "title", "date", "source", "page", "kind", "snippet"]),
-        "params": ["q", "source", "date"],
+        "description": "按字面查找引题、标题、副题、署名、电头与正文（任意字串，如“新质生产力”），按相关度排列前 200 篇，"
+                       "【】标出命中处，field 为命中所在字段；与 zzcorpus search 相同：重复稿只出现一次，版面杂项排在最后。"
+                       "byline 只看该署名人的文章；words 填任意字（如 1）只找整词。"
+                       " Substring search in every printed field (kicker, title, subtitle, byline, dateline, body),"
+                       " as `zzcorpus search`: the best 200 articles, hits marked 【】, `field` = where; byline = a"
+                       " reporter's name; words = anything for whole words only.",
+        "sql": _canned("search", ["q", "source", "date", "byline", "words"],
+                       ["article_id", "title", "date", "source", "page", "kind", "field", "snippet"]),
+        "params": ["q", "source", "date", "byline", "words"],
     },
     "kwic": {
         "title": "关键词语境 KWIC (keyword in context)",
-        "description": "每处出现一行：前文 20 字、关键词、后文 20 字（¶ 为换段），与 zzcorpus kwic 相同。"
-                       " One row per occurrence, as `zzcorpus kwic`: 20 characters either side, ¶ = new paragraph.",
-        "sql": _canned("kwic", ["q", "source", "date"],
-                       ["article_id", "title", "date", "source", "left_context", "keyword", "right_context"]),
-        "params": ["q", "source", "date"],
+        "description": "每处出现一行：前文 20 字、关键词、后文 20 字（¶ 为换段），field 为所在字段（标题、署名…），"
+                       "与 zzcorpus kwic 相同。 One row per occurrence in every printed field, as `zzcorpus kwic`:"
+                       " 20 characters either side, ¶ = new paragraph, `field` = where.",
+        "sql": _canned("kwic", ["q", "source", "date", "byline", "words"],
+                       ["article_id", "title", "date", "source", "field", "left_context", "keyword", "right_context"]),
+        "params": ["q", "source", "date", "byline", "words"],
     },
     "freq": {
         "title": "词频 Word frequency",
@@ -148,8 +164,9 @@ for _query in QUERIES.values():
 
 def register(conn) -> None:
     """The SQL functions of a corpus connection."""
-    # The table search box: Datasette passes the query through escape_fts; ours makes it a
-    # substring search on the character index.
+    # The table search box runs zz_search_ids (hooks.filters_from_request); escape_fts keeps a
+    # hand-written ?_fts_table= search a substring search on the character index.
     conn.create_function("escape_fts", 1, match_expression, deterministic=True)
+    conn.create_function("zz_search_ids", 2, lambda q, words: search_ids(conn, q, words))
     conn.create_function("zz_report", 2, lambda name, params: report_rows(conn, name, params))
     search.register_functions(conn)
