@@ -107,8 +107,8 @@ def check_index(db):
     assert stored == streams
     got = {}
     for word_id, first, n, block in db.execute("SELECT word_id, first, n, block FROM postings"):
-        flat = np.frombuffer(zlib.decompress(block), dtype="<u4").astype(np.int64)
-        arts, counts = np.cumsum(flat[:n]), flat[n:]
+        flat = np.frombuffer(block if n <= 8 else zlib.decompress(block), dtype="<u4").astype(np.int64)
+        arts, counts = np.cumsum(flat[:n]), flat[n:]  # up to 8 articles stored raw, more zlib-compressed
         assert arts[0] >= first and len(counts) == n  # first: the block key, its first article when written
         for a, c in zip(arts.tolist(), counts.tolist()):
             assert (word_of[word_id], a) not in got

@@ -16,8 +16,8 @@ CWB and quanteda, in SQLite tables):
   SQL, rewritten from the vectors at the end of each writing command (finish), as are the
   lexicon's totals; `word_periods` shows it with words, sources and months.
 
-Arrays are numpy: uint16 streams while the lexicon is small (uint32 after), zlib for postings and
-group vectors. Every function that touches the database takes the sqlite-utils Database first;
+Arrays are numpy: streams of 16-bit values (an escape for the rarer ids past 65,534), zlib for
+postings and group vectors. Every function that touches the database takes the sqlite-utils Database first;
 none commits: the caller owns the transaction.
 """
 
@@ -96,14 +96,18 @@ def _unpack(blob: bytes, parts: int) -> list[np.ndarray]:
     return [flat[k * size:(k + 1) * size] for k in range(parts)]
 
 
+RAW_POSTINGS = 8  # blocks of up to this many articles are stored as they are: zlib would only add
+
+
 def encode_postings(ids: np.ndarray, counts: np.ndarray) -> bytes:
-    """Sorted article ids (stored as gaps, which compress) and their counts."""
-    return _pack(np.diff(ids, prepend=0), counts)
+    """Sorted article ids (stored as gaps, which compress) and their counts, 32 bits each."""
+    flat = np.concatenate([np.diff(ids, prepend=0), counts]).astype("<u4").tobytes()
+    return flat if ids.size <= RAW_POSTINGS else zlib.compress(flat, 1)
 
 
-def decode_postings(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
-    gaps, counts = _unpack(blob, 2)
-    return np.cumsum(gaps), counts
+def decode_postings(blob: bytes, n: int) -> tuple[np.ndarray, np.ndarray]:
+    flat = np.frombuffer(blob if n <= RAW_POSTINGS else zlib.decompress(blob), dtype="<u4").astype(np.int64)
+    return np.cumsum(flat[:n]), flat[n:]
 
 
 # --- statistics of streams (pure numpy) -------------------------------------------------------
@@ -281,7 +285,7 @@ class Lexicon:
 
 def token_flags(db) -> tuple[np.ndarray, np.ndarray]:
     """(nonword, final): a bool per lexicon id (and for the break, id 0): not a word; sentence-final."""
-    size = (db.execute("SELECT MAX(id) FROM lexicon").fetchone()[0] or 0) + 1
+    size = lexicon_size(db)
     nonword, final = np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
     nonword[BREAK] = True
     nonword[[i for (i,) in db.execute("SELECT id FROM lexicon WHERE is_word = 0")]] = True
@@ -461,11 +465,15 @@ def add_articles(db, article_ids, groups, streams, st: StreamStats) -> None:
     gaps = np.diff(arts, prepend=0)
     gaps[starts] = arts[starts]  # each word's block starts from 0
     gaps, counts = gaps.astype("<u4"), st.count[order].astype("<u4")
+
+    def block(a, b):
+        flat = gaps[a:b].tobytes() + counts[a:b].tobytes()
+        return flat if b - a <= RAW_POSTINGS else zlib.compress(flat, 1)
+
     db.conn.executemany(
         "INSERT INTO postings (word_id, first, n, block) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (word_id, first) DO UPDATE SET n = excluded.n, block = excluded.block",
-        ((int(words[a]), int(arts[a]), int(b - a), zlib.compress(gaps[a:b].tobytes() + counts[a:b].tobytes(), 1))
-         for a, b in zip(starts.tolist(), ends.tolist())))
+        ((int(words[a]), int(arts[a]), int(b - a), block(a, b)) for a, b in zip(starts.tolist(), ends.tolist())))
 
 
 def read_streams(db, article_ids) -> dict[int, np.ndarray]:
@@ -567,7 +575,7 @@ def remove_articles(db, article_ids) -> None:
     gone = set(ids)
     for word in distinct(st.word).tolist():
         for first, n, block in db.execute("SELECT first, n, block FROM postings WHERE word_id = ?", [word]).fetchall():
-            arts, counts = decode_postings(block)
+            arts, counts = decode_postings(block, n)
             keep = ~np.isin(arts, kid)
             if keep.all():
                 continue
@@ -606,8 +614,8 @@ def clear(db) -> None:
 
 def postings(db, word_id: int) -> tuple[np.ndarray, np.ndarray]:
     """(article ids, counts) of every article holding the word, sorted by id."""
-    parts = [decode_postings(b) for (b,) in db.execute(
-        "SELECT block FROM postings WHERE word_id = ? ORDER BY first", [word_id])]
+    parts = [decode_postings(b, n) for n, b in db.execute(
+        "SELECT n, block FROM postings WHERE word_id = ? ORDER BY first", [word_id])]
     if not parts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     arts = np.concatenate([p[0] for p in parts])

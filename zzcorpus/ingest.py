@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import __version__, index, pages, store
 from .readers import PassedOver, Record, Skipped, Warned, codec_name, input_size, normalize, read_records
-from .schema import HEADLINE_FIELDS, migrate, transaction
+from .schema import HEADLINE_FIELDS, PRINTED_FIELDS, migrate, transaction
 from .segment import DEFAULT_USERDICT, Segmenter, file_sha256, segment_articles
 
 DEFAULT_STOPWORDS = DEFAULT_USERDICT.parent / "stopwords.txt"
@@ -70,7 +70,7 @@ def prepare_record(record: Record, meta: dict) -> list[dict]:
 
 
 def prepare_article(art: dict, seq: int, meta: dict) -> dict:
-    return {
+    found = {
         "seq": seq, "kind": art["kind"], "title": art["title"], "subtitle": art["subtitle"],
         "kicker": art["kicker"], "byline": art["byline"],
         "bylines": json.dumps(art["bylines"], ensure_ascii=False), "dateline": art["dateline"],
@@ -80,6 +80,8 @@ def prepare_article(art: dict, seq: int, meta: dict) -> dict:
         "chars": len(art["title"]) + len(art["body"]),
         "body_sha256": store.body_sha256(art["body"]),
     }
+    found["char_tokens"] = [store.char_tokens(found[f]) for f in PRINTED_FIELDS]  # here, in the worker
+    return found
 
 
 def headline(article: dict) -> str:

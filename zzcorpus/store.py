@@ -72,7 +72,8 @@ INSERT_ARTICLE = f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) VALUES ({
 
 def write_articles(db, articles: list[dict]) -> list[str]:
     """Insert prepared articles (see ingest.prepare_article and ingest.segment; each with its
-    document_id) and their character index rows, in bulk; each article gets its `id`. The caller
+    document_id and `char_tokens`, the character index's text of each printed field, made by the
+    worker that prepared it) and their character index rows, in bulk; each article gets its `id`. The caller
     indexes their words (index.write). Returns the body hashes written, for duplicate marking.
     """
     next_id = (db.execute("SELECT MAX(id) FROM articles").fetchone()[0] or 0) + 1
@@ -82,7 +83,7 @@ def write_articles(db, articles: list[dict]) -> list[str]:
         a["id"] = i
     conn.executemany(INSERT_ARTICLE, [[a.get(c) for c in ARTICLE_COLUMNS] for a in articles])
     conn.executemany(f"INSERT INTO {CHAR_FTS_TABLE} (rowid, {FTS_COLUMNS}) VALUES (?{', ?' * len(PRINTED_FIELDS)})",
-                     [(i, *(char_tokens(a[f]) for f in PRINTED_FIELDS)) for i, a in zip(ids, articles)])
+                     [(i, *a["char_tokens"]) for i, a in zip(ids, articles)])
     return [a["body_sha256"] for a in articles if a["body_sha256"]]
 
 
