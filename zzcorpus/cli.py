@@ -28,6 +28,7 @@ from .measures import check_choice
 from .output import FORMATS, format_rows, pad
 from .output import width as display_width
 from .readers import LAYOUT_CHOICES, input_size
+from .reprints import DEFAULT_SIMILARITY
 from .segment import ENGINES
 from .store import corpus_info
 
@@ -117,10 +118,16 @@ def cli():
 @click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes (default: 2 for inputs over 2 MB).")
 @click.option("--batch-mb", type=click.FloatRange(0, None), default=4, show_default=True,
               help="Commit after about this much input (a killed run loses at most one batch).")
+@click.option("--no-userdict", is_flag=True, help="Leave out the built-in user dictionary: the engine's own alone.")
+@click.option("--no-fold", is_flag=True,
+              help="Keep traditional and simplified words apart in the word index (search still finds both).")
+@click.option("--similarity", type=float, default=DEFAULT_SIMILARITY, show_default=True,
+              help="Mark a new article at least this like an earlier one as its reprint (near_duplicate_of).")
+@click.option("--no-reprints", is_flag=True, help="Do not look for reprints.")
 @output_options
 @friendly_errors
 def ingest(paths, db_path, engine, userdict, encoding, layout, force, text_field, source, date, page, jobs, batch_mb,
-           fmt):
+           no_userdict, no_fold, similarity, no_reprints, fmt):
     """Read page dumps into the corpus database.
 
     PATHS are files, folders (read recursively) and .gz/.zip archives of .txt page dumps, page
@@ -130,12 +137,17 @@ def ingest(paths, db_path, engine, userdict, encoding, layout, force, text_field
     (--encoding, --layout), replace their own articles; --force reads everything again. Metadata comes from record fields, then these options, then the file name
     (枣庄日报_2024-03-19_02.txt).
 
+    Traditional characters are folded to simplified for words and search (the stored text keeps
+    its own); an article whose body is at least --similarity like an earlier one (a reprint
+    with another headline, a cut, a few changes) is marked and left out of reports.
+
     Exits with status 1 when any file was skipped (each named on stderr with the reason).
 
     \b
     Example:
         zzcorpus ingest seeds/ --db corpus.db
         zzcorpus ingest notes/ --layout plain --force
+        zzcorpus ingest hk-papers/ --no-userdict --similarity 0.8
     """
     db = open_db(db_path, must_exist=False)
     with _progressbar(input_size(paths) or 1) as bar:
@@ -151,7 +163,8 @@ def ingest(paths, db_path, engine, userdict, encoding, layout, force, text_field
         summary = run_ingest(
             db, paths, engine=engine, userdict=userdict, encoding=encoding, text_field=text_field,
             source=source, date=date, page=page, jobs=jobs, batch_bytes=int(batch_mb * 1e6),
-            layout=layout, force=force, on_progress=progress,
+            layout=layout, force=force, on_progress=progress, no_userdict=no_userdict, fold=not no_fold,
+            similarity=None if no_reprints else similarity,
             on_skip=lambda path, why: click.echo(f"skipped {path}: {why}", err=True),
             on_warn=lambda path, why: click.echo(f"warning {path}: {why}", err=True),
         )
@@ -208,8 +221,11 @@ def info(db_path, fmt):
 @click.option("--engine", type=click.Choice(ENGINES), help="Switch segmenter (default: the one in use).")
 @click.option("--userdict", type=click.Path(exists=True, dir_okay=False),
               help="A jieba user dictionary loaded after seeds/userdict.txt.")
+@click.option("--no-userdict", is_flag=True, help="Leave out the built-in user dictionary: the engine's own alone.")
+@click.option("--fold/--no-fold", default=None,
+              help="Fold traditional words to simplified, or keep them apart (default: as the corpus was made).")
 @friendly_errors
-def resegment(db_path, engine, userdict):
+def resegment(db_path, engine, userdict, no_userdict, fold):
     """Segment the stored text again, after the user dictionary or engine changed.
 
     Rewrites title_seg/body_seg, the word counts and the word index from the stored clean text,
@@ -218,8 +234,9 @@ def resegment(db_path, engine, userdict):
     \b
     Example:
         zzcorpus resegment --userdict mywords.txt
+        zzcorpus resegment --no-userdict --userdict newwords.txt
     """
-    n = run_resegment(open_db(db_path), engine=engine, userdict=userdict)
+    n = run_resegment(open_db(db_path), engine=engine, userdict=userdict, no_userdict=no_userdict, fold=fold)
     click.echo(f"resegmented {n} articles")
 
 

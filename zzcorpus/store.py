@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 
 from . import index
 from .schema import CHAR_FTS_TABLE
+from .scripts import fold
 
 # One FTS token per letter or digit; every run of anything else becomes a private-use
 # character, which unicode61 indexes as a token, so a phrase never matches across
@@ -23,8 +24,9 @@ NON_TEXT_RE = re.compile(r"[\W_]+")
 
 
 def char_tokens(text: str) -> str:
-    """`锂电池，2024` -> `锂 电 池 \\ue000 2 0 2 4`: the character index's view of a text."""
-    return " ".join(NON_TEXT_RE.sub(BREAK, text or ""))
+    """`锂电池，2024` -> `锂 电 池 \\ue000 2 0 2 4`: the character index's view of a text,
+    traditional characters folded to simplified (so a query in either script finds both)."""
+    return " ".join(NON_TEXT_RE.sub(BREAK, fold(text or "")))
 
 
 def now() -> str:
@@ -64,7 +66,7 @@ def write_document(db, record, meta: dict, *, replace_id: int | None = None) -> 
 ARTICLE_COLUMNS = [
     "id", "document_id", "seq", "kind", "title", "subtitle", "kicker", "byline", "bylines", "dateline",
     "body", "title_seg", "body_seg", "source", "date", "date_in_text", "page",
-    "chars", "tokens", "body_sha256",
+    "chars", "tokens", "body_sha256", "script",
 ]
 INSERT_ARTICLE = f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) VALUES ({', '.join('?' * len(ARTICLE_COLUMNS))})"
 
