@@ -370,22 +370,38 @@ def word_options(fn):
     return click.option("--pos", help=POS_HELP)(fn)
 
 
+def _remember(ctx, param, value):
+    """Keep an option for _selection, which every report calls, in the click context."""
+    ctx.meta[f"zz_{param.name}"] = value
+    return value
+
+
 def report_options(*, words: bool = True):
-    """What every report takes: the article filters, the word filters (words=True), --save NAME
-    and the output format."""
+    """What every report takes: the article filters (--script and --keep-duplicates included),
+    the word filters (words=True), --save NAME and the output format."""
 
     def decorate(fn):
         fn = output_options(fn)
         fn = click.option("--save", "save_name", metavar="NAME",
                           help="Also store the rows as table NAME in the database (listed in saved_reports).")(fn)
+        fn = click.option("--keep-duplicates", is_flag=True, expose_value=False, callback=_remember,
+                          help="Count every printing: exact duplicates and reprints too.")(fn)
+        fn = click.option("--script", expose_value=False, callback=_remember,
+                          help="Only articles in these scripts: simplified, traditional, mixed (comma-separated).")(fn)
         return report_filters(word_options(fn) if words else fn)
 
     return decorate
 
 
+def _selection_filters(source, date_from, date_to, where) -> Filters:
+    meta = click.get_current_context().meta
+    scripts = tuple(s.strip() for s in (meta.get("zz_script") or "").split(",") if s.strip())
+    return Filters(sources=(source,) if source else (), date_from=date_from, date_to=date_to, where=where,
+                   scripts=scripts, keep_duplicates=bool(meta.get("zz_keep_duplicates")))
+
+
 def _selection(db, source, date_from, date_to, where):
-    return Selection(db, Filters(sources=(source,) if source else (), date_from=date_from,
-                                 date_to=date_to, where=where))
+    return Selection(db, _selection_filters(source, date_from, date_to, where))
 
 
 def _words(db, pos, min_len, stopwords_file, no_stopwords):
@@ -639,6 +655,61 @@ def idf(db_path, out, source, date_from, date_to, where, save_name, fmt):
         click.echo(f"{len(lines)} words -> {out}", err=True)
     if fmt or not out:
         emit(rows, fmt)
+
+
+@cli.command()
+@db_option
+@click.option("--min-count", type=int, default=3, show_default=True, help="Least occurrences of a candidate.")
+@click.option("--top", type=int, default=50, show_default=True, help="Candidates to show.")
+@click.option("--max-chars", type=click.IntRange(2, 20), default=8, show_default=True,
+              help="Longest candidate, in characters.")
+@click.option("--add", "add_file", type=click.Path(dir_okay=False),
+              help="Append the candidates shown to this user dictionary (then: resegment --userdict FILE).")
+@report_options()
+@friendly_errors
+def newwords(db_path, min_count, top, max_chars, add_file, source, date_from, date_to, where, pos, min_len,
+             stopwords_file, no_stopwords, save_name, fmt):
+    """Words the segmenter misses: strings it cuts into 2-4 tokens that behave as one word here,
+    best first: count, pmi (cohesion of the weakest join), left_entropy and right_entropy
+    (freedom of the neighbours, bits), unknown_parts (parts the dictionary lacks), score, cut
+    (today's tokens) and an example line.
+
+    \b
+    Example:
+        zzcorpus newwords --top 30
+        zzcorpus newwords --min-count 10 --top 20 --add mywords.txt && zzcorpus resegment --userdict mywords.txt
+    """
+    db = open_db(db_path)
+    sel = _selection(db, source, date_from, date_to, where)
+    wf = _words(db, pos, min_len, stopwords_file, no_stopwords)
+    rows = reports.newwords(db, sel, wf, min_count=min_count, top=top, max_chars=max_chars)
+    if add_file:
+        added = reports.write_userdict(add_file, [r["word"] for r in rows])
+        click.echo(f"{added} new words -> {add_file} (apply: zzcorpus resegment --userdict {add_file})", err=True)
+    params = {**sel.filters.params(), **wf.params(), "min_count": min_count, "top": top, "max_chars": max_chars}
+    _report(db, rows, fmt, save_name=save_name, command="newwords", params=params,
+            columns=["word", "count", "pmi", "left_entropy", "right_entropy", "unknown_parts", "score", "cut", "example"])
+
+
+@cli.command()
+@db_option
+@report_options(words=False)
+@friendly_errors
+def reprints(db_path, source, date_from, date_to, where, save_name, fmt):
+    """Reprinted stories (wire copy): one row per printing, clusters in order of first printing:
+    cluster (the first printing's article id), article_id, source, date, title, similarity (to
+    the printing it was matched with) and lag_days from the first printing. A cluster is listed
+    when any of its printings passes the filters.
+
+    \b
+    Example:
+        zzcorpus reprints --from 2024-03 --csv > reprints.csv
+    """
+    db = open_db(db_path)
+    filters = _selection_filters(source, date_from, date_to, where)
+    rows = reports.reprints(db, filters)
+    _report(db, rows, fmt, save_name=save_name, command="reprints", params=filters.params(),
+            columns=["cluster", "article_id", "source", "date", "title", "similarity", "lag_days", "printings"])
 
 
 # --- content analysis (code): coding.py reads the dictionary and codes the articles ---

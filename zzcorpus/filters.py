@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from .scripts import SCRIPTS
 from .store import get_meta
 
 DATE_RE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?$")
@@ -40,12 +41,25 @@ def date_bound(value: str, *, end: bool) -> str:
 
 @dataclass(frozen=True)
 class Filters:
-    """The article filters every report takes: --source, --from, --to, --where."""
+    """The article filters every report takes: --source, --from, --to, --where, --script, and
+    --keep-duplicates (count every printing: exact duplicates and reprints too)."""
 
     sources: tuple[str, ...] = ()
     date_from: str | None = None
     date_to: str | None = None
     where: str | None = None
+    scripts: tuple[str, ...] = ()
+    keep_duplicates: bool = False
+
+    def __post_init__(self):
+        for script in self.scripts:
+            if script not in SCRIPTS:
+                raise ValueError(f"unknown script {script!r}: choose from {', '.join(SCRIPTS)}")
+
+    @property
+    def table(self) -> str:
+        """What the selection starts from: report_articles, or every article but page furniture."""
+        return "(SELECT * FROM articles WHERE kind != 'furniture')" if self.keep_duplicates else "report_articles"
 
     @property
     def bounds(self) -> tuple[str | None, str | None]:
@@ -66,6 +80,9 @@ class Filters:
         if high:
             clauses.append("date <= ?")
             params.append(high)
+        if self.scripts:
+            clauses.append(f"script IN ({', '.join('?' * len(self.scripts))})")
+            params += list(self.scripts)
         if self.where:
             if ";" in self.where:
                 raise ValueError("--where takes one SQL condition: ';' is not allowed")
@@ -73,11 +90,13 @@ class Filters:
         return " AND ".join(clauses) or "1", params
 
     def params(self) -> dict:
-        return {"source": list(self.sources), "from": self.date_from, "to": self.date_to, "where": self.where}
+        return {"source": list(self.sources), "from": self.date_from, "to": self.date_to, "where": self.where,
+                "script": list(self.scripts), "keep_duplicates": self.keep_duplicates}
 
     @property
     def empty(self) -> bool:
-        return not (self.sources or self.date_from or self.date_to or self.where)
+        return not (self.sources or self.date_from or self.date_to or self.where or self.scripts
+                    or self.keep_duplicates)
 
 
 def read_only(db, sql: str, params, *, where: str | None):
