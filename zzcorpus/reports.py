@@ -599,9 +599,12 @@ def write_userdict(path, words, *, tag: str = "nz") -> int:
     return len(new)
 
 
-def reprints(db, filters) -> list[dict]:
-    """The reprint clusters (reprints.clusters) with a printing passing the filters."""
+def reprints(db, filters, *, article_id: int | None = None) -> list[dict]:
+    """The reprint clusters (reprints.clusters) with a printing passing the filters (and, with
+    article_id, the one holding that article)."""
     from . import reprints as rp
 
     condition, params = filters.sql()
+    if article_id is not None:
+        condition, params = f"({condition}) AND id = ?", [*params, int(article_id)]
     return rp.clusters(db, condition=condition, params=params, where=filters.where)

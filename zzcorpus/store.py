@@ -137,6 +137,9 @@ def corpus_info(db) -> dict:
         "articles": arts,
         "report_articles": rep,
         "duplicates": one("SELECT COUNT(*) FROM articles WHERE duplicate_of IS NOT NULL")[0],
+        "reprints": one("SELECT COUNT(*) FROM articles WHERE near_duplicate_of IS NOT NULL")[0],
+        "scripts": dict(db.execute("SELECT COALESCE(script, ''), COUNT(*) FROM articles GROUP BY 1 ORDER BY 2 DESC")
+                        .fetchall()),
         "kinds": dict(db.execute("SELECT kind, COUNT(*) FROM articles GROUP BY kind ORDER BY 2 DESC").fetchall()),
         "characters": chars,
         "tokens": tokens,
@@ -149,6 +152,7 @@ def corpus_info(db) -> dict:
         "segmenter": meta.get("segmenter"),
         "segmenter_version": meta.get("segmenter_version"),
         "userdict_sha256": meta.get("userdict_sha256"),
+        "fold": meta.get("fold"),
         "stopwords_sha256": meta.get("stopwords_sha256"),
         "schema_version": db.execute("PRAGMA user_version").fetchone()[0],
         "zzcorpus_version": meta.get("zzcorpus_version"),
