@@ -7,9 +7,10 @@ character shingles, marked `near_duplicate_of` the earlier printing with their `
   the headline and dateline are left out, as reprints change them.
 - Similarity: the share of the shorter text's shingles found in the other (containment), so a
   reprint with a paragraph cut is still ~1.0; computed exactly for each candidate pair.
-- Candidates: MinHash signatures (datasketch's affine32 scheme, 60 permutations) cut into 20 bands of 3;
+- Candidates: MinHash signatures (datasketch's affine32 scheme, 90 permutations) cut into 30 bands of 3;
   two articles sharing a band are candidates (pairs with Jaccard 0.5 are found with probability
-  0.93, 0.6 with 0.99, 0.1 with 0.02). The band keys of each cluster's first printing are stored
+  0.98, 0.6 with 0.999, 0.3 with 0.56, 0.1 with 0.03). A reprint cut to a small part of the
+  original (Jaccard under ~0.3 however high its containment) is likely missed. The band keys of each cluster's first printing are stored
   (reprint_bands, reprint_signatures), so a later ingest compares new articles with the whole
   corpus without reading it; a reprint's own bands are not stored (its first printing stands
   for it), which keeps a cluster of many printings one set of rows.
@@ -32,7 +33,7 @@ import numpy as np
 from .scripts import fold
 
 SHINGLE = 3
-NUM_PERM, BANDS, ROWS = 60, 20, 3
+NUM_PERM, BANDS, ROWS = 90, 30, 3
 SEED = 15
 MIN_SHINGLES = 30  # shorter bodies (captions, one-line briefs) are too short to tell a reprint
 DEFAULT_SIMILARITY = 0.7  # measured: reprints >= 0.8, distinct seed articles <= 0.13 (README)
