@@ -24,7 +24,6 @@ commits: the caller owns the transaction.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from functools import lru_cache
 
@@ -94,12 +93,22 @@ def signature(sh: np.ndarray) -> np.ndarray:
         return (a * _fmix32(_hash32(sh).astype(np.uint32))[None, :] + b).min(axis=1)
 
 
+_BAND_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dtype=np.uint64)
+
+
 def band_keys(sig: np.ndarray) -> list[int]:
-    """One signed 64-bit key per band: the band's number and its rows, hashed."""
-    raw = np.asarray(sig, dtype="<u4").tobytes()
-    step = ROWS * 4
-    return [int.from_bytes(hashlib.blake2b(bytes([i]) + raw[i * step:(i + 1) * step], digest_size=8).digest(),
-                           "little", signed=True) for i in range(BANDS)]
+    """One signed 64-bit key per band: its rows mixed (splitmix64) with the band's number."""
+    rows = np.asarray(sig, dtype=np.uint64).reshape(BANDS, ROWS)
+    with np.errstate(over="ignore"):
+        mixed = (rows * _BAND_MIX[:ROWS]).sum(axis=1) + np.arange(BANDS, dtype=np.uint64) * np.uint64(0xD6E8FEB86659FD93)
+        return _hash64(mixed).view(np.int64).tolist()
+
+
+def _hash64(z: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
 
 
 def containment(a: np.ndarray, b: np.ndarray) -> float:
@@ -115,10 +124,13 @@ def estimated_containment(sig_a, sig_b, n_a: int, n_b: int) -> float:
     return j * (n_a + n_b) / (1 + j) / max(1, min(n_a, n_b))
 
 
-def fingerprint(body: str) -> tuple[np.ndarray, np.ndarray] | None:
-    """(shingles, signature) of an article body, None when it is too short to compare."""
+def fingerprint(body: str) -> tuple[np.ndarray, np.ndarray, list[int]] | None:
+    """(shingles, signature, band keys) of an article body, None when it is too short to compare."""
     sh = shingles(body)
-    return (sh, signature(sh)) if sh.size >= MIN_SHINGLES else None
+    if sh.size < MIN_SHINGLES:
+        return None
+    sig = signature(sh)
+    return sh, sig, band_keys(sig)
 
 
 # --- the database side --------------------------------------------------------------------------
@@ -128,11 +140,11 @@ def _order_key(date, art_id):
 
 
 def _store(db, art_id: int, fp) -> None:
-    sh, sig = fp
+    sh, sig, keys = fp
     db.execute("INSERT OR REPLACE INTO reprint_signatures (article_id, shingles, signature) VALUES (?, ?, ?)",
                [art_id, int(sh.size), sig.astype("<u4").tobytes()])
     db.conn.executemany("INSERT OR IGNORE INTO reprint_bands (key, article_id) VALUES (?, ?)",
-                        [(k, art_id) for k in band_keys(sig)])
+                        [(k, art_id) for k in keys])
 
 
 def _unstore(db, ids) -> None:
@@ -164,7 +176,11 @@ def forget(db, article_ids) -> list[int]:
 def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY) -> list[int]:
     """Compare articles (id -> fingerprint, or None to compute it from the stored body) with the
     corpus and with each other; mark reprints. Returns the ids whose mark changed (the caller
-    recounts them: index.recount)."""
+    recounts them: index.recount).
+
+    The stored first printings sharing a band with any of the articles are read in a few
+    queries up front; the first printings found among the articles themselves join them as
+    the articles are taken in order of printing."""
     check_similarity(similarity)
     if not articles:
         return []
@@ -178,58 +194,91 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY) -> list[
             if articles[art_id] is None:
                 articles[art_id] = fingerprint(body)
     known_fp = {a: fp for a, fp in articles.items() if fp is not None}
-    touched = []
+    bands: dict[int, set] = {}  # band key -> first printings holding it
+    keys = list({k for fp in known_fp.values() for k in fp[2]})
+    for i in range(0, len(keys), 900):
+        chunk = keys[i:i + 900]
+        for key, other in db.execute(
+            f"SELECT key, article_id FROM reprint_bands WHERE key IN ({', '.join('?' * len(chunk))})", chunk):
+            bands.setdefault(key, set()).add(other)
+    stored = {}  # first printing -> (shingle count, signature, date)
+    wanted = sorted({a for got in bands.values() for a in got})
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i:i + 500]
+        for other, n, blob, date in db.execute(
+            "SELECT s.article_id, s.shingles, s.signature, a.date FROM reprint_signatures s JOIN articles a "
+            f"ON a.id = s.article_id WHERE s.article_id IN ({', '.join('?' * len(chunk))})", chunk):
+            stored[other] = (n, np.frombuffer(blob, dtype="<u4"), date)
+    touched, updates = [], []
     for art_id in sorted(info, key=lambda a: _order_key(info[a][0], a)):
         date, dup = info[art_id]
         fp = articles.get(art_id)
         if dup is not None or fp is None:  # exact duplicates are marked already
             continue
-        matched = _matches(db, art_id, fp, known_fp, similarity)
         mine = _order_key(date, art_id)
+        candidates = {o for k in fp[2] for o in bands.get(k, ())} - {art_id}
+        matched = _matches(db, fp, [(o, *stored[o]) for o in candidates if o in stored], known_fp, similarity, mine)
         earlier = [(s, other) for other, (other_date, s) in matched.items() if _order_key(other_date, other) < mine]
         if earlier:
             best = min(earlier, key=lambda e: (-e[0], _order_key(matched[e[1]][0], e[1])))
-            db.execute("UPDATE articles SET near_duplicate_of = ?, similarity = ? WHERE id = ?",
-                       [best[1], round(best[0], 4), art_id])
+            updates.append((best[1], round(best[0], 4), art_id))
             touched.append(art_id)
             continue
         _store(db, art_id, fp)
+        stored[art_id] = (fp[0].size, fp[1], date)
+        for k in fp[2]:
+            bands.setdefault(k, set()).add(art_id)
         later = [(other, s) for other, (_, s) in matched.items()]
         if later:  # printed after this one: they become its reprints
-            db.conn.executemany("UPDATE articles SET near_duplicate_of = ?, similarity = ? WHERE id = ?",
-                                [(art_id, round(s, 4), other) for other, s in later])
+            updates += [(art_id, round(s, 4), other) for other, s in later]
             _unstore(db, [other for other, _ in later])
+            for other, _ in later:
+                stored.pop(other, None)
             touched += [other for other, _ in later]
+    db.conn.executemany("UPDATE articles SET near_duplicate_of = ?, similarity = ? WHERE id = ?", updates)
     return touched
 
 
-def _matches(db, art_id: int, fp, known_fp: dict, similarity: float) -> dict:
-    """Stored first printings at least `similarity` like the article: id -> (date, similarity)."""
-    sh, sig = fp
-    keys = band_keys(sig)
-    found = [r[0] for r in db.execute(
-        f"SELECT DISTINCT article_id FROM reprint_bands WHERE key IN ({', '.join('?' * len(keys))})", keys)
-        if r[0] != art_id]
-    if not found:
+def _matches(db, fp, candidates: list, known_fp: dict, similarity: float, mine) -> dict:
+    """The candidates (id, shingle count, signature, date) at least `similarity` like the article:
+    id -> (date, similarity). Checked best estimate first; the first earlier printing that is
+    alike ends the search (the article becomes its reprint), so a story printed many times
+    costs about one exact check per printing."""
+    if not candidates:
         return {}
-    scored = []
-    for other, n, blob in db.execute(
-        f"SELECT article_id, shingles, signature FROM reprint_signatures WHERE article_id IN "
-        f"({', '.join('?' * len(found))})", found):
-        est = estimated_containment(sig, np.frombuffer(blob, dtype="<u4"), sh.size, n)
-        if est >= similarity - MARGIN:
-            scored.append((est, other))
-    scored = [o for _, o in sorted(scored, reverse=True)[:MAX_CHECKED]]
-    if not scored:
-        return {}
+    sh, sig, _ = fp
+    # Estimated containment of all candidates at once: |A & B| = J (|A| + |B|) / (1 + J).
+    j = (np.stack([c[2] for c in candidates]) == sig).mean(axis=1)
+    n = np.array([c[1] for c in candidates], dtype=np.float64)
+    est = j * (sh.size + n) / (1 + j) / np.maximum(1, np.minimum(sh.size, n))
+    scored = sorted(((float(e), c[0], c[3]) for e, c in zip(est.tolist(), candidates) if e >= similarity - MARGIN),
+                    reverse=True)
     out = {}
-    for other, date, body in db.execute(
-        f"SELECT id, date, body FROM articles WHERE id IN ({', '.join('?' * len(scored))})", scored):
-        other_sh = known_fp[other][0] if other in known_fp else shingles(body)
+    for _, other, date in scored[:MAX_CHECKED]:
+        other_sh = known_fp[other][0] if other in known_fp else _stored_shingles(db, other)
         s = containment(sh, other_sh)
         if s >= similarity:
             out[other] = (date, s)
+            if _order_key(date, other) < mine:
+                break
     return out
+
+
+_shingle_cache: dict = {}
+SHINGLE_CACHE = 4096  # first printings whose shingles are kept between batches (bounded memory)
+
+
+def _stored_shingles(db, art_id: int) -> np.ndarray:
+    """A stored first printing's shingles, kept for the next articles (ids are never reused
+    while the process runs: a replaced article gets a new id)."""
+    key = (id(db.conn), art_id)
+    got = _shingle_cache.get(key)
+    if got is None:
+        if len(_shingle_cache) >= SHINGLE_CACHE:
+            _shingle_cache.pop(next(iter(_shingle_cache)))
+        body = db.execute("SELECT body FROM articles WHERE id = ?", [art_id]).fetchone()[0]
+        got = _shingle_cache[key] = shingles(body)
+    return got
 
 
 def check_similarity(similarity) -> None:
