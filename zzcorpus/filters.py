@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from .scripts import SCRIPTS
+from .scripts import SCRIPTS, fold
 from .store import get_meta
 
 DATE_RE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?$")
@@ -163,4 +163,6 @@ def word_filter(db, *, pos: str | None = None, min_len: int = 1, stopwords: bool
     else:
         meta = get_meta(db)
         words, sha = read_stopwords(meta.get("stopwords") or ""), meta.get("stopwords_sha256")
+    # The word index holds folded (simplified) words: a traditional stopword stops its folded form too.
+    words = words | {fold(w) for w in words}
     return WordFilter(pos=tags, min_len=min_len, stopwords=words, stopwords_sha256=sha)
