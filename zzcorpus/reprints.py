@@ -35,7 +35,7 @@ SHINGLE = 3
 NUM_PERM, BANDS, ROWS = 90, 30, 3
 SEED = 15
 MIN_SHINGLES = 30  # shorter bodies (captions, one-line briefs) are too short to tell a reprint
-DEFAULT_SIMILARITY = 0.7  # measured: reprints >= 0.8, distinct seed articles <= 0.13 (README)
+DEFAULT_SIMILARITY = 0.7  # measured: seed reprints 0.77-1.0, distinct seed articles <= 0.13 (README)
 MARGIN = 0.15  # signature estimates this far below the threshold are still checked exactly
 MAX_CHECKED = 20  # candidates checked exactly per article, best estimates first
 NON_TEXT_RE = re.compile(r"[\W_]+")
