@@ -37,12 +37,13 @@ def index_recount(db):
     from collections import Counter, defaultdict
 
     from zzcorpus.counting import is_word, sentences
+    from zzcorpus.schema import REPORT_CONDITION
 
     streams, postings, lex_freq, lex_docs = {}, Counter(), Counter(), Counter()
     groups = defaultdict(lambda: {"articles": 0, "tokens": 0, "word_articles": 0, "para_units": 0,
                                   "sent_units": 0, "words": defaultdict(lambda: [0, 0, 0, 0])})
     for art_id, source, date, counted, title_seg, body_seg in db.execute(
-        "SELECT id, source, date, kind != 'furniture' AND duplicate_of IS NULL, title_seg, body_seg FROM articles"
+        f"SELECT id, source, date, {REPORT_CONDITION}, title_seg, body_seg FROM articles"
     ):
         text = "\n".join(s for s in (title_seg, body_seg) if s)
         paragraphs = [p.split(" ") for p in text.split("\n") if p]

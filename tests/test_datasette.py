@@ -124,7 +124,7 @@ def test_metadata_describes_the_corpus(ds, corpus_db):
     columns = meta["tables"]["articles"]["columns"]
     assert set(columns) == set(TABLES["articles"]["columns"])
     assert "正文" in columns["body"] and "body text" in columns["body"]
-    assert set(meta["queries"]) == {"search", "kwic", "freq", "cooc", "trend"}
+    assert set(meta["queries"]) == {"search", "kwic", "freq", "cooc", "trend", "reprints"}
     assert all(re.search(r"[\u4e00-\u9fff]", q["title"]) for q in meta["queries"].values())
 
 

@@ -28,6 +28,7 @@ from .measures import check_choice
 from .output import FORMATS, format_rows, pad
 from .output import width as display_width
 from .readers import LAYOUT_CHOICES, input_size
+from .reprints import DEFAULT_SIMILARITY
 from .segment import ENGINES
 from .store import corpus_info
 
@@ -117,10 +118,16 @@ def cli():
 @click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes (default: 2 for inputs over 2 MB).")
 @click.option("--batch-mb", type=click.FloatRange(0, None), default=4, show_default=True,
               help="Commit after about this much input (a killed run loses at most one batch).")
+@click.option("--no-userdict", is_flag=True, help="Leave out the built-in user dictionary: the engine's own alone.")
+@click.option("--no-fold", is_flag=True,
+              help="Keep traditional and simplified words apart in the word index (search still finds both).")
+@click.option("--similarity", type=float, default=DEFAULT_SIMILARITY, show_default=True,
+              help="Mark a new article at least this like an earlier one as its reprint (near_duplicate_of).")
+@click.option("--no-reprints", is_flag=True, help="Do not look for reprints.")
 @output_options
 @friendly_errors
 def ingest(paths, db_path, engine, userdict, encoding, layout, force, text_field, source, date, page, jobs, batch_mb,
-           fmt):
+           no_userdict, no_fold, similarity, no_reprints, fmt):
     """Read page dumps into the corpus database.
 
     PATHS are files, folders (read recursively) and .gz/.zip archives of .txt page dumps, page
@@ -130,12 +137,17 @@ def ingest(paths, db_path, engine, userdict, encoding, layout, force, text_field
     (--encoding, --layout), replace their own articles; --force reads everything again. Metadata comes from record fields, then these options, then the file name
     (枣庄日报_2024-03-19_02.txt).
 
+    Traditional characters are folded to simplified for words and search (the stored text keeps
+    its own); an article whose body is at least --similarity like an earlier one (a reprint
+    with another headline, a cut, a few changes) is marked and left out of reports.
+
     Exits with status 1 when any file was skipped (each named on stderr with the reason).
 
     \b
     Example:
         zzcorpus ingest seeds/ --db corpus.db
         zzcorpus ingest notes/ --layout plain --force
+        zzcorpus ingest hk-papers/ --no-userdict --similarity 0.8
     """
     db = open_db(db_path, must_exist=False)
     with _progressbar(input_size(paths) or 1) as bar:
@@ -151,7 +163,8 @@ def ingest(paths, db_path, engine, userdict, encoding, layout, force, text_field
         summary = run_ingest(
             db, paths, engine=engine, userdict=userdict, encoding=encoding, text_field=text_field,
             source=source, date=date, page=page, jobs=jobs, batch_bytes=int(batch_mb * 1e6),
-            layout=layout, force=force, on_progress=progress,
+            layout=layout, force=force, on_progress=progress, no_userdict=no_userdict, fold=not no_fold,
+            similarity=None if no_reprints else similarity,
             on_skip=lambda path, why: click.echo(f"skipped {path}: {why}", err=True),
             on_warn=lambda path, why: click.echo(f"warning {path}: {why}", err=True),
         )
@@ -208,8 +221,11 @@ def info(db_path, fmt):
 @click.option("--engine", type=click.Choice(ENGINES), help="Switch segmenter (default: the one in use).")
 @click.option("--userdict", type=click.Path(exists=True, dir_okay=False),
               help="A jieba user dictionary loaded after seeds/userdict.txt.")
+@click.option("--no-userdict", is_flag=True, help="Leave out the built-in user dictionary: the engine's own alone.")
+@click.option("--fold/--no-fold", default=None,
+              help="Fold traditional words to simplified, or keep them apart (default: as the corpus was made).")
 @friendly_errors
-def resegment(db_path, engine, userdict):
+def resegment(db_path, engine, userdict, no_userdict, fold):
     """Segment the stored text again, after the user dictionary or engine changed.
 
     Rewrites title_seg/body_seg, the word counts and the word index from the stored clean text,
@@ -218,8 +234,9 @@ def resegment(db_path, engine, userdict):
     \b
     Example:
         zzcorpus resegment --userdict mywords.txt
+        zzcorpus resegment --no-userdict --userdict newwords.txt
     """
-    n = run_resegment(open_db(db_path), engine=engine, userdict=userdict)
+    n = run_resegment(open_db(db_path), engine=engine, userdict=userdict, no_userdict=no_userdict, fold=fold)
     click.echo(f"resegmented {n} articles")
 
 
@@ -375,22 +392,39 @@ def word_options(fn):
     return click.option("--pos", help=POS_HELP)(fn)
 
 
+def _remember(ctx, param, value):
+    """Keep an option for _selection, which every report calls, in the click context."""
+    ctx.meta[f"zz_{param.name}"] = value
+    return value
+
+
 def report_options(*, words: bool = True):
-    """What every report takes: the article filters, the word filters (words=True), --save NAME
-    and the output format."""
+    """What every report takes: the article filters (--script and --keep-duplicates included),
+    the word filters (words=True), --save NAME and the output format."""
 
     def decorate(fn):
         fn = output_options(fn)
         fn = click.option("--save", "save_name", metavar="NAME",
                           help="Also store the rows as table NAME in the database (listed in saved_reports).")(fn)
+        fn = click.option("--keep-duplicates", is_flag=True, expose_value=False, callback=_remember,
+                          help="Count every printing: exact duplicates and reprints too.")(fn)
+        fn = click.option("--script", expose_value=False, callback=_remember,
+                          help="Only articles in these scripts: simplified, traditional, mixed (comma-separated).")(fn)
         return report_filters(word_options(fn) if words else fn)
 
     return decorate
 
 
+def _selection_filters(source, date_from, date_to, where, byline=None) -> Filters:
+    meta = click.get_current_context().meta
+    scripts = tuple(s.strip() for s in (meta.get("zz_script") or "").split(",") if s.strip())
+    return Filters(sources=(source,) if source else (), date_from=date_from, date_to=date_to, where=where,
+                   bylines=(byline,) if byline else (), scripts=scripts,
+                   keep_duplicates=bool(meta.get("zz_keep_duplicates")))
+
+
 def _selection(db, source, date_from, date_to, where, byline):
-    sel = Selection(db, Filters(sources=(source,) if source else (), date_from=date_from,
-                                date_to=date_to, where=where, bylines=(byline,) if byline else ()))
+    sel = Selection(db, _selection_filters(source, date_from, date_to, where, byline))
     if store.get_meta(db).get("headline_tokens") == "title":
         path = db.conn.execute("PRAGMA database_list").fetchone()[2]
         click.echo("note: the kickers and subtitles of this corpus are not counted yet: "
@@ -676,6 +710,61 @@ def dfm(db_path, out, source, date_from, date_to, byline, where, pos, min_len, s
     written = export.write_dfm(out, ids, features, matrix, meta=export.article_meta(db, ids))
     click.echo(f"{matrix.shape[0]} articles x {matrix.shape[1]} words, {matrix.nnz} counts -> "
                f"{', '.join(map(str, written))}", err=True)
+
+
+@cli.command()
+@db_option
+@click.option("--min-count", type=int, default=3, show_default=True, help="Least occurrences of a candidate.")
+@click.option("--top", type=int, default=50, show_default=True, help="Candidates to show.")
+@click.option("--max-chars", type=click.IntRange(2, 20), default=8, show_default=True,
+              help="Longest candidate, in characters.")
+@click.option("--add", "add_file", type=click.Path(dir_okay=False),
+              help="Append the candidates shown to this user dictionary (then: resegment --userdict FILE).")
+@report_options()
+@friendly_errors
+def newwords(db_path, min_count, top, max_chars, add_file, source, date_from, date_to, byline, where, pos, min_len,
+             stopwords_file, no_stopwords, save_name, fmt):
+    """Words the segmenter misses: strings it cuts into 2-4 tokens that behave as one word here,
+    best first: count, pmi (cohesion of the weakest join), left_entropy and right_entropy
+    (freedom of the neighbours, bits), unknown_parts (parts the dictionary lacks), score, cut
+    (today's tokens) and an example line.
+
+    \b
+    Example:
+        zzcorpus newwords --top 30
+        zzcorpus newwords --min-count 10 --top 20 --add mywords.txt && zzcorpus resegment --userdict mywords.txt
+    """
+    db = open_db(db_path)
+    sel = _selection(db, source, date_from, date_to, where, byline)
+    wf = _words(db, pos, min_len, stopwords_file, no_stopwords)
+    rows = reports.newwords(db, sel, wf, min_count=min_count, top=top, max_chars=max_chars)
+    if add_file:
+        added = reports.write_userdict(add_file, [r["word"] for r in rows])
+        click.echo(f"{added} new words -> {add_file} (apply: zzcorpus resegment --userdict {add_file})", err=True)
+    params = {**sel.filters.params(), **wf.params(), "min_count": min_count, "top": top, "max_chars": max_chars}
+    _report(db, rows, fmt, save_name=save_name, command="newwords", params=params,
+            columns=["word", "count", "pmi", "left_entropy", "right_entropy", "unknown_parts", "score", "cut", "example"])
+
+
+@cli.command()
+@db_option
+@report_options(words=False)
+@friendly_errors
+def reprints(db_path, source, date_from, date_to, byline, where, save_name, fmt):
+    """Reprinted stories (wire copy): one row per printing, clusters in order of first printing:
+    cluster (the first printing's article id), article_id, source, date, title, similarity (to
+    the printing it was matched with) and lag_days from the first printing. A cluster is listed
+    when any of its printings passes the filters.
+
+    \b
+    Example:
+        zzcorpus reprints --from 2024-03 --csv > reprints.csv
+    """
+    db = open_db(db_path)
+    filters = _selection_filters(source, date_from, date_to, where, byline)
+    rows = reports.reprints(db, filters)
+    _report(db, rows, fmt, save_name=save_name, command="reprints", params=filters.params(),
+            columns=["cluster", "article_id", "source", "date", "title", "similarity", "lag_days", "printings"])
 
 
 # --- content analysis (code): coding.py reads the dictionary and codes the articles ---

@@ -15,6 +15,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from .scripts import SCRIPTS, fold
 from .store import get_meta
 
 DATE_RE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?$")
@@ -41,13 +42,26 @@ def date_bound(value: str, *, end: bool) -> str:
 
 @dataclass(frozen=True)
 class Filters:
-    """The article filters every report takes: --source, --from, --to, --byline, --where."""
+    """The article filters every report takes: --source, --from, --to, --byline, --where, --script,
+    and --keep-duplicates (count every printing: exact duplicates and reprints too)."""
 
     sources: tuple[str, ...] = ()
     date_from: str | None = None
     date_to: str | None = None
     where: str | None = None
     bylines: tuple[str, ...] = ()  # names in an article's bylines (any of them)
+    scripts: tuple[str, ...] = ()
+    keep_duplicates: bool = False
+
+    def __post_init__(self):
+        for script in self.scripts:
+            if script not in SCRIPTS:
+                raise ValueError(f"unknown script {script!r}: choose from {', '.join(SCRIPTS)}")
+
+    @property
+    def table(self) -> str:
+        """What the selection starts from: report_articles, or every article but page furniture."""
+        return "(SELECT * FROM articles WHERE kind != 'furniture')" if self.keep_duplicates else "report_articles"
 
     @property
     def bounds(self) -> tuple[str | None, str | None]:
@@ -73,6 +87,9 @@ class Filters:
             clauses.append(f"CASE WHEN json_valid(bylines) THEN EXISTS (SELECT 1 FROM json_each(bylines) "
                            f"WHERE value IN ({', '.join('?' * len(self.bylines))})) END")
             params += list(self.bylines)
+        if self.scripts:
+            clauses.append(f"script IN ({', '.join('?' * len(self.scripts))})")
+            params += list(self.scripts)
         if self.where:
             if ";" in self.where:
                 raise ValueError("--where takes one SQL condition: ';' is not allowed")
@@ -81,11 +98,12 @@ class Filters:
 
     def params(self) -> dict:
         return {"source": list(self.sources), "from": self.date_from, "to": self.date_to, "where": self.where,
-                "byline": list(self.bylines)}
+                "byline": list(self.bylines), "script": list(self.scripts), "keep_duplicates": self.keep_duplicates}
 
     @property
     def empty(self) -> bool:
-        return not (self.sources or self.date_from or self.date_to or self.where or self.bylines)
+        return not (self.sources or self.date_from or self.date_to or self.where or self.bylines or self.scripts
+                    or self.keep_duplicates)
 
     def check(self, db) -> None:
         """ValueError (one line) when a filter cannot match any article of this corpus: a source
@@ -175,4 +193,6 @@ def word_filter(db, *, pos: str | None = None, min_len: int = 1, stopwords: bool
     else:
         meta = get_meta(db)
         words, sha = read_stopwords(meta.get("stopwords") or ""), meta.get("stopwords_sha256")
+    # The word index holds folded (simplified) words: a traditional stopword stops its folded form too.
+    words = words | {fold(w) for w in words}
     return WordFilter(pos=tags, min_len=min_len, stopwords=words, stopwords_sha256=sha)

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, index, pages, store
+from . import __version__, index, pages, reprints, scripts, store
 from .readers import PassedOver, Record, Skipped, Warned, codec_name, input_size, normalize, read_records
 from .schema import HEADLINE_FIELDS, PRINTED_FIELDS, migrate, transaction
 from .segment import DEFAULT_USERDICT, Segmenter, file_sha256, segment_articles
@@ -46,11 +46,15 @@ class Summary:
 # --- the work done per record (in a worker process when parallel) ---
 
 _segmenter: Segmenter | None = None
+# What workers do besides segmenting (set before they fork): fold traditional to simplified for
+# segmentation (scripts.fold), fingerprint bodies for reprint detection (reprints.fingerprint).
+_work = {"fold": True, "reprints": True}
 
 
-def _new_segmenter(engine: str, userdicts: tuple) -> None:
+def _new_segmenter(engine: str, userdicts: tuple, *, fold: bool = True, find_reprints: bool = True) -> None:
     global _segmenter
     _segmenter = Segmenter(engine=engine, userdicts=userdicts)
+    _work.update(fold=fold, reprints=find_reprints)
 
 
 
@@ -79,6 +83,7 @@ def prepare_article(art: dict, seq: int, meta: dict) -> dict:
         "date_in_text": art["date_in_text"] or None,
         "chars": len(art["title"]) + len(art["body"]),
         "body_sha256": store.body_sha256(art["body"]),
+        "script": scripts.script_of(f"{art['title']}\n{art['body']}"),
     }
     found["char_tokens"] = [store.char_tokens(found[f]) for f in PRINTED_FIELDS]  # here, in the worker
     return found
@@ -91,9 +96,11 @@ def headline(article: dict) -> str:
 
 
 def segment(articles: list[dict]) -> index.Chunk:
-    """Add title_seg (the headline: kicker, title, subtitle), body_seg and tokens to each article;
-    return their word index arrays."""
-    segmented = segment_articles(_segmenter, [(headline(a), a["body"] or "") for a in articles])
+    """Add title_seg (the headline: kicker, title, subtitle), body_seg and tokens to each article,
+    from text folded to simplified unless the corpus keeps scripts apart; return their word index
+    arrays."""
+    fold = scripts.fold if _work["fold"] else str
+    segmented = segment_articles(_segmenter, [(fold(headline(a)), fold(a["body"] or "")) for a in articles])
     chunk = index.make_chunk(segmented, _segmenter.tags)
     for art, (title_seg, body_seg), tokens in zip(articles, segmented, chunk.stats.tokens.tolist()):
         art.update(title_seg=title_seg, body_seg=body_seg, tokens=tokens)
@@ -103,6 +110,9 @@ def segment(articles: list[dict]) -> index.Chunk:
 def _prepare_chunk(chunk: list[tuple[Record, dict]]) -> tuple[list[list[dict]], index.Chunk]:
     """Articles per record, segmented, with the chunk's word index arrays."""
     found = [prepare_record(record, meta) for record, meta in chunk]
+    if _work["reprints"]:
+        for art in (a for articles in found for a in articles):
+            art["fingerprint"] = reprints.fingerprint(art["body"])
     return found, segment([art for articles in found for art in articles])
 
 
@@ -118,10 +128,17 @@ def record_meta(record: Record, *, source=None, date=None, page=None) -> dict:
     }
 
 
-def check_segmenter(db, *, engine: str, userdict_sha: str) -> None:
+def check_segmenter(db, *, engine: str, userdict_sha: str, fold: bool = True) -> None:
     meta = store.get_meta(db)
     if not db.execute("SELECT 1 FROM articles LIMIT 1").fetchone():
         return
+    stored_fold = meta.get("fold", "t2s") != "none"
+    if stored_fold != fold:
+        raise ValueError(
+            f"this database's words were {'folded to simplified' if stored_fold else 'kept in their own script (--no-fold)'}: "
+            f"ingest {'without' if stored_fold else 'with'} --no-fold, or run `zzcorpus resegment "
+            f"{'--no-fold' if fold is False else '--fold'}` first"
+        )
     if meta.get("segmenter") and meta["segmenter"] != engine:
         raise ValueError(
             f"this database was segmented with {meta['segmenter']}: ingest with --engine {meta['segmenter']}, "
@@ -133,8 +150,9 @@ def check_segmenter(db, *, engine: str, userdict_sha: str) -> None:
         )
 
 
-def _userdicts(userdict) -> tuple:
-    return (str(DEFAULT_USERDICT),) + ((str(userdict),) if userdict else ())
+def _userdicts(userdict, no_userdict: bool = False) -> tuple:
+    """The user dictionaries to load: the built-in one (unless no_userdict) and the user's."""
+    return (() if no_userdict else (str(DEFAULT_USERDICT),)) + ((str(userdict),) if userdict else ())
 
 
 def _dict_sha(userdicts) -> str:
@@ -151,12 +169,19 @@ def _read_otherwise(db, doc_id: int, record: Record) -> bool:
 
 def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_field="text",
            source=None, date=None, page=None, jobs=None, batch_bytes=BATCH_BYTES,
-           layout="auto", force=False, on_progress=None, on_skip=None, on_warn=None) -> Summary:
+           layout="auto", force=False, on_progress=None, on_skip=None, on_warn=None, no_userdict=False, fold=True,
+           similarity: float | None = reprints.DEFAULT_SIMILARITY) -> Summary:
     """Read, split, segment and store every record under paths; return what happened.
 
     A file stored before is read again when its bytes changed, when it now decodes or lays out
     otherwise (`encoding`, `layout`, or better detection), or with `force`; its articles are
-    replaced, never doubled."""
+    replaced, never doubled.
+
+    no_userdict: segment with the engine's dictionary alone (plus `userdict`); fold=False keeps
+    each script's own words (an ingest-time choice, recorded in meta); similarity: mark new
+    articles at least this like an earlier one as its reprints (None: look for none)."""
+    if similarity is not None:
+        reprints.check_similarity(similarity)
     started = time.perf_counter()
     migrate(db)
     # WAL lets `datasette corpus.db` read while we write; NORMAL sync is still safe against a
@@ -168,9 +193,9 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
     # Copy the log into the file every 64 MB rather than every 4 MB: each copy syncs the file,
     # and the last one, at the end, leaves corpus.db complete anyway.
     db.execute("PRAGMA wal_autocheckpoint = 16384")
-    userdicts = _userdicts(userdict)
-    check_segmenter(db, engine=engine, userdict_sha=_dict_sha(userdicts))
-    _new_segmenter(engine, userdicts)
+    userdicts = _userdicts(userdict, no_userdict)
+    check_segmenter(db, engine=engine, userdict_sha=_dict_sha(userdicts), fold=fold)
+    _new_segmenter(engine, userdicts, fold=fold, find_reprints=similarity is not None)
     summary = Summary()
     incoming = input_size(paths)
     if jobs is None:
@@ -234,10 +259,10 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
             # Keep one batch in the workers while this process writes the previous one.
             job = (batch, prepared(batch))
             if pending:
-                _write_batch(db, lexicon, *pending, summary, on_progress)
+                _write_batch(db, lexicon, *pending, summary, on_progress, similarity)
             pending = job
         if pending:
-            _write_batch(db, lexicon, *pending, summary, on_progress)
+            _write_batch(db, lexicon, *pending, summary, on_progress, similarity)
     finally:
         if pool:
             pool.terminate()
@@ -248,7 +273,9 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
         if summary.replaced:
             index.prune_lexicon(db)
         index.finish(db)
-        _record_segmenter(db, engine, userdicts)
+        _record_segmenter(db, engine, userdicts, fold)
+        if similarity is not None:
+            store.set_meta(db, reprint_similarity=str(similarity))
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # corpus.db alone is complete: people copy that one file
     summary.seconds = time.perf_counter() - started
     return summary
@@ -262,11 +289,16 @@ class _Done:
         return self.value
 
 
-def _write_batch(db, lexicon, batch, job, summary, on_progress) -> None:
+def _write_batch(db, lexicon, batch, job, summary, on_progress, similarity=None) -> None:
     chunks = job.get()
     results = [articles for found, _ in chunks for articles in found]
     replaced = [state[0] for _, _, state in batch if state]
     with transaction(db):
+        orphans = []
+        if replaced:  # their reprints are looked at again once the new text is in
+            marks = ','.join('?' * len(replaced))
+            orphans = reprints.forget(db, [r[0] for r in db.execute(
+                f"SELECT id FROM articles WHERE document_id IN ({marks})", replaced)])
         hashes = store.delete_articles(db, f"document_id IN ({','.join('?' * len(replaced))})", replaced) \
             if replaced else []
         articles = []
@@ -277,6 +309,12 @@ def _write_batch(db, lexicon, batch, job, summary, on_progress) -> None:
             articles += found
         hashes += store.write_articles(db, articles)
         store.mark_duplicates(db, hashes)
+        if similarity is not None:  # before the new articles are counted, so reprints never are
+            fps = {a["id"]: a.get("fingerprint") for a in articles if "fingerprint" in a}
+            fps.update({o: None for o in orphans})
+            index.recount(db, reprints.mark(db, fps, similarity=similarity) + orphans)
+        elif orphans:
+            index.recount(db, orphans)
         index.write(db, lexicon, [a["id"] for a in articles], [(a["source"], a["date"]) for a in articles],
                     [chunk for _, chunk in chunks])
     summary.replaced += len(replaced)
@@ -288,15 +326,19 @@ def _write_batch(db, lexicon, batch, job, summary, on_progress) -> None:
             on_progress(record.bytes)
 
 
-def resegment(db, *, engine=None, userdict=None, batch_size=2000) -> int:
+def resegment(db, *, engine=None, userdict=None, batch_size=2000, no_userdict=False, fold=None) -> int:
     """Segment every stored article's clean text again; rewrite its tokens and the word index.
 
-    One transaction: a killed resegment leaves the previous segmentation intact.
+    fold: True folds traditional to simplified, False keeps each script's words, None keeps
+    the corpus's choice. One transaction: a killed resegment leaves the previous segmentation
+    intact.
     """
     migrate(db)
     engine = engine or store.get_meta(db).get("segmenter") or "rjieba"
-    userdicts = _userdicts(userdict)
-    _new_segmenter(engine, userdicts)
+    if fold is None:
+        fold = store.get_meta(db).get("fold", "t2s") != "none"
+    userdicts = _userdicts(userdict, no_userdict)
+    _new_segmenter(engine, userdicts, fold=fold)
     ids = [r[0] for r in db.execute("SELECT id FROM articles ORDER BY id")]
     tags = {}
     with transaction(db):
@@ -310,15 +352,15 @@ def resegment(db, *, engine=None, userdict=None, batch_size=2000) -> int:
                 articles,
             )
         index.build(db, tags=tags)
-        _record_segmenter(db, engine, userdicts)
+        _record_segmenter(db, engine, userdicts, fold)
         db.execute("DELETE FROM meta WHERE key = 'headline_tokens'")  # every headline field is counted now
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return len(ids)
 
 
-def _record_segmenter(db, engine, userdicts) -> None:
+def _record_segmenter(db, engine, userdicts, fold=True) -> None:
     store.set_meta(
-        db, segmenter=engine, segmenter_version=_segmenter.version,
+        db, segmenter=engine, fold="t2s" if fold else "none", segmenter_version=_segmenter.version,
         userdict_sha256=_dict_sha(userdicts), userdicts=json.dumps([Path(p).name for p in userdicts]),
         userdict_text="\n".join(Path(p).read_text(encoding="utf-8") for p in userdicts),
         zzcorpus_version=__version__, updated_at=store.now(),

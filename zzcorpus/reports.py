@@ -560,3 +560,100 @@ def document_features(db, sel: Selection, wf: WordFilter):
                                                       np.searchsorted(kept, word[keep]))),
         shape=(len(ids), kept.size), dtype=np.int64)
     return ids, features, matrix
+
+
+# --- new words and reprints -------------------------------------------------------------------
+
+def newwords(db, sel: Selection, wf: WordFilter, *, min_count: int = 3, top: int | None = 50,
+             max_chars: int = 8) -> list[dict]:
+    """Strings the segmentation splits that behave as words here (newwords.py): word, count, pmi,
+    left_entropy, right_entropy, score, cut (today's tokens) and one example line. Candidates
+    starting or ending with a stopword (the word filter's list) are left out, and so are
+    strings the lexicon already holds as one token (the segmenter keeps them whole elsewhere)."""
+    from . import newwords as nw
+    from .scripts import fold
+
+    _check_top(top)
+    if not isinstance(min_count, int) or min_count < 2:
+        raise ValueError(f"--min-count must be a whole number >= 2, got {min_count!r}")
+    nonword, _ = index.token_flags(db)
+    size = nonword.size
+    chars = np.zeros(size, dtype=np.int64)
+    edge_ok = np.ones(size, dtype=bool)
+    words = {}
+    for i, word in db.execute("SELECT id, word FROM lexicon"):
+        words[i] = word
+        chars[i] = len(word)
+        edge_ok[i] = word not in wf.stopwords
+    ids = sel.articles()[0]
+    streams = [s for _, batch in sel.streams(ids) for s in batch]
+    dictionary = engine_words(db)
+    unknown = np.zeros(size, dtype=bool)
+    for i, word in words.items():
+        unknown[i] = word not in dictionary
+    known = set(words.values())
+    rows = []
+    for c in nw.candidates(streams, nonword, edge_ok=edge_ok, chars=chars, unknown=unknown, min_count=min_count,
+                           max_chars=max_chars):
+        word = "".join(words[t] for t in c.tokens)
+        if word in known or len(word) < wf.min_len:
+            continue
+        rows.append({"word": word, "count": c.count, "pmi": round(c.pmi, 4), "left_entropy": round(c.left_entropy, 4),
+                     "right_entropy": round(c.right_entropy, 4), "unknown_parts": c.unknown, "score": round(c.score, 4),
+                     "cut": "/".join(words[t] for t in c.tokens), "article_id": int(ids[c.first])})
+        known.add(word)
+        if top is not None and len(rows) >= top:
+            break
+    for row in rows:
+        title, body = db.execute("SELECT title, body FROM articles WHERE id = ?", [row["article_id"]]).fetchone()
+        text = f"{title or ''}\n{body or ''}"
+        at = fold(text).find(row["word"])  # the index's words are folded; the text shown is the original
+        line_start, line_end = text.rfind("\n", 0, max(at, 0)) + 1, text.find("\n", max(at, 0))
+        line_end = len(text) if line_end < 0 else line_end
+        row["example"] = text[max(line_start, at - 20):min(line_end, at + len(row["word"]) + 20)] if at >= 0 else ""
+    return rows
+
+
+def engine_words(db) -> set:
+    """The words the corpus's segmenter knows: jieba's dictionary (rjieba ships the same one)
+    and the user dictionaries it was given (meta userdict_text)."""
+    import logging
+
+    import jieba
+
+    from .store import get_meta
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.dt.initialize()
+    known = {w for w, f in jieba.dt.FREQ.items() if f}
+    text = get_meta(db).get("userdict_text") or ""
+    known.update(line.split()[0] for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return known
+
+
+def write_userdict(path, words, *, tag: str = "nz") -> int:
+    """Append the words a user dictionary (jieba's format: `word tag`) does not hold yet; no
+    frequency, so the segmenter gives each the weight it needs to stay whole. Returns how many."""
+    from pathlib import Path
+
+    from .segment import read_userdict
+
+    path = Path(path)
+    have = {w for w, _, _ in read_userdict(path)} if path.exists() else set()
+    new = [w for w in dict.fromkeys(words) if w not in have]
+    if new:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        with path.open("a", encoding="utf-8") as f:
+            f.write(("\n" if text and not text.endswith("\n") else "") + "".join(f"{w} {tag}\n" for w in new))
+    return len(new)
+
+
+def reprints(db, filters, *, article_id: int | None = None) -> list[dict]:
+    """The reprint clusters (reprints.clusters) with a printing passing the filters (and, with
+    article_id, the one holding that article)."""
+    from . import reprints as rp
+
+    condition, params = filters.sql()
+    if article_id is not None:
+        condition, params = f"({condition}) AND id = ?", [*params, int(article_id)]
+    return rp.clusters(db, condition=condition, params=params, where=filters.where)

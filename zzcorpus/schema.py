@@ -33,6 +33,8 @@ TABLES = {
             "body": str, "title_seg": str, "body_seg": str,
             "source": str, "date": str, "date_in_text": str, "page": str,
             "chars": int, "tokens": int, "body_sha256": str, "duplicate_of": int,
+            "script": str,  # simplified, traditional or mixed (scripts.script_of); NULL without Han characters
+            "near_duplicate_of": int, "similarity": float,  # a reprint: the earlier printing it is like, and how much
         },
         "pk": "id",
         "foreign_keys": [("document_id", "documents", "id")],
@@ -56,14 +58,18 @@ TABLES = {
     "period_counts": {"columns": {"group_id": int, "word_id": int, "count": int, "docs": int},
                       "pk": ("group_id", "word_id")},
     "meta": {"columns": {"key": str, "value": str}, "pk": "key"},
+    # Near-duplicate detection (reprints.py): each article's MinHash signature and its LSH band
+    # keys, so a later ingest compares new articles with the corpus without reading it again.
+    "reprint_signatures": {"columns": {"article_id": int, "shingles": int, "signature": bytes}, "pk": "article_id"},
+    "reprint_bands": {"columns": {"key": int, "article_id": int}, "pk": ("key", "article_id")},
     "saved_reports": {
         "columns": {"name": str, "command": str, "params": str, "rows": int, "created_at": str},
         "pk": "name",
     },
 }
 
-WITHOUT_ROWID = {"postings", "period_counts"}
-SQL_TYPES = {str: "TEXT", int: "INTEGER", bytes: "BLOB"}
+WITHOUT_ROWID = {"postings", "period_counts", "reprint_bands"}
+SQL_TYPES = {str: "TEXT", int: "INTEGER", bytes: "BLOB", float: "REAL"}
 
 INDEXES = [
     ("documents", ["sha256"], False),
@@ -79,6 +85,7 @@ INDEXES = [
     ("lexicon", ["word"], True),
     ("article_index", ["grp"], False),
     ("groups", ["source", "month"], False),
+    ("articles", ["near_duplicate_of"], False),
 ]
 
 # The character index is contentless because its text (one token per character) is derived,
@@ -91,9 +98,9 @@ CHAR_FTS_SQL = f"CREATE VIRTUAL TABLE [{CHAR_FTS_TABLE}] USING fts5({', '.join(P
 # title_seg, one paragraph each) and the body. Bylines and datelines are searched, not counted.
 HEADLINE_FIELDS = ("kicker", "title", "subtitle")
 
-# What every report reads: no page furniture, each duplicated article once (the word index
-# counts exactly these articles: index.recount).
-REPORT_CONDITION = "kind != 'furniture' AND duplicate_of IS NULL"
+# What every report reads: no page furniture, each duplicated or reprinted article once (the
+# word index counts exactly these articles: index.recount).
+REPORT_CONDITION = "kind != 'furniture' AND duplicate_of IS NULL AND near_duplicate_of IS NULL"
 
 VIEWS = {
     "report_articles": f"SELECT * FROM articles WHERE {REPORT_CONDITION}",
@@ -104,7 +111,8 @@ VIEWS = {
                     "JOIN lexicon l ON l.id = p.word_id JOIN groups g ON g.id = p.group_id",
 }
 
-HIDDEN_TABLES = ["meta", "article_index", "postings", "groups", "period_counts", CHAR_FTS_TABLE]
+HIDDEN_TABLES = ["meta", "article_index", "postings", "groups", "period_counts", CHAR_FTS_TABLE,
+                 "reprint_signatures", "reprint_bands"]
 
 
 def _create_table(db, name: str, spec: dict) -> None:
@@ -188,7 +196,30 @@ def _every_printed_field(db) -> None:
         db["meta"].upsert({"key": "headline_tokens", "value": "title"}, pk="key")
 
 
-MIGRATIONS = [_create, _one_tag_per_word, _word_index, _document_reading_options, _every_printed_field]
+
+
+def _scripts_and_reprints(db) -> None:
+    """v6: articles.script, near_duplicate_of and similarity, and the reprint tables (the
+    character index of v5 is already folded to simplified: store.char_tokens). The words of
+    traditional articles are folded by the next `zzcorpus resegment`; reprints are looked for
+    among articles ingested from now on (and their earlier printings)."""
+    if "script" in db["articles"].columns_dict:  # a database made by v6 or later
+        return
+    from . import scripts
+
+    for column, kind in (("script", "TEXT"), ("near_duplicate_of", "INTEGER"), ("similarity", "REAL")):
+        db.execute(f"ALTER TABLE articles ADD COLUMN [{column}] {kind}")
+    for name in ("reprint_signatures", "reprint_bands"):
+        _create_table(db, name, TABLES[name])
+    for table, columns, unique in INDEXES:
+        db[table].create_index(columns, unique=unique, if_not_exists=True)
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql, replace=True)
+    for art_id, title, body in db.execute("SELECT id, title, body FROM articles").fetchall():
+        db.execute("UPDATE articles SET script = ? WHERE id = ?", [scripts.script_of(f"{title or ''}\n{body or ''}"), art_id])
+
+MIGRATIONS = [_create, _one_tag_per_word, _word_index, _document_reading_options, _every_printed_field,
+              _scripts_and_reprints]
 
 
 @contextmanager

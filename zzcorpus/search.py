@@ -9,6 +9,10 @@ that match is exact; for letters (unicode61 folds case and accents: `e` also fin
 punctuation (any run of it is one break token) the index gives a superset, and the text itself
 settles it (instr()). The Datasette search box runs this same code (article_ids).
 
+Scripts: the index holds characters folded to simplified (scripts.fold), and queries are folded
+the same way, so 软件 finds 軟件 and 軟件 finds 软件; snippets and concordances show each
+article's own characters (folding keeps offsets).
+
 Query syntax: terms separated by spaces must all occur (AND); `"..."` is one literal term
 (spaces and AND/OR/NOT/NEAR inside are text); `OR` between two terms means either; `-term`
 or `NOT term` excludes. Latin letters match case-insensitively. Each term is cleaned as ingest
@@ -40,6 +44,7 @@ from .pages import clean_line
 from .readers import normalize
 from .schema import CHAR_FTS_TABLE, HEADLINE_FIELDS, PRINTED_FIELDS
 from .segment import is_word
+from .scripts import fold
 from .store import BREAK, char_tokens
 
 OPERATORS = ("AND", "OR", "NOT")
@@ -160,14 +165,16 @@ def _contains(haystack, needle) -> bool:
 
 
 def register_functions(conn) -> None:
-    """The SQL function the exact check uses (zz_contains)."""
+    """The SQL functions the exact check uses (zz_contains, zz_fold)."""
     conn.create_function("zz_contains", 2, _contains, deterministic=True)
+    conn.create_function("zz_fold", 1, lambda text: None if text is None else fold(text), deterministic=True)
 
 
 def _term_check(term: str) -> tuple[str, list]:
+    term = fold(term)  # the text is folded too: either script matches both
     if term.lower() == term.upper():  # nothing to fold: SQLite's instr is exact and fast
-        return f"instr({TEXT_SQL}, ?) > 0", [term]
-    return f"zz_contains({TEXT_SQL}, ?)", [term.lower()]
+        return f"instr(zz_fold({TEXT_SQL}), ?) > 0", [term]
+    return f"zz_contains(zz_fold({TEXT_SQL}), ?)", [term.lower()]
 
 
 def _text_check(q: Query) -> tuple[str, list]:
@@ -296,8 +303,9 @@ def search(db, query: str, *, limit: int | None = 20, source=None, date_from=Non
 
 
 def term_regex(q: Query):
-    """Any term of a parsed query, case-insensitive: what kwic and snippets mark."""
-    return re.compile("|".join(map(re.escape, q.terms)), re.IGNORECASE)
+    """Any term of a parsed query, folded to simplified, case-insensitive: what kwic and
+    snippets mark, in the folded text (whose offsets are the original's)."""
+    return re.compile("|".join(map(re.escape, dict.fromkeys(map(fold, q.terms)))), re.IGNORECASE)
 
 
 def kwic(db, query: str, *, width: int = 20, limit: int | None = None, source=None, date_from=None,
@@ -327,7 +335,7 @@ def kwic(db, query: str, *, width: int = 20, limit: int | None = None, source=No
                 continue
         for field in PRINTED_FIELDS:
             text = fields[field] or ""
-            for m in finder.finditer(text):
+            for m in finder.finditer(fold(text)):  # the same length as text: offsets carry over
                 if words and not _is_word_at(spans, field, m, lexical):
                     continue
                 if limit is not None and len(rows) >= limit:
@@ -335,7 +343,7 @@ def kwic(db, query: str, *, width: int = 20, limit: int | None = None, source=No
                 start, end = m.span()
                 rows.append({
                     "article_id": art_id, "date": date, "source": source_, "title": fields["title"], "field": field,
-                    "left": text[max(0, start - width):start], "match": m.group(), "right": text[end:end + width],
+                    "left": text[max(0, start - width):start], "match": text[start:end], "right": text[end:end + width],
                     "offset": start,
                 })
     return rows
@@ -362,7 +370,9 @@ def _token_bounds(text: str, seg: str | None):
 
 def word_spans(fields: dict, title_seg: str | None, body_seg: str | None) -> dict:
     """field -> {(start, end)} of its tokens, for the fields whose words are counted (kicker, title
-    and subtitle from title_seg, one paragraph each; body from body_seg)."""
+    and subtitle from title_seg, one paragraph each; body from body_seg). The tokens are those of
+    the folded text, which has the printed text's length, so the offsets hold for both."""
+    fields = {f: fold(t) if t else t for f, t in fields.items()}
     heads = [f for f in HEADLINE_FIELDS if fields.get(f)]
     out = {"body": _token_bounds(fields.get("body") or "", body_seg) or set()}
     joined = "\n".join(fields[f] for f in heads)
@@ -435,12 +445,13 @@ def whole_words(db, q: Query, ids) -> set[int]:
 
 def _snippet(text: str, q: Query | None, *, width: int, mark, escape) -> str:
     finder = term_regex(q) if q else None
-    found = finder.search(text) if finder else None
+    folded = fold(text)
+    found = finder.search(folded) if finder else None
     start = max(0, found.start() - max(0, width - len(found.group())) // 2) if found else 0
     end = max(start + width, found.end() if found else 0)  # a match longer than width stays whole
     window, pieces, pos = text[start:end], [], 0
-    for m in (finder.finditer(window) if found else ()):
-        pieces += [escape(window[pos:m.start()]), mark[0], escape(m.group()), mark[1]]
+    for m in (finder.finditer(folded[start:end]) if found else ()):
+        pieces += [escape(window[pos:m.start()]), mark[0], escape(window[m.start():m.end()]), mark[1]]
         pos = m.end()
     pieces.append(escape(window[pos:]))
     return ("…" if start else "") + "".join(pieces).replace("\n", " ") + ("…" if end < len(text) else "")

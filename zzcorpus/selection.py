@@ -52,8 +52,8 @@ class Selection:
             self.group_info[gid] = (source, month)
             if filters.sources and source not in filters.sources:
                 continue
-            # --where and --byline cut through every group: its articles are taken one by one
-            if filters.where or filters.bylines or ((low or high) and month is None):
+            # --where, --byline and --script cut through every group: its articles are taken one by one
+            if filters.where or filters.bylines or filters.scripts or ((low or high) and month is None):
                 partial.append(gid)
             elif low or high:
                 first, last = f"{month}-01", f"{month}-31"  # string bounds of the month's dates
@@ -63,6 +63,8 @@ class Selection:
             else:
                 self.whole.append(gid)
         self.extra = self._articles_of(partial)
+        if filters.keep_duplicates:  # the group vectors count first printings only: the rest one by one
+            self.extra = np.union1d(self.extra, self._duplicates_in(self.whole))
         self._cache = {}
 
     def _articles_of(self, groups) -> np.ndarray:
@@ -72,10 +74,20 @@ class Selection:
         condition, params = self.filters.sql()
         rows = read_only(
             self.db,
-            f"SELECT id FROM report_articles WHERE id IN (SELECT article_id FROM article_index "
+            f"SELECT id FROM {self.filters.table} WHERE id IN (SELECT article_id FROM article_index "
             f"WHERE grp IN ({', '.join('?' * len(groups))})) AND {condition} ORDER BY id",
             list(groups) + params, where=self.filters.where)
         return np.array([r[0] for r in rows], dtype=np.int64)
+
+    def _duplicates_in(self, groups) -> np.ndarray:
+        """The marked duplicates and reprints (not furniture) of these groups."""
+        if not groups:
+            return np.zeros(0, dtype=np.int64)
+        rows = self.db.execute(
+            "SELECT id FROM articles WHERE kind != 'furniture' AND (duplicate_of IS NOT NULL OR near_duplicate_of "
+            f"IS NOT NULL) AND id IN (SELECT article_id FROM article_index WHERE grp IN ({', '.join('?' * len(groups))}))",
+            list(groups)).fetchall()
+        return np.array(sorted(r[0] for r in rows), dtype=np.int64)
 
     # --- sizes and counts ---
 
@@ -137,12 +149,13 @@ class Selection:
         """(ids, sizes in words) of the selected articles, sorted by id."""
         if "articles" not in self._cache:
             rows = []
-            for column, values in (("grp", list(self.whole)), ("article_id", self.extra.tolist())):
+            # Whole groups: their counted articles; the others were chosen one by one (duplicates too).
+            for column, values in (("counted = 1 AND grp", list(self.whole)), ("article_id", self.extra.tolist())):
                 for i in range(0, len(values), 500):
                     chunk = values[i:i + 500]
                     rows += self.db.execute(
-                        f"SELECT article_id, tokens, grp FROM article_index WHERE counted = 1 "
-                        f"AND {column} IN ({', '.join('?' * len(chunk))})", chunk).fetchall()
+                        f"SELECT article_id, tokens, grp FROM article_index "
+                        f"WHERE {column} IN ({', '.join('?' * len(chunk))})", chunk).fetchall()
             table = np.array(rows, dtype=np.int64).reshape(-1, 3)
             if self.exclude is not None:
                 table = table[~np.isin(table[:, 0], self.exclude.articles()[0])]

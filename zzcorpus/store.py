@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 
 from . import index
 from .schema import CHAR_FTS_TABLE, PRINTED_FIELDS
+from .scripts import fold
 
 # One FTS token per letter or digit; every run of anything else becomes a private-use
 # character, which unicode61 indexes as a token, so a phrase never matches across
@@ -23,8 +24,9 @@ NON_TEXT_RE = re.compile(r"[\W_]+")
 
 
 def char_tokens(text: str) -> str:
-    """`锂电池，2024` -> `锂 电 池 \\ue000 2 0 2 4`: the character index's view of a text."""
-    return " ".join(NON_TEXT_RE.sub(BREAK, text or ""))
+    """`锂电池，2024` -> `锂 电 池 \\ue000 2 0 2 4`: the character index's view of a text,
+    traditional characters folded to simplified (so a query in either script finds both)."""
+    return " ".join(NON_TEXT_RE.sub(BREAK, fold(text or "")))
 
 
 def now() -> str:
@@ -65,7 +67,7 @@ FTS_COLUMNS = ", ".join(PRINTED_FIELDS)
 ARTICLE_COLUMNS = [
     "id", "document_id", "seq", "kind", "title", "subtitle", "kicker", "byline", "bylines", "dateline",
     "body", "title_seg", "body_seg", "source", "date", "date_in_text", "page",
-    "chars", "tokens", "body_sha256",
+    "chars", "tokens", "body_sha256", "script",
 ]
 INSERT_ARTICLE = f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) VALUES ({', '.join('?' * len(ARTICLE_COLUMNS))})"
 
@@ -142,6 +144,9 @@ def corpus_info(db) -> dict:
         "articles": arts,
         "report_articles": rep,
         "duplicates": one("SELECT COUNT(*) FROM articles WHERE duplicate_of IS NOT NULL")[0],
+        "reprints": one("SELECT COUNT(*) FROM articles WHERE near_duplicate_of IS NOT NULL")[0],
+        "scripts": dict(db.execute("SELECT COALESCE(script, ''), COUNT(*) FROM articles GROUP BY 1 ORDER BY 2 DESC")
+                        .fetchall()),
         "kinds": dict(db.execute("SELECT kind, COUNT(*) FROM articles GROUP BY kind ORDER BY 2 DESC").fetchall()),
         "characters": chars,
         "tokens": tokens,
@@ -154,6 +159,7 @@ def corpus_info(db) -> dict:
         "segmenter": meta.get("segmenter"),
         "segmenter_version": meta.get("segmenter_version"),
         "userdict_sha256": meta.get("userdict_sha256"),
+        "fold": meta.get("fold"),
         "stopwords_sha256": meta.get("stopwords_sha256"),
         "schema_version": db.execute("PRAGMA user_version").fetchone()[0],
         "zzcorpus_version": meta.get("zzcorpus_version"),

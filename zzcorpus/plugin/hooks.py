@@ -92,7 +92,12 @@ def render_cell(row, value, column, table, database, datasette):
         return Markup(MARKED_RE.sub(r"<mark>\1</mark>", str(escape(value))))
     if table is None and column == "keyword":
         return Markup(f"<mark>{escape(value)}</mark>")
-    if table is None and column == "article_id" and isinstance(value, int):
+    if table in ARTICLE_VIEWS and column == "near_duplicate_of" and isinstance(value, int):
+        # A reprint: its first printing, and the whole cluster (the reprints canned query).
+        article = datasette.urls.row(database, "articles", value)
+        cluster = f"{datasette.urls.query(database, 'reprints')}?article_id={value}"
+        return Markup(f'<a href="{escape(article)}">{value}</a> · <a href="{escape(cluster)}">转载 reprints</a>')
+    if table is None and column in ("article_id", "cluster") and isinstance(value, int):
         return Markup(f'<a href="{escape(datasette.urls.row(database, "articles", value))}">{value}</a>')
     if table in ARTICLE_VIEWS and column == "bylines" and isinstance(value, str):
         return _byline_links(datasette, database, table, value)

@@ -48,6 +48,10 @@ ARTICLE_COLUMNS = {
     "tokens": "词数（不含标点与数字）/ word tokens in headline and body (no punctuation, no numbers)",
     "body_sha256": "正文指纹，用于查重 / SHA-256 of the body, for finding duplicates",
     "duplicate_of": "重复稿：最早的同文文章 / first article with the same body",
+    "script": "字体 / script: simplified 简体, traditional 繁体, mixed 混合",
+    "near_duplicate_of": "转载稿：所匹配的较早刊登 / a reprint: the earlier printing it matches (link: its cluster)",
+    "similarity": "与该较早刊登的相似度（较短文本的三字组在另一篇中的比例）/ share of the shorter text's 3-character"
+                  " shingles found in the other",
 }
 SEARCH_NOTE = ("搜索框按字面查找引题、标题、副题、署名、电头与正文中的任意字串（如“锂电”、记者名），与 zzcorpus search 相同；"
                "勾选“整词”只找分词后的整词。列表中隐藏分词列，请在文章页或 JSON/CSV 中查看。"
@@ -58,14 +62,14 @@ SEARCH_NOTE = ("搜索框按字面查找引题、标题、副题、署名、电�
 # Datasette's FTS SQL could only approximate.
 ARTICLE_TABLE = {
     "label_column": "title", "sort_desc": "date",
-    "facets": ["source", "kind", "page", "date", {"array": "bylines"}], "columns": ARTICLE_COLUMNS,
+    "facets": ["source", "kind", "page", "date", "script", {"array": "bylines"}], "columns": ARTICLE_COLUMNS,
 }
 TABLE_METADATA = {
     "articles": {**ARTICLE_TABLE, "description": "文章：从版面切分出的全部文章。All articles cut from the pages. " + SEARCH_NOTE},
     "report_articles": {
         **ARTICLE_TABLE,
-        "description": "报表所用文章：去除版面杂项与重复稿。Articles every report reads: no page furniture, "
-                       "each duplicated article once. " + SEARCH_NOTE,
+        "description": "报表所用文章：去除版面杂项、重复稿与转载稿。Articles every report reads: no page furniture, "
+                       "each duplicated or reprinted article once. " + SEARCH_NOTE,
     },
     "documents": {
         "description": "版面文件：每个输入文件（或记录）一行，raw 为解码后的原文。"

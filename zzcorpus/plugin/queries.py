@@ -87,7 +87,12 @@ def _trend(db, p):
     return reports.trend(db, Selection(db, _filters(p)), [word], by=p.get("period") or "month")
 
 
-REPORTS = {"search": _search, "kwic": _kwic, "freq": _freq, "cooc": _cooc, "trend": _trend}
+def _reprints(db, p):
+    article = str(p.get("article_id") or "").strip()
+    return reports.reprints(db, _filters(p), article_id=int(article) if article.isdigit() else None)
+
+
+REPORTS = {"search": _search, "kwic": _kwic, "freq": _freq, "cooc": _cooc, "trend": _trend, "reprints": _reprints}
 
 
 def report_rows(conn, name: str, params) -> str:
@@ -156,6 +161,16 @@ QUERIES = {
                        " million word tokens of that period, as `zzcorpus trend`; undated articles are left out.",
         "sql": _canned("trend", ["q", "period", "source"], ["word", "period", "count", "per_million", "tokens"]),
         "params": ["q", "period", "source"],
+    },
+    "reprints": {
+        "title": "转载 Reprints",
+        "description": "同一稿件的各次刊登（通稿、转载）：cluster = 首发文章，similarity = 与所匹配刊登的相似度，"
+                       "lag_days = 距首发的天数；article_id 只看含该文章的一组，与 zzcorpus reprints 相同。"
+                       " Every printing of each reprinted story, as `zzcorpus reprints`: cluster = the first"
+                       " printing, lag_days from it; article_id = only that article's cluster.",
+        "sql": _canned("reprints", ["article_id", "source", "date"],
+                       ["cluster", "article_id", "source", "date", "title", "similarity", "lag_days", "printings"]),
+        "params": ["article_id", "source", "date"],
     },
 }
 for _query in QUERIES.values():

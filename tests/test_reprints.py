@@ -1,0 +1,200 @@
+"""Reprints: wire copy marked near_duplicate_of its first printing, left out of reports (kept
+with --keep-duplicates), listed by `zzcorpus reprints`; MinHash as datasketch computes it."""
+
+import json
+import random
+from datetime import date, timedelta
+
+import numpy as np
+import sqlite_utils
+from click.testing import CliRunner
+from conftest import check_index
+
+from zzcorpus import index, reprints
+from zzcorpus.cli import cli
+from zzcorpus.filters import Filters
+from zzcorpus.selection import Selection
+
+PAPERS = ("枣庄日报", "大众日报", "齐鲁晚报")
+EDITS = ("headline", "paragraph", "dateline", "characters", "all")
+
+
+def seed_stories(seed_db, min_chars=150):
+    """The seed news articles long enough to be told apart (bodies of 150+ characters)."""
+    db = sqlite_utils.Database(seed_db)
+    return [dict(r) for r in db.query(
+        "SELECT id, title, body FROM articles WHERE kind = 'news' AND duplicate_of IS NULL "
+        "AND length(body) >= ? ORDER BY id", [min_chars])]
+
+
+def reprint(story, edit, rnd):
+    """The story as another paper prints it: a new headline always, and one kind of change."""
+    title = "（转载）" + story["title"][::-1]
+    paras = story["body"].split("\n")
+    if edit in ("paragraph", "all") and len(paras) > 1:
+        del paras[rnd.randrange(1, len(paras))]
+    if edit in ("dateline", "all"):
+        paras[0] = "新华社济南电　" + paras[0][6:]
+    text = list("\n".join(paras))
+    if edit in ("characters", "all"):
+        han = [i for i, c in enumerate(text) if "\u4e00" <= c <= "\u9fff"]
+        for i in rnd.sample(han, len(text) // 20):  # 5% of the characters
+            text[i] = chr(0x4E00 + rnd.randrange(0x5000))
+    return title, "".join(text)
+
+
+def wire_corpus(seed_db, tmp_path):
+    """Every seed story printed first by one paper, then reprinted by the two others a few days
+    later, each reprint with its own edits. Returns (records path, originals, reprints)."""
+    rnd = random.Random(15)
+    stories = seed_stories(seed_db)
+    records, originals, copies = [], [], []
+    for k, story in enumerate(stories):
+        first = date(2024, 3, 1) + timedelta(days=k % 5)
+        records.append({"title": story["title"], "text": story["body"], "source": PAPERS[k % 3],
+                        "date": first.isoformat(), "story": k})
+        originals.append(k)
+        for j in (1, 2):
+            title, text = reprint(story, EDITS[(k + j) % len(EDITS)], rnd)
+            records.append({"title": title, "text": text, "source": PAPERS[(k + j) % 3],
+                            "date": (first + timedelta(days=j + k % 2)).isoformat(), "story": k})
+            copies.append(k)
+    path = tmp_path / "wire.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    return path, records
+
+
+def ingest_records(path, db, *extra):
+    result = CliRunner().invoke(cli, ["ingest", str(path), "--db", str(db), "--layout", "plain", *extra])
+    assert result.exit_code == 0, result.output + result.stderr
+    return sqlite_utils.Database(db)
+
+
+def story_of(db, records):
+    """article id -> the story it prints (records are stored in order, one article each)."""
+    ids = [r[0] for r in db.execute("SELECT a.id FROM articles a JOIN documents d ON d.id = a.document_id "
+                                     "ORDER BY d.id, a.seq")]
+    assert len(ids) == len(records)
+    return {i: r["story"] for i, r in zip(ids, records)}
+
+
+def root(db, art):
+    """The first printing an article is marked as a copy of (an identical body is a duplicate)."""
+    parent = dict(db.execute("SELECT id, COALESCE(duplicate_of, near_duplicate_of) FROM articles "
+                             "WHERE duplicate_of IS NOT NULL OR near_duplicate_of IS NOT NULL"))
+    while art in parent:
+        art = parent[art]
+    return art
+
+
+def test_reprints_found_and_no_distinct_story_marked(seed_db, tmp_path):
+    path, records = wire_corpus(seed_db, tmp_path)
+    db = ingest_records(path, tmp_path / "wire.db")
+    story = story_of(db, records)
+    firsts = {}
+    for art, date_, marked in db.execute("SELECT id, date, near_duplicate_of FROM articles ORDER BY date, id"):
+        firsts.setdefault(story[art], art)
+    reprinted = [a for a in story if a not in firsts.values()]
+    found = [a for a in reprinted if story[root(db, a)] == story[a] and root(db, a) != a]
+    recall = len(found) / len(reprinted)
+    assert len(reprinted) >= 40 and recall >= 0.95, recall
+    # No first printing is marked, and nothing is ever pointed at another story.
+    assert not db.execute(f"SELECT COUNT(*) FROM articles WHERE near_duplicate_of IS NOT NULL AND id IN "
+                          f"({','.join(map(str, firsts.values()))})").fetchone()[0]
+    for art, other, sim in db.execute("SELECT id, near_duplicate_of, similarity FROM articles "
+                                      "WHERE near_duplicate_of IS NOT NULL"):
+        assert story[art] == story[other] and reprints.DEFAULT_SIMILARITY <= sim <= 1
+    # Reports count each story once.
+    assert db.execute("SELECT COUNT(*) FROM report_articles").fetchone()[0] == len(firsts) + len(reprinted) - len(found)
+    near = db.execute("SELECT COUNT(*) FROM articles WHERE near_duplicate_of IS NOT NULL").fetchone()[0]
+    assert near >= 0.5 * len(reprinted)  # most reprints changed their text: found by similarity, not identity
+    check_index(db)
+
+
+def test_distinct_seed_articles_are_never_alike(seed_db):
+    stories = [reprints.shingles(s["body"]) for s in seed_stories(seed_db, min_chars=0)]
+    stories = [s for s in stories if s.size >= reprints.MIN_SHINGLES]
+    worst = max(reprints.containment(a, b) for i, a in enumerate(stories) for b in stories[i + 1:])
+    assert worst < 0.3 < reprints.DEFAULT_SIMILARITY
+
+
+def test_an_earlier_printing_ingested_later_becomes_the_first(seed_db, tmp_path):
+    path, records = wire_corpus(seed_db, tmp_path)
+    later = [r for r in records if r["title"].startswith("（转载）")]
+    firsts = [r for r in records if not r["title"].startswith("（转载）")]
+    (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in later), encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in firsts), encoding="utf-8")
+    db = ingest_records(tmp_path / "a.jsonl", tmp_path / "two.db")
+    before = db.execute("SELECT COUNT(*) FROM report_articles").fetchone()[0]
+    db = ingest_records(tmp_path / "b.jsonl", tmp_path / "two.db")
+    story = story_of(db, later + firsts)
+    first_ids = [a for a, r in zip(sorted(story), later + firsts) if not r["title"].startswith("（转载）")]
+    # The first printings are counted; their reprints, read before them, now point at them.
+    assert not db.execute(f"SELECT COUNT(*) FROM articles WHERE near_duplicate_of IS NOT NULL AND id IN "
+                          f"({','.join(map(str, first_ids))})").fetchone()[0]
+    assert db.execute("SELECT COUNT(*) FROM report_articles").fetchone()[0] <= before
+    first_of = {story[a]: a for a in first_ids}
+    # (An identical body points at the lowest id, as exact duplicates always have.)
+    joined = [a for a in story if a not in first_ids and root(db, a) == root(db, first_of[story[a]])]
+    assert len(joined) >= 0.95 * (len(story) - len(first_ids))
+    check_index(db)
+
+
+def test_keep_duplicates_counts_every_printing(seed_db, tmp_path):
+    path, records = wire_corpus(seed_db, tmp_path)
+    db = ingest_records(path, tmp_path / "wire.db")
+    kept = Selection(db, Filters(keep_duplicates=True))
+    every = [r[0] for r in db.execute("SELECT id FROM articles WHERE kind != 'furniture' ORDER BY id")]
+    ids, st = index.stats_of(db, every)
+    expected = index.counts_of_stats(st, np.ones(ids.size, dtype=bool))
+    got = kept.total()
+    assert got.tokens == expected.tokens and got.articles == len(every) > Selection(db).n_articles
+    assert np.array_equal(got.word, expected.word) and np.array_equal(got.stats["count"], expected.stats["count"])
+    assert kept.articles()[0].tolist() == every
+    # A filter cutting through the groups, too.
+    one = Selection(db, Filters(sources=(PAPERS[1],), date_to="2024-03-03", keep_duplicates=True))
+    picked = [r[0] for r in db.execute("SELECT id FROM articles WHERE kind != 'furniture' AND source = ? "
+                                       "AND date <= '2024-03-03' ORDER BY id", [PAPERS[1]])]
+    assert one.articles()[0].tolist() == picked
+    assert one.total().tokens == int(st.tokens[np.isin(ids, picked)].sum())
+
+
+def test_reprints_command_lists_clusters_with_lag(seed_db, tmp_path):
+    path, records = wire_corpus(seed_db, tmp_path)
+    db_path = tmp_path / "wire.db"
+    db = ingest_records(path, db_path)
+    result = CliRunner().invoke(cli, ["reprints", "--db", str(db_path), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    clusters = {}
+    for r in rows:
+        clusters.setdefault(r["cluster"], []).append(r)
+    marked = db.execute("SELECT COUNT(*) FROM articles WHERE near_duplicate_of IS NOT NULL").fetchone()[0]
+    assert len(rows) == marked + len(clusters)
+    for first, printings in clusters.items():
+        assert printings[0]["article_id"] == first and printings[0]["lag_days"] == 0
+        assert printings[0]["similarity"] == 1.0 and len(printings) == printings[0]["printings"]
+        assert [p["lag_days"] for p in printings] == sorted(p["lag_days"] for p in printings)
+        assert all(p["lag_days"] in (0, 1, 2, 3) for p in printings)
+        assert len({p["source"] for p in printings}) == len(printings)  # one printing per paper here
+    one = CliRunner().invoke(cli, ["reprints", "--db", str(db_path), "--source", PAPERS[0], "--json"])
+    assert all(any(p["source"] == PAPERS[0] for p in clusters[r["cluster"]]) for r in json.loads(one.output))
+
+
+def test_no_reprints_and_bad_similarity(seed_db, tmp_path):
+    path, records = wire_corpus(seed_db, tmp_path)
+    db = ingest_records(path, tmp_path / "none.db", "--no-reprints")
+    assert not db.execute("SELECT COUNT(*) FROM articles WHERE near_duplicate_of IS NOT NULL").fetchone()[0]
+    result = CliRunner().invoke(cli, ["ingest", str(path), "--db", str(tmp_path / "bad.db"), "--similarity", "1.5"])
+    assert result.exit_code == 1 and "--similarity" in result.output and "Traceback" not in result.output
+
+
+def test_signature_is_datasketchs_minhash():
+    import datasketch  # the test extra: the implementation reprints.signature follows
+
+    sh = reprints.shingles("新华社北京3月1日电　国务院常务会议研究部署经济工作，要求稳中求进、以进促稳。" * 2)
+    expected = datasketch.MinHash(num_perm=reprints.NUM_PERM, seed=reprints.SEED, hashfunc=lambda h: h)
+    expected.update_batch(reprints._hash32(sh).tolist())
+    assert np.array_equal(expected.hashvalues, reprints.signature(sh))
+    # Folded: the same story in traditional characters has the same shingles.
+    assert np.array_equal(sh, reprints.shingles("新華社北京3月1日電　國務院常務會議研究部署經濟工作，要求穩中求進、以進促穩。" * 2))

@@ -1,0 +1,342 @@
+"""Wire copy counted once: near-duplicate articles (the same story printed again with another
+headline, a paragraph cut, a local dateline, a few characters changed) found by MinHash LSH over
+character shingles, marked `near_duplicate_of` the earlier printing with their `similarity`.
+
+- Shingles: every run of 3 letters or digits of the article body, folded to simplified
+  (scripts.fold), punctuation and spaces dropped: a reprint in the other script is found too;
+  the headline and dateline are left out, as reprints change them.
+- Similarity: the share of the shorter text's shingles found in the other (containment), so a
+  reprint with a paragraph cut is still ~1.0; computed exactly for each candidate pair.
+- Candidates: MinHash signatures (datasketch's affine32 scheme, 90 permutations) cut into 30 bands of 3;
+  two articles sharing a band are candidates (pairs with Jaccard 0.5 are found with probability
+  0.98, 0.6 with 0.999, 0.3 with 0.56, 0.1 with 0.03). A reprint cut to a small part of the
+  original (Jaccard under ~0.3 however high its containment) is likely missed. The band keys of each cluster's first printing are stored
+  (reprint_bands, reprint_signatures), so a later ingest compares new articles with the whole
+  corpus without reading it; a reprint's own bands are not stored (its first printing stands
+  for it), which keeps a cluster of many printings one set of rows.
+- First printing: the earliest by date (undated last), then by id. An article is pointed at the
+  most similar earlier printing; when a new article is earlier than a stored first printing,
+  that one becomes its reprint.
+
+Every function that touches the database takes the sqlite-utils Database first and never
+commits: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+
+from .scripts import fold
+
+SHINGLE = 3
+NUM_PERM, BANDS, ROWS = 90, 30, 3
+SEED = 15
+MIN_SHINGLES = 30  # shorter bodies (captions, one-line briefs) are too short to tell a reprint
+DEFAULT_SIMILARITY = 0.7  # measured: seed reprints 0.77-1.0, distinct seed articles <= 0.13 (README)
+MARGIN = 0.15  # signature estimates this far below the threshold are still checked exactly
+MAX_CHECKED = 20  # candidates checked exactly per article, best estimates first
+NON_TEXT_RE = re.compile(r"[\W_]+")
+MAX_HASH = np.uint64((1 << 32) - 1)
+
+
+# --- pure functions: text -> shingles -> signature -> band keys ---------------------------------
+
+def shingles(text: str) -> np.ndarray:
+    """The sorted distinct 3-character shingles of the folded letters and digits of text, each
+    as one integer (three 21-bit code points)."""
+    cps = np.frombuffer(NON_TEXT_RE.sub("", fold(text or "")).encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+    if cps.size < SHINGLE:
+        return np.zeros(0, dtype=np.uint64)
+    keys = (cps[:-2] << np.uint64(42)) | (cps[1:-1] << np.uint64(21)) | cps[2:]
+    return np.unique(keys)
+
+
+def _hash32(keys: np.ndarray) -> np.ndarray:
+    """A 32-bit hash of each key (splitmix64's finaliser), the same in every process and run."""
+    with np.errstate(over="ignore"):
+        z = keys + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return (z ^ (z >> np.uint64(31))) & MAX_HASH
+
+
+@lru_cache(maxsize=1)
+def _permutations():
+    """datasketch.MinHash(num_perm=NUM_PERM, seed=SEED)'s affine permutations, drawn as it draws
+    them (importing datasketch costs 1.5 s, scipy included, for two arrays; a test checks that
+    signature() equals datasketch's)."""
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a[:, None], b[:, None]
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's finaliser, as datasketch mixes each hash before permuting it."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def signature(sh: np.ndarray) -> np.ndarray:
+    """The MinHash signature of a shingle set: datasketch's default (affine32) scheme, min over
+    shingles of a * fmix32(h) + b mod 2^32 for each permutation, h = _hash32(shingle)."""
+    if not sh.size:
+        return np.full(NUM_PERM, MAX_HASH, dtype=np.uint32)
+    a, b = _permutations()
+    with np.errstate(over="ignore"):
+        return (a * _fmix32(_hash32(sh).astype(np.uint32))[None, :] + b).min(axis=1)
+
+
+_BAND_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dtype=np.uint64)
+
+
+def band_keys(sig: np.ndarray) -> list[int]:
+    """One signed 64-bit key per band: its rows mixed (splitmix64) with the band's number."""
+    rows = np.asarray(sig, dtype=np.uint64).reshape(BANDS, ROWS)
+    with np.errstate(over="ignore"):
+        mixed = (rows * _BAND_MIX[:ROWS]).sum(axis=1) + np.arange(BANDS, dtype=np.uint64) * np.uint64(0xD6E8FEB86659FD93)
+        return _hash64(mixed).view(np.int64).tolist()
+
+
+def _hash64(z: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def containment(a: np.ndarray, b: np.ndarray) -> float:
+    """The share of the smaller shingle set found in the other (0 when either is empty)."""
+    if not a.size or not b.size:
+        return 0.0
+    return np.intersect1d(a, b, assume_unique=True).size / min(a.size, b.size)
+
+
+def estimated_containment(sig_a, sig_b, n_a: int, n_b: int) -> float:
+    """Containment from two signatures and the set sizes: |A & B| = J (|A| + |B|) / (1 + J)."""
+    j = float(np.mean(np.asarray(sig_a) == np.asarray(sig_b)))
+    return j * (n_a + n_b) / (1 + j) / max(1, min(n_a, n_b))
+
+
+def fingerprint(body: str) -> tuple[np.ndarray, np.ndarray, list[int]] | None:
+    """(shingles, signature, band keys) of an article body, None when it is too short to compare."""
+    sh = shingles(body)
+    if sh.size < MIN_SHINGLES:
+        return None
+    sig = signature(sh)
+    return sh, sig, band_keys(sig)
+
+
+# --- the database side --------------------------------------------------------------------------
+
+def _order_key(date, art_id):
+    return (date is None or date == "", date or "", art_id)
+
+
+def _store(db, art_id: int, fp) -> None:
+    sh, sig, keys = fp
+    db.execute("INSERT OR REPLACE INTO reprint_signatures (article_id, shingles, signature) VALUES (?, ?, ?)",
+               [art_id, int(sh.size), sig.astype("<u4").tobytes()])
+    db.conn.executemany("INSERT OR IGNORE INTO reprint_bands (key, article_id) VALUES (?, ?)",
+                        [(k, art_id) for k in keys])
+
+
+def _unstore(db, ids) -> None:
+    ids = list(ids)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        marks = ", ".join("?" * len(chunk))
+        db.execute(f"DELETE FROM reprint_bands WHERE article_id IN ({marks})", chunk)
+        db.execute(f"DELETE FROM reprint_signatures WHERE article_id IN ({marks})", chunk)
+
+
+def forget(db, article_ids) -> list[int]:
+    """Before articles are deleted: drop their signatures and unmark the articles marked as
+    their reprints; returns those, to be looked at again (mark)."""
+    ids = sorted({int(a) for a in article_ids})
+    _unstore(db, ids)
+    orphans = []
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        orphans += [r[0] for r in db.execute(
+            f"SELECT id FROM articles WHERE near_duplicate_of IN ({', '.join('?' * len(chunk))})", chunk)]
+    orphans = sorted(set(orphans) - set(ids))
+    if orphans:
+        db.conn.executemany("UPDATE articles SET near_duplicate_of = NULL, similarity = NULL WHERE id = ?",
+                            [(a,) for a in orphans])
+    return orphans
+
+
+def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY) -> list[int]:
+    """Compare articles (id -> fingerprint, or None to compute it from the stored body) with the
+    corpus and with each other; mark reprints. Returns the ids whose mark changed (the caller
+    recounts them: index.recount).
+
+    The stored first printings sharing a band with any of the articles are read in a few
+    queries up front; the first printings found among the articles themselves join them as
+    the articles are taken in order of printing."""
+    check_similarity(similarity)
+    if not articles:
+        return []
+    ids = sorted(articles)
+    info = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        for art_id, date, dup, body in db.execute(
+            f"SELECT id, date, duplicate_of, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
+            info[art_id] = (date, dup)
+            if articles[art_id] is None:
+                articles[art_id] = fingerprint(body)
+    known_fp = {a: fp for a, fp in articles.items() if fp is not None}
+    bands: dict[int, set] = {}  # band key -> first printings holding it
+    keys = list({k for fp in known_fp.values() for k in fp[2]})
+    for i in range(0, len(keys), 900):
+        chunk = keys[i:i + 900]
+        for key, other in db.execute(
+            f"SELECT key, article_id FROM reprint_bands WHERE key IN ({', '.join('?' * len(chunk))})", chunk):
+            bands.setdefault(key, set()).add(other)
+    stored = {}  # first printing -> (shingle count, signature, date)
+    wanted = sorted({a for got in bands.values() for a in got})
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i:i + 500]
+        for other, n, blob, date in db.execute(
+            "SELECT s.article_id, s.shingles, s.signature, a.date FROM reprint_signatures s JOIN articles a "
+            f"ON a.id = s.article_id WHERE s.article_id IN ({', '.join('?' * len(chunk))})", chunk):
+            stored[other] = (n, np.frombuffer(blob, dtype="<u4"), date)
+    touched, updates = [], []
+    for art_id in sorted(info, key=lambda a: _order_key(info[a][0], a)):
+        date, dup = info[art_id]
+        fp = articles.get(art_id)
+        if dup is not None or fp is None:  # exact duplicates are marked already
+            continue
+        mine = _order_key(date, art_id)
+        candidates = {o for k in fp[2] for o in bands.get(k, ())} - {art_id}
+        matched = _matches(db, fp, [(o, *stored[o]) for o in candidates if o in stored], known_fp, similarity, mine)
+        earlier = [(s, other) for other, (other_date, s) in matched.items() if _order_key(other_date, other) < mine]
+        if earlier:
+            best = min(earlier, key=lambda e: (-e[0], _order_key(matched[e[1]][0], e[1])))
+            updates.append((best[1], round(best[0], 4), art_id))
+            touched.append(art_id)
+            continue
+        _store(db, art_id, fp)
+        stored[art_id] = (fp[0].size, fp[1], date)
+        for k in fp[2]:
+            bands.setdefault(k, set()).add(art_id)
+        later = [(other, s) for other, (_, s) in matched.items()]
+        if later:  # printed after this one: they become its reprints
+            updates += [(art_id, round(s, 4), other) for other, s in later]
+            _unstore(db, [other for other, _ in later])
+            for other, _ in later:
+                stored.pop(other, None)
+            touched += [other for other, _ in later]
+    db.conn.executemany("UPDATE articles SET near_duplicate_of = ?, similarity = ? WHERE id = ?", updates)
+    return touched
+
+
+def _matches(db, fp, candidates: list, known_fp: dict, similarity: float, mine) -> dict:
+    """The candidates (id, shingle count, signature, date) at least `similarity` like the article:
+    id -> (date, similarity). Checked best estimate first; the first earlier printing that is
+    alike ends the search (the article becomes its reprint), so a story printed many times
+    costs about one exact check per printing."""
+    if not candidates:
+        return {}
+    sh, sig, _ = fp
+    # Estimated containment of all candidates at once: |A & B| = J (|A| + |B|) / (1 + J).
+    j = (np.stack([c[2] for c in candidates]) == sig).mean(axis=1)
+    n = np.array([c[1] for c in candidates], dtype=np.float64)
+    est = j * (sh.size + n) / (1 + j) / np.maximum(1, np.minimum(sh.size, n))
+    scored = sorted(((float(e), c[0], c[3]) for e, c in zip(est.tolist(), candidates) if e >= similarity - MARGIN),
+                    reverse=True)
+    out = {}
+    for _, other, date in scored[:MAX_CHECKED]:
+        other_sh = known_fp[other][0] if other in known_fp else _stored_shingles(db, other)
+        s = containment(sh, other_sh)
+        if s >= similarity:
+            out[other] = (date, s)
+            if _order_key(date, other) < mine:
+                break
+    return out
+
+
+_shingle_cache: dict = {}
+SHINGLE_CACHE = 4096  # first printings whose shingles are kept between batches (bounded memory)
+
+
+def _stored_shingles(db, art_id: int) -> np.ndarray:
+    """A stored first printing's shingles, kept for the next articles (ids are never reused
+    while the process runs: a replaced article gets a new id)."""
+    key = (id(db.conn), art_id)
+    got = _shingle_cache.get(key)
+    if got is None:
+        if len(_shingle_cache) >= SHINGLE_CACHE:
+            _shingle_cache.pop(next(iter(_shingle_cache)))
+        body = db.execute("SELECT body FROM articles WHERE id = ?", [art_id]).fetchone()[0]
+        got = _shingle_cache[key] = shingles(body)
+    return got
+
+
+def check_similarity(similarity) -> None:
+    if not isinstance(similarity, (int, float)) or not 0 < similarity <= 1:
+        raise ValueError(f"--similarity must be a number above 0 and at most 1, got {similarity!r}")
+
+
+# --- reading: clusters ----------------------------------------------------------------------------
+
+def clusters(db, *, condition: str = "1", params=(), where: str | None = None) -> list[dict]:
+    """One row per printing of every reprinted story whose first printing or any reprint passes
+    the condition (on articles): cluster (the first printing's id), article_id, source, date,
+    title, similarity (to the printing it was matched with; 1.0 for the first), lag_days from the
+    first printing, printings (in the cluster)."""
+    from datetime import date as Date
+
+    from .filters import read_only
+
+    parent = dict(db.execute("SELECT id, near_duplicate_of FROM articles WHERE near_duplicate_of IS NOT NULL"))
+
+    def root(a):
+        seen = set()
+        while a in parent and a not in seen:
+            seen.add(a)
+            a = parent[a]
+        return a
+
+    members: dict[int, list[int]] = {}
+    for a in parent:
+        members.setdefault(root(a), []).append(a)
+    if not members:
+        return []
+    selected = {r[0] for r in read_only(
+        db, f"SELECT id FROM articles WHERE (near_duplicate_of IS NOT NULL OR id IN "
+            f"(SELECT near_duplicate_of FROM articles)) AND {condition}", list(params), where=where)}
+    wanted = [r for r, m in members.items() if r in selected or selected.intersection(m)]
+    ids = [a for r in wanted for a in [r, *members[r]]]
+    found = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        for art_id, source, date, title, sim in db.execute(
+            f"SELECT id, source, date, title, similarity FROM articles WHERE id IN ({', '.join('?' * len(chunk))})",
+            chunk):
+            found[art_id] = (source, date, title, sim)
+
+    def day(d):
+        try:
+            return Date.fromisoformat(d)
+        except (TypeError, ValueError):
+            return None
+
+    out = []
+    for r in sorted(wanted, key=lambda r: _order_key(found[r][1], r)):
+        printings = sorted([r, *members[r]], key=lambda a: _order_key(found[a][1], a))
+        first = day(found[r][1])
+        for a in printings:
+            source, date, title, sim = found[a]
+            lag = (day(date) - first).days if first and day(date) else None
+            out.append({"cluster": r, "article_id": a, "source": source, "date": date, "title": title,
+                        "similarity": 1.0 if a == r else sim, "lag_days": lag, "printings": len(printings)})
+    return out
