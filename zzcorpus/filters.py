@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from .querylimits import raise_if_stopped
 from .store import get_meta
 
 DATE_RE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?$")
@@ -67,8 +68,7 @@ class Filters:
             clauses.append("date <= ?")
             params.append(high)
         if self.where:
-            if ";" in self.where:
-                raise ValueError("--where takes one SQL condition: ';' is not allowed")
+            check_where(self.where)
             clauses.append(f"({self.where})")
         return " AND ".join(clauses) or "1", params
 
@@ -78,6 +78,38 @@ class Filters:
     @property
     def empty(self) -> bool:
         return not (self.sources or self.date_from or self.date_to or self.where)
+
+
+def check_where(where: str) -> None:
+    """ValueError unless `where` is one SQL expression on its own: every parenthesis closed
+    inside it and none closing the one it is put in (`1) OR (1` would drop the other filters),
+    no statement break, no comment that could hide the rest of the query."""
+    bad = "--where takes one SQL condition"
+    depth, i, n = 0, 0, len(where)
+    while i < n:
+        c = where[i]
+        if c in "'\"`[":  # a string or quoted name: skip to its end ('' and "" escape themselves)
+            close = "]" if c == "[" else c
+            end = where.find(close, i + 1)
+            while end != -1 and close != "]" and where[end + 1 : end + 2] == close:
+                end = where.find(close, end + 2)
+            if end == -1:
+                raise ValueError(f"{bad}: {c} at character {i + 1} is never closed")
+            i = end + 1
+            continue
+        if where.startswith(("--", "/*"), i):
+            raise ValueError(f"{bad}: comments ({where[i:i + 2]}) are not allowed")
+        if c == ";":
+            raise ValueError(f"{bad}: ';' is not allowed")
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth < 0:
+                raise ValueError(f"{bad}: ')' at character {i + 1} closes a parenthesis it did not open")
+        i += 1
+    if depth:
+        raise ValueError(f"{bad}: {depth} '(' never closed")
 
 
 def read_only(db, sql: str, params, *, where: str | None):
@@ -90,6 +122,7 @@ def read_only(db, sql: str, params, *, where: str | None):
     try:
         return db.execute(sql, params).fetchall()
     except sqlite3.Error as e:
+        raise_if_stopped(e)  # a time limit or Ctrl-C, not a bad condition
         raise ValueError(f"bad --where condition {where!r}: {e}" if where else str(e)) from None
     finally:
         try:

@@ -3,6 +3,12 @@
 Records are prepared (split and segmented) in worker processes when there is enough text to
 pay for them, and written by this process one batch at a time, one transaction per batch:
 a killed run loses at most the batch in flight, and running it again completes it.
+
+Each batch is written under the write lock, and everything it depends on is checked again
+under it (the segmenter and dictionary in `meta`, each file's stored state, the lexicon), so a
+second writer working at the same time (another ingest, a resegment) either fits in or stops
+this one with one line. `meta` is written in the transaction of the first articles it
+describes: a run killed at any point leaves a corpus that says how it was cut.
 """
 
 from __future__ import annotations
@@ -16,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__, index, pages, store
-from .readers import PassedOver, Record, Skipped, Warned, codec_name, input_size, normalize, read_records
-from .schema import migrate, transaction
+from .readers import (Ended, Limits, PassedOver, Record, Skipped, Warned, codec_name, input_size, is_container,
+                      normalize, read_records)
+from .schema import check_corpus, checkpoint, migrate, transaction
 from .segment import DEFAULT_USERDICT, Segmenter, file_sha256, segment_articles
 
 DEFAULT_STOPWORDS = DEFAULT_USERDICT.parent / "stopwords.txt"
@@ -30,6 +37,7 @@ class Summary:
     files: int = 0
     new: int = 0
     replaced: int = 0
+    removed: int = 0  # records gone from a changed jsonl/csv file: their articles deleted
     unchanged: int = 0
     skipped: list = field(default_factory=list)  # (path, reason)
     warnings: list = field(default_factory=list)  # (path, message): stored, without what could not be read
@@ -37,6 +45,7 @@ class Summary:
     articles: int = 0
     bytes: int = 0
     seconds: float = 0.0
+    wal_pages: int = 0  # pages only corpus.db-wal holds at the end (a reader kept the checkpoint from finishing)
 
     @property
     def mb_per_s(self) -> float:
@@ -111,6 +120,8 @@ def record_meta(record: Record, *, source=None, date=None, page=None) -> dict:
 
 
 def check_segmenter(db, *, engine: str, userdict_sha: str) -> None:
+    """ValueError unless articles cut by engine with these dictionaries may join the stored ones
+    (call it under the write lock: only then does the answer hold until the commit)."""
     meta = store.get_meta(db)
     if not db.execute("SELECT 1 FROM articles LIMIT 1").fetchone():
         return
@@ -143,22 +154,27 @@ def _read_otherwise(db, doc_id: int, record: Record) -> bool:
 
 def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_field="text",
            source=None, date=None, page=None, jobs=None, batch_bytes=BATCH_BYTES,
-           layout="auto", force=False, on_progress=None, on_skip=None, on_warn=None) -> Summary:
+           layout="auto", force=False, limits: Limits = Limits(), on_progress=None, on_skip=None,
+           on_warn=None) -> Summary:
     """Read, split, segment and store every record under paths; return what happened.
 
     A file stored before is read again when its bytes changed, when it now decodes or lays out
     otherwise (`encoding`, `layout`, or better detection), or with `force`; its articles are
-    replaced, never doubled."""
+    replaced, never doubled; a changed jsonl/csv file replaces all of its records at once.
+    limits: how far archives may expand (readers.Limits)."""
     started = time.perf_counter()
-    migrate(db)
+    check_corpus(db)  # before WAL mode or any table touches a file that is not ours
     # WAL lets `datasette corpus.db` read while we write; NORMAL sync is still safe against a
     # killed process (only a power cut can lose the last commits); a fixed 32 MB page cache
     # keeps memory flat whatever the corpus size.
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA cache_size = -32768")
+    migrate(db)
     userdicts = _userdicts(userdict)
-    check_segmenter(db, engine=engine, userdict_sha=_dict_sha(userdicts))
+    dict_sha = _dict_sha(userdicts)
+    with transaction(db):  # fail early, before any reading (each batch checks again under its lock)
+        check_segmenter(db, engine=engine, userdict_sha=dict_sha)
     _new_segmenter(engine, userdicts)
     summary = Summary()
     incoming = input_size(paths)
@@ -178,8 +194,10 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
             on_progress(size)
 
     def batches():
-        batch, size = [], 0
-        for item in read_records(paths, encoding=encoding, text_field=text_field, layout=layout):
+        """Lists of (record, meta, state) and of Ended files; a file's records and its end are
+        never split between two batches (one transaction per file at least)."""
+        batch, ended, size = [], [], 0
+        for item in read_records(paths, encoding=encoding, text_field=text_field, layout=layout, limits=limits):
             if isinstance(item, Skipped):
                 skip(item.path, item.reason, item.bytes)
                 continue
@@ -191,42 +209,49 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
                 if on_warn:
                     on_warn(item.path, item.message)
                 continue
-            summary.files += 1
-            state = store.document_state(db, item.path)
-            if state and state[1] == item.sha256 and not force and not _read_otherwise(db, state[0], item):
-                summary.unchanged += 1
-                summary.bytes += item.bytes
-                if on_progress:
-                    on_progress(item.bytes)
-                continue
-            batch.append((item, record_meta(item, source=source, date=date, page=page), state))
-            size += item.bytes
+            if isinstance(item, Ended):
+                ended.append(item)
+            else:
+                summary.files += 1
+                state = store.document_state(db, item.path)
+                if state and state[1] == item.sha256 and not force and not _read_otherwise(db, state[0], item):
+                    summary.unchanged += 1
+                    summary.bytes += item.bytes
+                    if on_progress:
+                        on_progress(item.bytes)
+                    continue
+                batch.append((item, record_meta(item, source=source, date=date, page=page)))
+                size += item.bytes
+                if is_container(item.path):
+                    continue  # its Ended comes after its last record
             if size >= batch_bytes:
-                yield batch
-                batch, size = [], 0
-        if batch:
-            yield batch
+                yield batch, ended
+                batch, ended, size = [], [], 0
+        if batch or ended:
+            yield batch, ended
 
     def prepared(batch):
-        work = [(record, meta) for record, meta, _ in batch]
+        work = list(batch)
+        if not work:
+            return _Done([])
         if not pool:
             return _Done([_prepare_chunk(work)])
         size = max(1, -(-len(work) // (2 * jobs)))  # a few chunks per worker keeps both busy
         return pool.map_async(_prepare_chunk, [work[i : i + size] for i in range(0, len(work), size)])
 
-    lexicon = index.Lexicon(db)
+    writer = _Writer(db, engine, userdicts, dict_sha)
     collecting = gc.isenabled()
     gc.disable()  # as in the workers: the batches in flight hold millions of fresh strings
     try:
         pending = None
-        for batch in batches():
+        for batch, ended in batches():
             # Keep one batch in the workers while this process writes the previous one.
-            job = (batch, prepared(batch))
+            job = (batch, ended, prepared(batch))
             if pending:
-                _write_batch(db, lexicon, *pending, summary, on_progress)
+                writer.write(*pending, summary, on_progress)
             pending = job
         if pending:
-            _write_batch(db, lexicon, *pending, summary, on_progress)
+            writer.write(*pending, summary, on_progress)
     finally:
         if pool:
             pool.terminate()
@@ -234,11 +259,13 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
             gc.enable()
     with transaction(db):
         index.compact_postings(db)
-        if summary.replaced:
+        if summary.replaced or summary.removed:
             index.prune_lexicon(db)
         index.finish(db)
-        _record_segmenter(db, engine, userdicts)
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # corpus.db alone is complete: people copy that one file
+        if summary.new or summary.replaced:
+            writer.claim()
+            store.set_meta(db, zzcorpus_version=__version__, updated_at=store.now())
+    summary.wal_pages = checkpoint(db)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -251,31 +278,73 @@ class _Done:
         return self.value
 
 
-def _write_batch(db, lexicon, batch, job, summary, on_progress) -> None:
-    chunks = job.get()
-    results = [articles for found, _ in chunks for articles in found]
-    replaced = [state[0] for _, _, state in batch if state]
-    with transaction(db):
-        hashes = store.delete_articles(db, f"document_id IN ({','.join('?' * len(replaced))})", replaced) \
-            if replaced else []
-        articles = []
-        for (record, meta, state), found in zip(batch, results):
-            doc_id = store.write_document(db, record, meta, replace_id=state[0] if state else None)
-            for art in found:
-                art["document_id"] = doc_id
-            articles += found
-        hashes += store.write_articles(db, articles)
-        store.mark_duplicates(db, hashes)
-        for found, chunk in chunks:
-            written = [art for arts in found for art in arts]
-            index.write(db, lexicon, [a["id"] for a in written], [(a["source"], a["date"]) for a in written], chunk)
-    summary.replaced += len(replaced)
-    summary.new += len(batch) - len(replaced)
-    summary.articles += len(articles)
-    for record, _, _ in batch:
-        summary.bytes += record.bytes
-        if on_progress:
-            on_progress(record.bytes)
+class _Writer:
+    """Writes prepared batches, each in one transaction that holds the write lock from before
+    its checks to its commit."""
+
+    def __init__(self, db, engine, userdicts, dict_sha):
+        self.db, self.engine, self.userdicts, self.dict_sha = db, engine, userdicts, dict_sha
+        self.lexicon = index.Lexicon(db)
+        self.seen = self._data_version()
+
+    def _data_version(self) -> int:
+        return self.db.execute("PRAGMA data_version").fetchone()[0]
+
+    def claim(self) -> None:
+        """Under the lock: the stored articles were cut as ours are, and meta says so."""
+        check_segmenter(self.db, engine=self.engine, userdict_sha=self.dict_sha)
+        meta = store.get_meta(self.db)
+        if meta.get("segmenter") != self.engine or meta.get("userdict_sha256") != self.dict_sha:
+            _record_segmenter(self.db, self.engine, self.userdicts)
+
+    def write(self, batch, ended, job, summary, on_progress) -> None:
+        db = self.db
+        chunks = job.get()
+        results = [articles for found, _ in chunks for articles in found]
+        with transaction(db):
+            if self._data_version() != self.seen:  # another process wrote since our last commit
+                self.lexicon = index.Lexicon(db)
+            self.claim()
+            # Each file's state as it is now, under the lock (another writer may have stored it).
+            states = [store.document_state(db, record.path) for record, _ in batch]
+            replaced = [state[0] for state in states if state]
+            gone = _gone_records(db, ended)
+            hashes = store.delete_articles(db, f"document_id IN ({','.join('?' * len(replaced + gone))})",
+                                           replaced + gone) if replaced or gone else []
+            if gone:
+                db.execute(f"DELETE FROM documents WHERE id IN ({','.join('?' * len(gone))})", gone)
+            articles = []
+            for (record, meta), state, found in zip(batch, states, results):
+                doc_id = store.write_document(db, record, meta, replace_id=state[0] if state else None)
+                for art in found:
+                    art["document_id"] = doc_id
+                articles += found
+            hashes += store.write_articles(db, articles)
+            store.mark_duplicates(db, hashes)
+            for found, chunk in chunks:
+                written = [art for arts in found for art in arts]
+                index.write(db, self.lexicon, [a["id"] for a in written], [(a["source"], a["date"]) for a in written],
+                            chunk)
+        self.seen = self._data_version()
+        summary.replaced += len(replaced)
+        summary.removed += len(gone)
+        summary.new += len(batch) - len(replaced)
+        summary.articles += len(articles)
+        for record, _ in batch:
+            summary.bytes += record.bytes
+            if on_progress:
+                on_progress(record.bytes)
+
+
+def _gone_records(db, ended) -> list[int]:
+    """Stored documents of these files (`data.jsonl#7`) that their new reading no longer has."""
+    gone = []
+    for end in ended:
+        kept = set(end.parts)
+        # '#' then '$': the range of paths `file#...`, found through the unique index on path
+        gone += [i for i, path in db.execute("SELECT id, path FROM documents WHERE path = ? OR (path > ? AND path < ?)",
+                                             [end.path, end.path + "#", end.path + "$"]) if path not in kept]
+    return gone
 
 
 def resegment(db, *, engine=None, userdict=None, batch_size=2000) -> int:
@@ -284,12 +353,12 @@ def resegment(db, *, engine=None, userdict=None, batch_size=2000) -> int:
     One transaction: a killed resegment leaves the previous segmentation intact.
     """
     migrate(db)
-    engine = engine or store.get_meta(db).get("segmenter") or "rjieba"
     userdicts = _userdicts(userdict)
-    _new_segmenter(engine, userdicts)
-    ids = [r[0] for r in db.execute("SELECT id FROM articles ORDER BY id")]
     tags = {}
-    with transaction(db):
+    with transaction(db):  # the lock before reading which engine and articles there are
+        engine = engine or store.get_meta(db).get("segmenter") or "rjieba"
+        _new_segmenter(engine, userdicts)
+        ids = [r[0] for r in db.execute("SELECT id FROM articles ORDER BY id")]
         for i in range(0, len(ids), batch_size):
             chunk = ids[i : i + batch_size]
             articles = [dict(r) for r in db.query(
@@ -301,11 +370,11 @@ def resegment(db, *, engine=None, userdict=None, batch_size=2000) -> int:
             )
         index.build(db, tags=tags)
         _record_segmenter(db, engine, userdicts)
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return len(ids)
 
 
 def _record_segmenter(db, engine, userdicts) -> None:
+    """meta: how the stored articles were cut (and, once, the stopwords reports leave out)."""
     store.set_meta(
         db, segmenter=engine, segmenter_version=_segmenter.version,
         userdict_sha256=_dict_sha(userdicts), userdicts=json.dumps([Path(p).name for p in userdicts]),
