@@ -48,6 +48,10 @@ class Filters:
     date_to: str | None = None
     where: str | None = None
 
+    def __post_init__(self):
+        if self.where:  # refused where it is given, whether or not a query then needs it
+            check_where(self.where)
+
     @property
     def bounds(self) -> tuple[str | None, str | None]:
         """The first and last day selected (YYYY-MM-DD), None where open."""

@@ -118,6 +118,10 @@ class _OverLimit(Exception):
     pass
 
 
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.3g} MB"
+
+
 def is_container(path: str) -> bool:
     """Is this record part of a file of several records (`data.jsonl#3`, `page.html#2`)?"""
     return path.split("#", 1)[0].lower().endswith(CONTAINER_SUFFIXES)
@@ -408,10 +412,13 @@ def records_from_bytes(path: str, data: bytes, *, encoding=None, text_field="tex
         yield Skipped(path, f"archive nested more than {limits.depth} deep (raise it with --max-depth)", len(data))
         return
     if lower.endswith(".gz"):
+        limit = min(limits.member_bytes, limits.total_for(len(data)))
         try:
-            data = _gunzip(data, min(limits.member_bytes, limits.total_for(len(data))))
+            data = _gunzip(data, limit)
         except _OverLimit as e:
-            yield Skipped(path, f"{e} (raise it with --max-member-mb or --max-ratio)", len(data))
+            which = "member size" if limit == limits.member_bytes else "the archive's expansion ratio"
+            yield Skipped(path, f"{e}, over the limit on {which} (raise it with --max-member-mb or --max-ratio)",
+                          len(data))
             return
         except (OSError, EOFError, zlib.error) as e:
             yield Skipped(path, f"broken gzip archive: {e}", len(data))
@@ -457,7 +464,7 @@ def _gunzip(data: bytes, limit: int) -> bytes:
     with gzip.GzipFile(fileobj=io.BytesIO(data)) as f:
         out = f.read(limit + 1)
     if len(out) > limit:
-        raise _OverLimit(f"expands to more than {limit >> 20} MB")
+        raise _OverLimit(f"expands to more than {_mb(limit)}")
     return out
 
 
@@ -515,11 +522,11 @@ def _zip_records(path, data, *, limits: Limits, depth: int, **kw):
         limit = min(limits.member_bytes, left)
         try:
             if info.file_size > limit:  # as declared; the read below stops at the limit whatever is declared
-                raise _OverLimit(f"expands to {info.file_size >> 20} MB")
+                raise _OverLimit(f"expands to {_mb(info.file_size)}")
             with archive.open(info) as f:
                 member = f.read(limit + 1)
             if len(member) > limit:
-                raise _OverLimit(f"expands to more than {limit >> 20} MB")
+                raise _OverLimit(f"expands to more than {_mb(limit)}")
         except _OverLimit as e:
             which = "member size" if limit == limits.member_bytes else "the archive's expansion ratio"
             yield Skipped(inner, f"{e}, over the limit on {which} (raise it with --max-member-mb or --max-ratio)")
