@@ -393,8 +393,10 @@ def read_records(paths, *, encoding: str | None = None, text_field: str = "text"
         except OSError as e:
             yield Skipped(str(p), f"cannot read: {e.strerror or e}")
             continue
-        yield from records_from_bytes(str(p), data, encoding=encoding, text_field=text_field, layout=layout,
-                                      limits=limits)
+        found = records_from_bytes(str(p), data, encoding=encoding, text_field=text_field, layout=layout,
+                                   limits=limits)
+        del data  # the reader lets go of a huge file's bytes once decoded
+        yield from found
 
 
 def _laid_out(item, layout: str):
@@ -447,6 +449,9 @@ def records_from_bytes(path: str, data: bytes, *, encoding=None, text_field="tex
         from .htmlpages import html_records
 
         found = html_records(path, text, used, size=len(data), sha=sha256(data))
+    elif len(text) > HUGE_CHARS:
+        del data  # a file this large is held once, as text
+        found = _text_parts(path, text, used)
     else:
         found = [Record(path=path, sha256=sha256(data), raw=text, encoding=used, bytes=len(data),
                         name_meta=metadata_from_name(path))]
@@ -455,8 +460,36 @@ def records_from_bytes(path: str, data: bytes, *, encoding=None, text_field="tex
         if isinstance(item, Record):
             parts.append(item.path)
         yield _laid_out(item, layout)
-    if lower.endswith(CONTAINER_SUFFIXES):
-        yield Ended(path, parts)
+    # A text file ends too: when it was stored in parts before, the parts it no longer has go.
+    yield Ended(path, parts)
+
+
+# A text file over HUGE_CHARS characters is read as parts of about PART_CHARS, each its own
+# document (`big.txt#3`), so one huge file (or one huge line) is split, segmented and indexed
+# in bounded memory like a folder of pages. A part ends at a blank line, else a line break,
+# else a sentence end, near its size. Parts are written batch by batch: a killed run leaves
+# the first parts stored, and the next run adds the rest.
+HUGE_CHARS = 2 << 20
+PART_CHARS = 1 << 18
+SENTENCE_ENDS = "。！？!?；;"
+
+
+def _text_parts(path: str, text: str, used: str):
+    start, n = 0, 0
+    while start < len(text):
+        end = min(len(text), start + PART_CHARS)
+        if end < len(text):
+            floor = start + PART_CHARS // 2
+            cut = max(text.rfind("\n\n", floor, end), -1)
+            cut = cut if cut > 0 else text.rfind("\n", floor, end)
+            if cut <= 0:
+                cut = max(text.rfind(c, floor, end) for c in SENTENCE_ENDS)
+            end = cut + 1 if cut > 0 else end
+        piece = text[start:end]
+        start, n = end, n + 1
+        data = piece.encode("utf-8")
+        yield Record(path=f"{path}#{n}", sha256=sha256(data), raw=piece, encoding=used, bytes=len(data),
+                     name_meta=metadata_from_name(path))
 
 
 def _gunzip(data: bytes, limit: int) -> bytes:
