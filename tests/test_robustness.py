@@ -370,3 +370,27 @@ def test_a_newer_schema_is_refused_by_writing_commands(seed_copy):
         assert len(result.stderr.strip().splitlines()) == 1
     assert sqlite_utils.Database(seed_copy).table_names() == tables
 
+
+
+def test_a_huge_file_is_read_in_parts_and_replaced_whole(tmp_path, monkeypatch):
+    from zzcorpus import readers
+
+    monkeypatch.setattr(readers, "HUGE_CHARS", 20_000)  # the same code path as a 200 MB file, smaller
+    monkeypatch.setattr(readers, "PART_CHARS", 8_000)
+    text = "".join(p.read_text(encoding="utf-8").replace("\n", "") for p in SEED_PAGES)  # one line
+    path = tmp_path / "oneline.txt"
+    path.write_text(text, encoding="utf-8")
+    db_path = tmp_path / "corpus.db"
+    assert ingest(path, db=db_path).exit_code == 0
+    parts = rows_of(db_path, "select path, raw from documents order by id")
+    assert len(text) / 8_000 <= len(parts) <= 2 * len(text) / 8_000 + 1  # each cut past half a part
+    assert [p for p, _ in parts] == [f"{path}#{i}" for i in range(1, len(parts) + 1)]
+    assert "".join(raw for _, raw in parts) == text  # nothing lost, nothing doubled at the cuts
+    assert all(len(raw) <= 8_000 for _, raw in parts)
+    assert all(raw[-1] in readers.SENTENCE_ENDS for _, raw in parts[:-1])  # cut at sentence ends
+    check_index(sqlite_utils.Database(db_path))
+    # Shrunk below the threshold: one document again, the parts gone.
+    path.write_text(text[:15_000], encoding="utf-8")
+    assert ingest(path, db=db_path).exit_code == 0
+    assert [p for p, _ in rows_of(db_path, "select path, raw from documents")] == [str(path)]
+    check_index(sqlite_utils.Database(db_path))
