@@ -86,7 +86,16 @@ def check_index(db):
     assert len(set(word_of.values())) == len(word_of)
     stored = {}
     for art_id, width, blob in db.execute("SELECT article_id, width, stream FROM article_index"):
-        ids = np.frombuffer(blob, dtype="<u2" if width == 2 else "<u4").tolist()
+        values = np.frombuffer(blob, dtype="<u2").tolist()
+        ids, k = [], 0
+        while k < len(values):  # 0xFFFF: the next two values hold a larger id (low 15 bits, rest)
+            if values[k] == 0xFFFF:
+                ids.append(values[k + 1] | values[k + 2] << 15)
+                k += 3
+            else:
+                ids.append(values[k])
+                k += 1
+        assert width == (3 if len(values) > len(ids) else 2)
         paragraphs, current = [], []
         for i in ids:
             if i == 0:

@@ -387,3 +387,34 @@ def test_bad_values_exit_1_with_one_line(db_path, args, message):
     assert result.exit_code == 1
     assert message in result.output
     assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+# --- dfm --------------------------------------------------------------------------------------
+
+def test_dfm_matrix_market_and_csv_are_the_stored_counts(db_path, corpus, tmp_path):
+    from scipy import io
+
+    stop = stopwords(db_path)
+    result = run(db_path, "dfm", "--out", tmp_path / "m.mtx", "--source", "枣庄日报")
+    assert result.exit_code == 0, result.output
+    matrix = io.mmread(str(tmp_path / "m.mtx")).tocsr()
+    rows = list(csv.DictReader((tmp_path / "m.rows.tsv").open(encoding="utf-8"), delimiter="\t"))
+    cols = list(csv.DictReader((tmp_path / "m.cols.tsv").open(encoding="utf-8"), delimiter="\t"))
+    mine = {i: a for i, a in corpus.items() if a["source"] == "枣庄日报"}
+    assert [int(r["article_id"]) for r in rows] == sorted(mine)
+    assert all(r["source"] == "枣庄日报" for r in rows)
+    words = [c["word"] for c in cols]
+    assert set(words) == {w for a in mine.values() for w in a["words"]} - stop
+    for k, r in enumerate(rows):
+        counts = Counter(w for w in mine[int(r["article_id"])]["words"] if w not in stop)
+        got = {words[j]: int(v) for j, v in zip(matrix[k].indices, matrix[k].data)}
+        assert got == dict(counts)
+    result = run(db_path, "dfm", "--out", tmp_path / "long.csv", "--no-stopwords")
+    assert result.exit_code == 0, result.output
+    long = list(csv.DictReader((tmp_path / "long.csv").open(encoding="utf-8")))
+    recount = Counter()
+    for i, a in corpus.items():
+        recount.update((i, w) for w in a["words"])
+    assert {(int(r["article_id"]), r["word"]): int(r["count"]) for r in long} == dict(recount)
+    bad = run(db_path, "dfm", "--out", tmp_path / "m.xlsx")
+    assert bad.exit_code == 1 and "m.xlsx" in bad.stderr

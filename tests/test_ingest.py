@@ -142,6 +142,14 @@ def test_identical_article_from_another_file_is_marked_duplicate(tmp_path):
     # Reports count each body once.
     distinct = db.execute("select count(distinct body_sha256) from articles where kind != 'furniture'").fetchone()[0]
     assert db.execute("select count(*) from report_articles where body_sha256 is not null").fetchone()[0] == distinct
+    check_index(db)  # the word index counts each body once too
+    # The first copy changes: the second file's articles are no longer duplicates, and count.
+    (src / "a.txt").write_text(PAGE.replace("锂电池", "钠电池"), encoding="utf-8")
+    assert ingest(src, db=db_path).exit_code == 0
+    freed = db.execute("select count(*) from articles a join documents d on d.id = a.document_id "
+                       "where d.path like '%b.txt' and a.duplicate_of is null and a.body like '%锂电池%'").fetchone()[0]
+    assert freed > 0
+    check_index(db)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])

@@ -16,7 +16,7 @@ import sqlite_utils
 
 from . import __version__, charts
 from . import network as net
-from . import reports
+from . import export, reports
 from . import search as search_api
 from .filters import Filters, date_bound, word_filter
 from .ingest import ingest as run_ingest
@@ -732,6 +732,33 @@ def idf(db_path, out, source, date_from, date_to, where, save_name, fmt):
     if fmt or not out or not_saved:
         emit(rows, fmt)
     _said_not_saved(not_saved)
+
+
+@cli.command()
+@db_option
+@click.option("--out", type=click.Path(dir_okay=False), required=True,
+              help="NAME.mtx (Matrix Market, with NAME.rows.tsv and NAME.cols.tsv) or NAME.csv (long).")
+@report_filters
+@word_options
+@friendly_errors
+def dfm(db_path, out, source, date_from, date_to, where, pos, min_len, stopwords_file, no_stopwords):
+    """The document-feature matrix: word counts per article, for R and Python. Rows are the
+    selected articles (their id, source, date and title in NAME.rows.tsv), columns the words that
+    pass the word filters (NAME.cols.tsv); or one line per article and word in a CSV.
+
+    \b
+    Example:
+        zzcorpus dfm --out corpus.mtx --no-stopwords
+        (R: m <- Matrix::readMM("corpus.mtx"); quanteda::as.dfm(m))
+    """
+    export.dfm_format(out)  # a wrong file type fails before the counting
+    db = open_db(db_path)
+    sel = _selection(db, source, date_from, date_to, where)
+    wf = _words(db, pos, min_len, stopwords_file, no_stopwords)
+    ids, features, matrix = reports.document_features(db, sel, wf)
+    written = export.write_dfm(out, ids, features, matrix, meta=export.article_meta(db, ids))
+    click.echo(f"{matrix.shape[0]} articles x {matrix.shape[1]} words, {matrix.nnz} counts -> "
+               f"{', '.join(map(str, written))}", err=True)
 
 
 # --- content analysis (code): coding.py reads the dictionary and codes the articles ---

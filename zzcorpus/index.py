@@ -29,14 +29,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .counting import is_sentence_final
+from .counting import SENTENCE_FINAL, is_sentence_final
 from .schema import REPORT_CONDITION
 from .segment import is_word
 
 BREAK = 0  # paragraph break in a stream; lexicon ids start at 1
 STATS = ("count", "docs", "paragraphs", "sentences")  # per word: tokens, and units holding it
 DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-MAX_BLOCKS = 16  # a word's postings blocks merged into one beyond this
+NEEDS_INDEX = ("this corpus was made by an older zzcorpus and has no word index yet: "
+               "run `zzcorpus index --db FILE` once (it keeps every article)")
+MAX_BLOCKS = 64  # a word's postings blocks (one per ingest batch) merged into one beyond this
 
 
 def month_of(date) -> str | None:
@@ -53,15 +55,35 @@ def distinct(a) -> np.ndarray:
 
 # --- arrays <-> blobs -------------------------------------------------------------------------
 
+ESCAPE = 0xFFFF  # in a stream, the next two 16-bit values hold an id of 65,535 or more
+
+
 def encode_stream(ids: np.ndarray) -> tuple[bytes, int]:
-    """(blob, width): 2-byte ids while they fit, else 4 bytes."""
-    if ids.size == 0 or int(ids.max()) < 65536:
+    """(blob, width): 16 bits a token; an id past 16 bits as ESCAPE, its low 15 bits, the rest
+    (neither can be ESCAPE, so escapes are found without walking the stream). width 2: no
+    escapes, 3: some."""
+    big = ids >= ESCAPE
+    if not big.any():
         return ids.astype("<u2").tobytes(), 2
-    return ids.astype("<u4").tobytes(), 4
+    slots = np.where(big, 3, 1)
+    at = np.cumsum(slots) - slots
+    out = np.empty(int(slots.sum()), dtype="<u2")
+    out[at] = np.where(big, ESCAPE, ids)
+    out[at[big] + 1] = ids[big] & 0x7FFF
+    out[at[big] + 2] = ids[big] >> 15
+    return out.tobytes(), 3
 
 
 def decode_stream(blob: bytes, width: int) -> np.ndarray:
-    return np.frombuffer(blob or b"", dtype="<u2" if width == 2 else "<u4")
+    values = np.frombuffer(blob or b"", dtype="<u2")
+    if width == 2:
+        return values
+    values = values.astype(np.int64)
+    esc = np.flatnonzero(values == ESCAPE)
+    values[esc] = values[esc + 1] | (values[esc + 2] << 15)
+    keep = np.ones(values.size, dtype=bool)
+    keep[esc + 1] = keep[esc + 2] = False
+    return values[keep]
 
 
 def _pack(*arrays) -> bytes:
@@ -70,7 +92,8 @@ def _pack(*arrays) -> bytes:
 
 def _unpack(blob: bytes, parts: int) -> list[np.ndarray]:
     flat = np.frombuffer(zlib.decompress(blob), dtype="<u4").astype(np.int64)
-    return np.split(flat, parts)
+    size = flat.size // parts
+    return [flat[k * size:(k + 1) * size] for k in range(parts)]
 
 
 def encode_postings(ids: np.ndarray, counts: np.ndarray) -> bytes:
@@ -100,17 +123,33 @@ class StreamStats:
     para_units: np.ndarray
     sent_units: np.ndarray
 
-    def take(self, keep_articles: np.ndarray) -> "StreamStats":
-        """Only the rows of the articles flagged in keep_articles (a bool per article)."""
-        rows = keep_articles[self.art]
-        return StreamStats(self.art[rows], self.word[rows], self.count[rows], self.paragraphs[rows],
-                           self.sentences[rows], self.tokens, self.para_units, self.sent_units)
 
-
-def _unique_units(unit: np.ndarray, word: np.ndarray, unit_art: np.ndarray, m: int) -> np.ndarray:
-    """Keys article * m + word, one per (unit, word) pair: how many units of an article hold a word."""
-    pairs = distinct(unit * m + word)
-    return unit_art[pairs // m] * m + pairs % m
+def distinct_pairs(unit: np.ndarray, word: np.ndarray, *, counts: bool = False):
+    """The distinct (unit, word) pairs, sorted by unit then word, and with counts=True how often
+    each occurs: (units, words[, counts]). unit must not decrease along the arrays (tokens in
+    stream order). Sorted as 32-bit keys, a slice of units at a time: several times faster here
+    than sorting 64-bit keys at once."""
+    empty = np.zeros(0, dtype=np.int64)
+    if not unit.size:
+        return (empty, empty, empty) if counts else (empty, empty)
+    bits = max(1, int(word.max()).bit_length())
+    per = 1 << max(0, 32 - bits)  # units whose keys fit 32 bits together
+    new_unit = np.concatenate([[True], unit[1:] != unit[:-1]])
+    starts = np.flatnonzero(new_unit)
+    rank = np.cumsum(new_unit) - 1
+    mask = (1 << bits) - 1
+    units, words, runs = [], [], []
+    for lo in range(0, starts.size, per):
+        a = starts[lo]
+        b = starts[lo + per] if lo + per < starts.size else unit.size
+        keys = np.sort(((rank[a:b] - lo).astype(np.uint32) << np.uint32(bits)) | word[a:b].astype(np.uint32))
+        first = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+        kept = keys[first]
+        units.append(unit[starts[(kept >> np.uint32(bits)).astype(np.int64) + lo]])
+        words.append((kept & np.uint32(mask)).astype(np.int64))
+        runs.append(np.diff(np.append(first, keys.size)))
+    out = (np.concatenate(units), np.concatenate(words))
+    return (*out, np.concatenate(runs)) if counts else out
 
 
 def stream_stats(streams: list[np.ndarray], nonword: np.ndarray, final: np.ndarray) -> StreamStats:
@@ -131,19 +170,16 @@ def stream_stats(streams: list[np.ndarray], nonword: np.ndarray, final: np.ndarr
     sent = np.cumsum(brk | start | final[ids])
     w = ~nonword[ids]
     A, W, P, S = art[w], ids[w], para[w], sent[w]
-    m = int(ids.max()) + 1
-    para_art = np.zeros(int(para[-1]) + 1, dtype=np.int64)
-    para_art[para] = art
-    sent_art = np.zeros(int(sent[-1]) + 1, dtype=np.int64)
-    sent_art[sent] = art
-    keys, count = np.unique(A * m + W, return_counts=True)
-    _, paragraphs = np.unique(_unique_units(P, W, para_art, m), return_counts=True)
-    _, sentences = np.unique(_unique_units(S, W, sent_art, m), return_counts=True)
-    return StreamStats(
-        keys // m, keys % m, count, paragraphs, sentences,
-        np.bincount(A, minlength=n), np.bincount(para_art[distinct(P)], minlength=n),
-        np.bincount(sent_art[distinct(S)], minlength=n),
-    )
+    unit_art = np.zeros(int(max(para[-1], sent[-1])) + 1, dtype=np.int64)
+    art_of = {}
+    for name, unit in (("paragraphs", P), ("sentences", S)):
+        unit_art[unit] = A
+        u, word = distinct_pairs(unit, W)  # each unit once per word; then units per (article, word)
+        art_of[name] = distinct_pairs(unit_art[u], word, counts=True)[2]
+        art_of[name + "_units"] = np.bincount(unit_art[distinct(u)], minlength=n)
+    a, word, count = distinct_pairs(A, W, counts=True)
+    return StreamStats(a, word, count, art_of["paragraphs"], art_of["sentences"], np.bincount(A, minlength=n),
+                       art_of["paragraphs_units"], art_of["sentences_units"])
 
 
 @dataclass
@@ -248,8 +284,9 @@ def token_flags(db) -> tuple[np.ndarray, np.ndarray]:
     size = (db.execute("SELECT MAX(id) FROM lexicon").fetchone()[0] or 0) + 1
     nonword, final = np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
     nonword[BREAK] = True
-    for i, word in db.execute("SELECT id, word FROM lexicon WHERE is_word = 0"):
-        nonword[i] = True
+    nonword[[i for (i,) in db.execute("SELECT id FROM lexicon WHERE is_word = 0")]] = True
+    marks = ", ".join(f"'{ch}'" for ch in SENTENCE_FINAL)  # most non-words are numbers: ask only these
+    for i, word in db.execute(f"SELECT id, word FROM lexicon WHERE is_word = 0 AND substr(word, 1, 1) IN ({marks})"):
         final[i] = is_sentence_final(word)
     return nonword, final
 
@@ -312,12 +349,18 @@ def make_chunk(segs, tags: dict) -> Chunk:
     return Chunk(vocab, {t: tags.get(t) for t in vocab}, streams, stats)
 
 
-def to_global(chunk: Chunk, lexicon: Lexicon) -> tuple[list[np.ndarray], StreamStats]:
-    mapping = np.concatenate([[BREAK], lexicon.add_tokens(chunk.vocab, chunk.tags)])
-    st = chunk.stats
-    glob = StreamStats(st.art, mapping[st.word], st.count, st.paragraphs, st.sentences,
-                       st.tokens, st.para_units, st.sent_units)
-    return [mapping[s] for s in chunk.streams], glob
+def to_global(chunks, lexicon: Lexicon) -> tuple[list[np.ndarray], StreamStats]:
+    """The streams and statistics of several chunks, in lexicon ids, as one."""
+    streams, parts, offset = [], [], 0
+    for chunk in chunks:
+        mapping = np.concatenate([[BREAK], lexicon.add_tokens(chunk.vocab, chunk.tags)])
+        st = chunk.stats
+        parts.append(StreamStats(st.art + offset, mapping[st.word], st.count, st.paragraphs, st.sentences,
+                                 st.tokens, st.para_units, st.sent_units))
+        streams += [mapping[s] for s in chunk.streams]
+        offset += len(chunk.streams)
+    return streams, StreamStats(*(np.concatenate([getattr(p, f) for p in parts]) if parts else np.zeros(0, np.int64)
+                                  for f in StreamStats.__dataclass_fields__))
 
 
 # --- groups -----------------------------------------------------------------------------------
@@ -476,10 +519,9 @@ def stats_of(db, article_ids, flags=None) -> tuple[np.ndarray, StreamStats]:
     return ids, stream_stats([streams[int(a)] for a in ids], nonword, final)
 
 
-def recount(db, article_ids, *, known: tuple | None = None) -> None:
+def recount(db, article_ids) -> None:
     """Bring the counts of the given articles in line with report_articles: an article that has
-    become counted (or stopped) adds (subtracts) its statistics. known = (ids, StreamStats) of
-    articles just written, so their streams need not be read back."""
+    become counted (or stopped) adds (subtracts) its statistics."""
     ids = sorted({int(a) for a in article_ids})
     changed = {}
     for i in range(0, len(ids), 500):
@@ -493,10 +535,7 @@ def recount(db, article_ids, *, known: tuple | None = None) -> None:
                 changed[art_id] = 1 if should else -1
     if not changed:
         return
-    if known is not None and set(changed) <= set(known[0].tolist()):
-        kid, st = known
-    else:
-        kid, st = stats_of(db, changed)
+    kid, st = stats_of(db, changed)
     _apply(db, kid, st, changed)
     db.conn.executemany("UPDATE article_index SET counted = ? WHERE article_id = ?",
                         [(int(s > 0), a) for a, s in changed.items()])
@@ -583,12 +622,21 @@ def has_index(db) -> bool:
 
 # --- building ---------------------------------------------------------------------------------
 
-def write(db, lexicon: Lexicon, article_ids, keys, chunk: Chunk) -> None:  # noqa: D417
-    """Index newly stored articles: keys = (source, date) of each, chunk = make_chunk of their
-    tokens; they are counted as report_articles says (recount)."""
-    streams, st = to_global(chunk, lexicon)
-    add_articles(db, article_ids, group_ids(db, keys), streams, st)
-    recount(db, article_ids, known=(np.asarray(article_ids, dtype=np.int64), st))
+def write(db, lexicon: Lexicon, article_ids, keys, chunks) -> None:
+    """Index newly stored articles (consecutive ids): keys = (source, date) of each, chunks = the
+    make_chunk results of their tokens, in order; counted as report_articles says."""
+    streams, st = to_global(chunks, lexicon)
+    groups = group_ids(db, keys)
+    add_articles(db, article_ids, groups, streams, st)
+    if not article_ids:
+        return
+    first, last = min(article_ids), max(article_ids)
+    left_out = {r[0] for r in db.execute(
+        f"SELECT id FROM articles WHERE id BETWEEN ? AND ? AND NOT ({REPORT_CONDITION})", [first, last])}
+    sign = np.array([0 if a in left_out else 1 for a in article_ids], dtype=np.int64)
+    _update_groups(db, st, np.asarray(groups, dtype=np.int64), sign)
+    db.execute(f"UPDATE article_index SET counted = ({REPORT_CONDITION}) "
+               "FROM articles a WHERE a.id = article_index.article_id AND article_id BETWEEN ? AND ?", [first, last])
 
 
 def build(db, *, tags: dict, batch: int = 5000) -> None:
@@ -602,7 +650,7 @@ def build(db, *, tags: dict, batch: int = 5000) -> None:
         if not rows:
             break
         write(db, lexicon, [r[0] for r in rows], [(r[1], r[2]) for r in rows],
-              make_chunk([(r[3], r[4]) for r in rows], tags))
+              [make_chunk([(r[3], r[4]) for r in rows], tags)])
         last = rows[-1][0]
     compact_postings(db)
     finish(db)

@@ -194,7 +194,7 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
             on_progress(size)
 
     def batches():
-        """Lists of (record, meta, state) and of Ended files; a file's records and its end are
+        """Lists of (record, meta) and of Ended files; a file's records and its end are
         never split between two batches (one transaction per file at least)."""
         batch, ended, size = [], [], 0
         for item in read_records(paths, encoding=encoding, text_field=text_field, layout=layout, limits=limits):
@@ -321,10 +321,9 @@ class _Writer:
                 articles += found
             hashes += store.write_articles(db, articles)
             store.mark_duplicates(db, hashes)
-            for found, chunk in chunks:
-                written = [art for arts in found for art in arts]
-                index.write(db, self.lexicon, [a["id"] for a in written], [(a["source"], a["date"]) for a in written],
-                            chunk)
+            if chunks:  # a batch may hold only the ends of files (their gone records deleted above)
+                index.write(db, self.lexicon, [a["id"] for a in articles],
+                            [(a["source"], a["date"]) for a in articles], [chunk for _, chunk in chunks])
         self.seen = self._data_version()
         summary.replaced += len(replaced)
         summary.removed += len(gone)

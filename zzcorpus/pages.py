@@ -734,6 +734,8 @@ def plain_article(text: str, *, title: str | None = None, kicker: str | None = N
 
 _LATIN_LINE_RE = re.compile(f"[{_A}]")
 _NEWS_MARK_RE = re.compile(f"本报讯|[□■](?:本报)?记者|(?:新华社|中新社)[{_I}]{{0,8}}\\d{{0,2}}月?\\d{{0,2}}日?电|（记者 ?[{_I}]{{2,4}}）")
+_IDEO_RUN_RE = re.compile(f"[{_I}]+")
+_LATIN_RUN_RE = re.compile(f"[{_A}]+")
 _PLAIN_SAMPLE = 400  # lines looked at: a page's profile shows in its first few hundred lines
 
 
@@ -750,9 +752,10 @@ def choose_layout(text: str) -> str:
     if not lines:
         return "page"
     chars = "".join(lines).replace(" ", "")
-    if len(_IDEO_RE.findall(chars)) < 0.5 * len(chars):
+    # Counted by what a substitution of runs removes: far faster than a list of every match.
+    if len(chars) - len(_IDEO_RUN_RE.sub("", chars)) < 0.5 * len(chars):
         return "plain"
-    latin = sum(len(_LATIN_LINE_RE.findall(line)) > 0.5 * len(line) for line in lines)
+    latin = sum(len(line) - len(_LATIN_RUN_RE.sub("", line)) > 0.5 * len(line) for line in lines)
     if latin >= 0.2 * len(lines):
         return "plain"
     if len(lines) >= 3 and not _NEWS_MARK_RE.search(text[: 200 * _PLAIN_SAMPLE]):

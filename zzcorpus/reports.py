@@ -122,13 +122,12 @@ def _dp(sel: Selection, word_id: int, f: int, size: int, in_group) -> float | No
     articles where the word is over-represented (count_i * size >= tokens_i * f) merge into one
     part and all the others, those without the word included, into another.
     """
-    ids, tokens = sel.articles()
+    ids, _ = sel.articles()
     arts, counts = sel.holding(word_id)
-    at = np.searchsorted(ids, arts)
     if in_group is not None:
-        keep = in_group[at]
-        arts, counts, at = arts[keep], counts[keep], at[keep]
-    tok = tokens[at]
+        keep = in_group[np.searchsorted(ids, arts)]
+        arts, counts = arts[keep], counts[keep]
+    tok = sel.by_id()[1][arts]
     over = counts * size >= tok * f
     c, t = int(counts[over].sum()), int(tok[over].sum())
     return dispersion({"over": c, "rest": f - c}, {"over": t, "rest": size - t})
@@ -249,17 +248,23 @@ def cooc_counts(db, sel: Selection, word: str, window, *, min_count: int = 1):
                 ok = (j >= 0) & (j < toks.size)
                 j, h = j[ok], hits[ok]
                 near.append(toks[j[arts[j] == arts[h]]])
-        ids, o11 = np.unique(np.concatenate(near) if near else np.zeros(0, dtype=np.int64), return_counts=True)
+        o11 = np.bincount(np.concatenate(near)) if near else np.zeros(0, dtype=np.int64)
+        ids = np.flatnonzero(o11)
+        o11 = o11[ids]
         keep = (o11 >= min_count) & (ids != node)
         ids, o11 = ids[keep], o11[keep]
         f_node = int(total.get("count", [node])[0])
         return dict(zip(ids.tolist(), o11.tolist())), f_node, total, sel.n_tokens, 2 * window, False
     unit, words = _units(sel, node_articles, window, flags)
-    m = int(words.max()) + 1 if words.size else 1
-    pairs = index.distinct(unit * m + words)
-    pu, pw = pairs // m, pairs % m
-    node_units = pu[pw == node]
-    ids, o11 = np.unique(pw[np.isin(pu, node_units)], return_counts=True)
+    if words.size:  # only the units holding the node count
+        holds = np.zeros(int(unit.max()) + 1, dtype=bool)
+        holds[unit[words == node]] = True
+        keep = holds[unit]
+        unit, words = unit[keep], words[keep]
+    _, pw = index.distinct_pairs(unit, words)
+    o11 = np.bincount(pw)
+    ids = np.flatnonzero(o11)
+    o11 = o11[ids]
     keep = (o11 >= min_count) & (ids != node)
     f_node = int(total.get(index.UNIT_STAT[window], [node])[0])
     return dict(zip(ids[keep].tolist(), o11[keep].tolist())), f_node, total, total.units(window), 1, True
@@ -450,8 +455,12 @@ def top_ngrams(db, sel: Selection, wf: WordFilter, *, n: int = 2, top: int | Non
         if not streams:
             continue
         # Articles joined by a break, so no sequence runs from one into the next.
-        toks = np.concatenate([np.append(s, index.BREAK) for s in streams]).astype(np.int64)
-        art = np.repeat(np.arange(k, k + len(streams)), [s.size + 1 for s in streams])
+        lens = np.fromiter((s.size for s in streams), dtype=np.int64, count=len(streams)) + 1
+        toks = np.full(int(lens.sum()), index.BREAK, dtype=np.int64)
+        body = np.ones(toks.size, dtype=bool)
+        body[np.cumsum(lens) - 1] = False
+        toks[body] = np.concatenate(streams)
+        art = np.repeat(np.arange(k, k + len(streams)), lens)
         k += len(streams)
         w = ~nonword[toks]
         if toks.size < n:
@@ -468,14 +477,14 @@ def top_ngrams(db, sel: Selection, wf: WordFilter, *, n: int = 2, top: int | Non
     size = index.lexicon_size(db)
     if size ** n < 2 ** 62:  # one integer per sequence sorts far faster than rows
         place = size ** np.arange(n - 1, -1, -1, dtype=np.int64)
-        keys, inverse, counts = np.unique(grams @ place, return_inverse=True, return_counts=True)
-        uniq = (keys[:, None] // place) % size
+        keys = grams @ place
+        table = None
     else:
-        uniq, inverse, counts = np.unique(grams, axis=0, return_inverse=True, return_counts=True)
-    inverse = inverse.reshape(-1)
-    docs = np.bincount(index.distinct(inverse * (k + 1) + arts) // (k + 1), minlength=uniq.shape[0])
+        table, keys = np.unique(grams, axis=0, return_inverse=True)
+        keys = keys.reshape(-1)
+    uniq, counts = np.unique(keys, return_counts=True)
     keep = counts >= min_count
-    uniq, counts, docs = uniq[keep], counts[keep], docs[keep]
+    uniq, counts = uniq[keep], counts[keep]
     order = np.argsort(-counts, kind="stable")
     rows, names = [], {}
     at = 0
@@ -483,10 +492,20 @@ def top_ngrams(db, sel: Selection, wf: WordFilter, *, n: int = 2, top: int | Non
         end = min(order.size, at + CHUNK)
         while end < order.size and counts[order[end]] == counts[order[end - 1]]:
             end += 1
-        part = order[at:end]
-        names.update(index.words_of(db, index.distinct(uniq[part].ravel()).tolist()))
-        batch = sorted(((tuple(names[int(x)][0] for x in uniq[i]), int(counts[i]), int(docs[i]),
-                         [names[int(x)][1] for x in uniq[i]]) for i in part.tolist()),
+        part = uniq[order[at:end]]
+        ids = (part[:, None] // place) % size if table is None else table[part]
+        names.update(index.words_of(db, index.distinct(ids.ravel()).tolist()))
+        # Articles holding each sequence, only for the sequences looked at.
+        held = np.isin(keys, part)
+        hk, ha = keys[held], arts[held]
+        o = np.lexsort((ha, hk))
+        hk, ha = hk[o], ha[o]
+        new = np.ones(hk.size, dtype=bool)
+        new[1:] = (hk[1:] != hk[:-1]) | (ha[1:] != ha[:-1])
+        docs = dict(zip(*np.unique(hk[new], return_counts=True)))
+        batch = sorted(((tuple(names[int(x)][0] for x in gram), int(count), int(docs[key]),
+                         [names[int(x)][1] for x in gram])
+                        for key, gram, count in zip(part.tolist(), ids, counts[order[at:end]].tolist())),
                        key=lambda r: (-r[1], r[0]))
         for gram, count, doc_count, pos in batch:
             if top is not None and len(rows) >= top:
@@ -511,3 +530,30 @@ def idf(db, sel: Selection) -> tuple[list[dict], list[str]]:
         word, value = line.rsplit(" ", 1)
         rows.append({"word": word, "doc_count": df[word], "idf": float(value)})
     return rows, lines
+
+
+# --- the document-feature matrix -------------------------------------------------------------
+
+def document_features(db, sel: Selection, wf: WordFilter):
+    """(article ids, [(word, pos)], scipy.sparse.csr_matrix of counts): one row per selected
+    article, one column per word that passes the word filter, as quanteda's dfm."""
+    from scipy import sparse
+
+    nonword, final = index.token_flags(db)
+    rows, cols, vals, ids = [], [], [], []
+    for batch_ids, streams in sel.streams():
+        st = index.stream_stats(streams, nonword, final)
+        rows.append(st.art + len(ids))
+        cols.append(st.word)
+        vals.append(st.count)
+        ids += batch_ids.tolist()
+    word = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    found = index.words_of(db, index.distinct(word))
+    kept = np.array(sorted(i for i, (w, p) in found.items() if wf.keep(w, p)), dtype=np.int64)
+    features = [found[int(i)] for i in kept]
+    keep = np.isin(word, kept)
+    matrix = sparse.csr_matrix(
+        (np.concatenate(vals)[keep] if vals else [], (np.concatenate(rows)[keep] if rows else [],
+                                                      np.searchsorted(kept, word[keep]))),
+        shape=(len(ids), kept.size), dtype=np.int64)
+    return ids, features, matrix

@@ -74,6 +74,10 @@ INDEXES = [
     ("articles", ["body_sha256"], False),
     ("articles", ["date"], False),
     ("articles", ["source"], False),
+    # Covering indexes for the corpus description (info, the Datasette front page), so it never
+    # reads the text-heavy rows.
+    ("articles", ["kind", "duplicate_of", "chars"], False),
+    ("documents", ["bytes"], False),
     ("lexicon", ["word"], True),
     ("article_index", ["grp"], False),
     ("groups", ["source", "month"], False),

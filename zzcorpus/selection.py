@@ -20,14 +20,13 @@ from .measures import check_choice
 
 PERIODS = {"year": 4, "month": 7, "day": 10}
 GROUPS = ("source", "year", "month")
-NEEDS_INDEX = "this database has no word index yet: run `zzcorpus index --db {path}` once (it keeps every article)"
 
 
 def check_index(db) -> None:
     if not db["articles"].exists():
         raise ValueError("the database holds no corpus: run `zzcorpus ingest PATH...` first")
     if not index.has_index(db):
-        raise ValueError(NEEDS_INDEX.format(path=db.conn.execute("PRAGMA database_list").fetchone()[2]))
+        raise ValueError(index.NEEDS_INDEX)
 
 
 def period_of(date, by: str):
@@ -178,10 +177,22 @@ class Selection:
                                          chunk))
         return [found[a] for a in ids]
 
+    def by_id(self) -> tuple[np.ndarray, np.ndarray]:
+        """(selected, size): arrays indexed by article id, whether it is selected and its size in
+        words, so a word's postings are narrowed by one gather."""
+        if "by_id" not in self._cache:
+            ids, tokens = self.articles()
+            top = int(ids.max()) + 1 if ids.size else 1
+            selected, size = np.zeros(top, dtype=bool), np.zeros(top, dtype=np.int64)
+            selected[ids], size[ids] = True, tokens
+            self._cache["by_id"] = (selected, size)
+        return self._cache["by_id"]
+
     def holding(self, word_id: int) -> tuple[np.ndarray, np.ndarray]:
         """(article ids, counts) of the selected articles holding the word."""
         arts, counts = index.postings(self.db, word_id)
-        keep = np.isin(arts, self.articles()[0], assume_unique=True)
+        selected, _ = self.by_id()
+        keep = selected[np.minimum(arts, selected.size - 1)] & (arts < selected.size)
         return arts[keep], counts[keep]
 
     def streams(self, ids=None):

@@ -126,10 +126,13 @@ def body_sha256(body: str) -> str | None:
 def corpus_info(db) -> dict:
     """What is in the database, for `zzcorpus info` and the Datasette description."""
     one = lambda sql: db.execute(sql).fetchone()  # noqa: E731
+    if not index.has_index(db):
+        raise ValueError(index.NEEDS_INDEX)
     meta = get_meta(db)
     docs, raw_bytes = one("SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM documents")
-    arts, chars, tokens = one("SELECT COUNT(*), COALESCE(SUM(chars), 0), COALESCE(SUM(tokens), 0) FROM articles")
-    rep, rep_tokens = one("SELECT COUNT(*), COALESCE(SUM(tokens), 0) FROM report_articles")
+    arts, chars = one("SELECT COUNT(*), COALESCE(SUM(chars), 0) FROM articles")
+    tokens = one("SELECT COALESCE(SUM(tokens), 0) FROM article_index")[0]
+    rep, rep_tokens = one("SELECT COALESCE(SUM(articles), 0), COALESCE(SUM(tokens), 0) FROM groups")
     first, last = one("SELECT MIN(date), MAX(date) FROM articles WHERE date IS NOT NULL AND date != ''")
     return {
         "documents": docs,
