@@ -22,17 +22,20 @@ from .filters import Filters, date_bound, word_filter
 from .ingest import ingest as run_ingest
 from .ingest import resegment as run_resegment
 from .saved import save_report
-from .schema import migrate
+from .schema import WriterBusy, checkpoint, migrate, unfinished_checkpoint
 from .selection import Selection
 from .measures import check_choice
 from .output import FORMATS, format_rows, pad
 from .output import width as display_width
-from .readers import LAYOUT_CHOICES, input_size
+from .querylimits import DEFAULT_TIMEOUT, Stopped, catching_ctrl_c, raise_if_stopped, set_time_limit
+from .readers import LAYOUT_CHOICES, Limits, input_size
 from .reprints import DEFAULT_SIMILARITY
 from .segment import ENGINES
 from .store import corpus_info
 
 DATE_HELP = "YYYY, YYYY-MM or YYYY-MM-DD"
+DEFAULT_WAIT = 30.0  # seconds a writing command waits for another writer before giving up
+WAIT_KEY, TIMEOUT_KEY = "zzcorpus.wait", "zzcorpus.timeout"  # click context meta, read by open_db
 
 
 def check_date(value, *, name):
@@ -60,12 +63,24 @@ def output_options(fn):
 
 
 def friendly_errors(fn):
-    """Bad values become one-line messages, never tracebacks."""
+    """Bad values become one-line messages, never tracebacks; so do a query's time limit and
+    Ctrl-C (exit status 130)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            with catching_ctrl_c():
+                try:
+                    return fn(*args, **kwargs)
+                except sqlite3.OperationalError as e:
+                    raise_if_stopped(e)
+                    raise
+        except Stopped as e:
+            click.echo(f"Error: {e}", err=True)
+            sys.exit(e.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Error: interrupted (Ctrl-C)", err=True)
+            sys.exit(130)
         except (ValueError, sqlite_utils.db.NotFoundError) as e:
             raise click.ClickException(str(e)) from None
         except sqlite3.DatabaseError as e:  # not an SQLite file, locked, disk full...
@@ -74,14 +89,49 @@ def friendly_errors(fn):
     return wrapper
 
 
+def _to_meta(key):
+    def store(ctx, param, value):
+        ctx.meta[key] = value
+
+    return store
+
+
+def wait_option(fn):
+    """--wait SECONDS: how long a writing command waits for another writer (SQLite's busy timeout)."""
+    return click.option("--wait", type=click.FloatRange(0, None), default=DEFAULT_WAIT, show_default=True,
+                        expose_value=False, callback=_to_meta(WAIT_KEY), metavar="SECONDS",
+                        help="Wait this long for another process writing to the database, then give up.")(fn)
+
+
+def timeout_option(fn):
+    """--timeout SECONDS: the time limit of a reading command's queries."""
+    return click.option("--timeout", type=click.FloatRange(0, None, min_open=True), default=DEFAULT_TIMEOUT,
+                        show_default=True, expose_value=False, callback=_to_meta(TIMEOUT_KEY), metavar="SECONDS",
+                        help="Stop a query that runs longer than this (a runaway --where).")(fn)
+
+
 def open_db(path: str, *, must_exist: bool = True) -> sqlite_utils.Database:
-    """The corpus database; a missing file or one that holds no corpus is a one-line message."""
+    """The corpus database; a missing file or one that holds no corpus is a one-line message.
+    The command's --wait becomes the busy timeout, its --timeout the queries' time limit."""
     if must_exist and not Path(path).exists():
         raise click.ClickException(f"{path}: no such database (run `zzcorpus ingest PATH...` first)")
     db = sqlite_utils.Database(path)
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.meta if ctx else {}
+    db.conn.execute(f"PRAGMA busy_timeout = {int(meta.get(WAIT_KEY, DEFAULT_WAIT) * 1000)}")
+    if meta.get(TIMEOUT_KEY):
+        set_time_limit(db, meta[TIMEOUT_KEY])
     if must_exist and not db["articles"].exists():
         raise click.ClickException(f"{path}: not a zzcorpus database (run `zzcorpus ingest PATH... --db {path}`)")
     return db
+
+
+def finish_writing(db) -> None:
+    """corpus.db alone holds everything, or one line says what is missing and exits 1."""
+    pages = checkpoint(db)
+    if pages:
+        click.echo(f"Error: {unfinished_checkpoint(db, pages)}", err=True)
+        sys.exit(1)
 
 
 def emit(rows: list[dict], fmt: str | None, columns=None) -> None:
@@ -124,10 +174,17 @@ def cli():
 @click.option("--similarity", type=float, default=DEFAULT_SIMILARITY, show_default=True,
               help="Mark a new article at least this like an earlier one as its reprint (near_duplicate_of).")
 @click.option("--no-reprints", is_flag=True, help="Do not look for reprints.")
+@click.option("--max-member-mb", type=click.FloatRange(0, None, min_open=True), default=Limits.member_bytes / 2**20,
+              show_default=True, help="Skip an archive member (.zip, .gz) that expands to more than this.")
+@click.option("--max-ratio", type=click.FloatRange(1, None), default=Limits.ratio, show_default=True,
+              help="Skip what an archive expands to beyond this many times its own size (past 32 MB).")
+@click.option("--max-depth", type=click.IntRange(0, None), default=Limits.depth, show_default=True,
+              help="Skip archives nested deeper than this inside archives.")
+@wait_option
 @output_options
 @friendly_errors
 def ingest(paths, db_path, engine, userdict, encoding, layout, force, text_field, source, date, page, jobs, batch_mb,
-           no_userdict, no_fold, similarity, no_reprints, fmt):
+           no_userdict, no_fold, similarity, no_reprints, max_member_mb, max_ratio, max_depth, fmt):
     """Read page dumps into the corpus database.
 
     PATHS are files, folders (read recursively) and .gz/.zip archives of .txt page dumps, page
@@ -141,7 +198,10 @@ def ingest(paths, db_path, engine, userdict, encoding, layout, force, text_field
     its own); an article whose body is at least --similarity like an earlier one (a reprint
     with another headline, a cut, a few changes) is marked and left out of reports.
 
-    Exits with status 1 when any file was skipped (each named on stderr with the reason).
+    Exits with status 1 when any file was skipped (each named on stderr with the reason), or
+    when a reader (e.g. Datasette) kept the new data from reaching corpus.db itself (then run
+    `zzcorpus checkpoint`). One process writes at a time: another waits --wait seconds, then
+    stops with one line. Archives expand only within --max-member-mb, --max-ratio, --max-depth.
 
     \b
     Example:
@@ -165,13 +225,15 @@ def ingest(paths, db_path, engine, userdict, encoding, layout, force, text_field
             source=source, date=date, page=page, jobs=jobs, batch_bytes=int(batch_mb * 1e6),
             layout=layout, force=force, on_progress=progress, no_userdict=no_userdict, fold=not no_fold,
             similarity=None if no_reprints else similarity,
+            limits=Limits(member_bytes=int(max_member_mb * 2**20), ratio=max_ratio, depth=max_depth),
             on_skip=lambda path, why: click.echo(f"skipped {path}: {why}", err=True),
             on_warn=lambda path, why: click.echo(f"warning {path}: {why}", err=True),
         )
     passed = ", ".join(f"{n} {suffix}" for suffix, n in sorted(summary.passed_over.items(), key=lambda kv: (-kv[1], kv[0])))
     row = {
         "files": summary.files, "new": summary.new, "replaced": summary.replaced,
-        "unchanged": summary.unchanged, "skipped": len(summary.skipped), "articles": summary.articles,
+        "unchanged": summary.unchanged, "removed": summary.removed, "skipped": len(summary.skipped),
+        "articles": summary.articles,
         "mb": round(summary.bytes / 1e6, 3), "seconds": round(summary.seconds, 2),
         "mb_per_s": round(summary.mb_per_s, 2), "db": db_path,
         "warnings": len(summary.warnings), "passed_over": passed,
@@ -181,10 +243,13 @@ def ingest(paths, db_path, engine, userdict, encoding, layout, force, text_field
     else:
         click.echo(
             f"{row['files']} files ({row['new']} new, {row['replaced']} replaced, {row['unchanged']} unchanged, "
-            f"{row['skipped']} skipped): {row['articles']} articles, {row['mb']} MB in {row['seconds']} s "
+            f"{row['skipped']} skipped" + (f", {row['removed']} records gone" if row["removed"] else "")
+            + f"): {row['articles']} articles, {row['mb']} MB in {row['seconds']} s "
             f"({row['mb_per_s']} MB/s) -> {db_path}" + (f"; passed over: {passed}" if passed else "")
         )
-    if summary.skipped:
+    if summary.wal_pages:
+        click.echo(f"Error: {unfinished_checkpoint(db, summary.wal_pages)}", err=True)
+    if summary.skipped or summary.wal_pages:
         sys.exit(1)
 
 
@@ -224,6 +289,7 @@ def info(db_path, fmt):
 @click.option("--no-userdict", is_flag=True, help="Leave out the built-in user dictionary: the engine's own alone.")
 @click.option("--fold/--no-fold", default=None,
               help="Fold traditional words to simplified, or keep them apart (default: as the corpus was made).")
+@wait_option
 @friendly_errors
 def resegment(db_path, engine, userdict, no_userdict, fold):
     """Segment the stored text again, after the user dictionary or engine changed.
@@ -236,12 +302,15 @@ def resegment(db_path, engine, userdict, no_userdict, fold):
         zzcorpus resegment --userdict mywords.txt
         zzcorpus resegment --no-userdict --userdict newwords.txt
     """
-    n = run_resegment(open_db(db_path), engine=engine, userdict=userdict, no_userdict=no_userdict, fold=fold)
+    db = open_db(db_path)
+    n = run_resegment(db, engine=engine, userdict=userdict, no_userdict=no_userdict, fold=fold)
     click.echo(f"resegmented {n} articles")
+    finish_writing(db)
 
 
 @cli.command("index")
 @db_option
+@wait_option
 @friendly_errors
 def index_command(db_path):
     """Upgrade a corpus made by an older zzcorpus: build the word index the reports count from
@@ -255,8 +324,26 @@ def index_command(db_path):
     db = open_db(db_path)
     before = db.execute("PRAGMA user_version").fetchone()[0]
     after = migrate(db)
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     click.echo(f"schema {before} -> {after}" if after != before else f"already at schema {after}", err=True)
+    finish_writing(db)
+
+
+@cli.command("checkpoint")
+@db_option
+@wait_option
+@friendly_errors
+def checkpoint_command(db_path):
+    """Copy what corpus.db-wal still holds into corpus.db, so the file alone holds everything
+    (ingest does this at its end; a reader such as Datasette can keep it from finishing).
+    Exits with status 1 while a reader still holds some of it.
+
+    \b
+    Example:
+        zzcorpus checkpoint --db corpus.db
+    """
+    db = open_db(db_path)
+    finish_writing(db)
+    click.echo(f"{db_path} holds everything", err=True)
 
 
 # --- search commands (search, kwic): see search.py ---
@@ -293,6 +380,7 @@ WORDS_HELP = "Whole words only: 电力 where the segmentation made it a word (no
 @filter_options
 @click.option("--words", is_flag=True, help=WORDS_HELP)
 @click.option("--count", "count_only", is_flag=True, help="Print only the number of matching articles.")
+@timeout_option
 @output_options
 @friendly_errors
 def search(query, db_path, limit, source, date_from, date_to, byline, words, count_only, fmt):
@@ -339,6 +427,7 @@ def search(query, db_path, limit, source, date_from, date_to, byline, words, cou
 @click.option("--limit", type=click.IntRange(0), default=0, show_default=True, help="Lines to show (0: all).")
 @filter_options
 @click.option("--words", is_flag=True, help=WORDS_HELP)
+@timeout_option
 @output_options
 @friendly_errors
 def kwic(query, db_path, width, limit, source, date_from, date_to, byline, words, fmt):
@@ -404,6 +493,7 @@ def report_options(*, words: bool = True):
 
     def decorate(fn):
         fn = output_options(fn)
+        fn = wait_option(timeout_option(fn))
         fn = click.option("--save", "save_name", metavar="NAME",
                           help="Also store the rows as table NAME in the database (listed in saved_reports).")(fn)
         fn = click.option("--keep-duplicates", is_flag=True, expose_value=False, callback=_remember,
@@ -439,9 +529,28 @@ def _words(db, pos, min_len, stopwords_file, no_stopwords):
 
 def _report(db, rows, fmt, *, save_name, command, params, columns=None):
     """Save the rows when asked (with everything that made them), then print them."""
-    if save_name:
-        save_report(db, save_name, rows, command=command, params=params)
+    not_saved = _save(db, save_name, lambda: save_report(db, save_name, rows, command=command, params=params))
     emit(rows, fmt, columns=columns)
+    _said_not_saved(not_saved)
+
+
+def _save(db, name, write) -> str | None:
+    """Write a computed report (--save) under the write lock; when another writer or the file
+    keeps it from being written, say so instead of losing the rows: the caller prints them."""
+    if not name:
+        return None
+    db.conn.set_progress_handler(None, 0)  # the time limit is for reading; the rows are computed
+    try:
+        write()
+    except (WriterBusy, sqlite3.OperationalError) as e:
+        return f"table {name} was not saved: {e}"
+    return None
+
+
+def _said_not_saved(message) -> None:
+    if message:
+        click.echo(f"Error: {message}", err=True)
+        sys.exit(1)
 
 
 @cli.command()
@@ -676,13 +785,14 @@ def idf(db_path, out, source, date_from, date_to, where, byline, save_name, fmt)
     db = open_db(db_path)
     sel = _selection(db, source, date_from, date_to, where, byline)
     rows, lines = reports.idf(db, sel)
-    if save_name:
-        save_report(db, save_name, rows, command="idf", params=sel.filters.params())
+    not_saved = _save(db, save_name, lambda: save_report(db, save_name, rows, command="idf",
+                                                         params=sel.filters.params()))
     if out:
         Path(out).write_text("\n".join(lines) + "\n", encoding="utf-8")
         click.echo(f"{len(lines)} words -> {out}", err=True)
-    if fmt or not out:
+    if fmt or not out or not_saved:
         emit(rows, fmt)
+    _said_not_saved(not_saved)
 
 
 @cli.command()
@@ -789,6 +899,8 @@ CODE_PICTURES = charts.PICTURES + (".gexf",)
 @click.option("--save", "save_name", metavar="NAME",
               help="Store the article x code matrix (article_id, source, date, one column per code) as table NAME.")
 @report_filters
+@wait_option
+@timeout_option
 @output_options
 @friendly_errors
 def code_command(dictionary, db_path, by, nested, kwic_code, width, draw_trend, draw_network, out, save_name,
@@ -830,11 +942,13 @@ def code_command(dictionary, db_path, by, nested, kwic_code, width, draw_trend, 
     codebook = coding.load_codebook(db, dictionary, nested=nested)
     coded, sel = coding.code_corpus(db, codebook, source=source, date_from=date_from, date_to=date_to, where=where,
                                     byline=byline)
+    not_saved = None
     if save_name:
         params = {"dictionary": str(dictionary), "dictionary_sha256": hashlib.sha256(
             Path(dictionary).read_bytes()).hexdigest(), **sel.filters.params(), "nested": nested,
             "codes": codebook.names, "articles": sel.n_articles, "tokens": sel.n_tokens}
-        coding.save_matrix(db, save_name, coding.matrix_rows(coded, sorted(coded.tokens)), params=params)
+        matrix = coding.matrix_rows(coded, sorted(coded.tokens))
+        not_saved = _save(db, save_name, lambda: coding.save_matrix(db, save_name, matrix, params=params))
     if kwic_code is not None:
         rows = coding.code_kwic(db, codebook, kwic_code, coded, width=width)
         if fmt:
@@ -844,6 +958,7 @@ def code_command(dictionary, db_path, by, nested, kwic_code, width, draw_trend, 
             click.echo("\n".join(f"{r['article_id']:>6}  {r['date'] or '':10}  "
                                  f"{pad(r['left'], left_width, right=True)} [{r['match']}] {r['right']}" for r in rows))
         click.echo(f"{len(rows)} matches of {kwic_code}", err=True)
+        _said_not_saved(not_saved)
         return
     rows = coding.group_rows(coded, by) if by else coding.summary_rows(coded)
     if draw_trend:
@@ -861,3 +976,4 @@ def code_command(dictionary, db_path, by, nested, kwic_code, width, draw_trend, 
             charts.save_picture(net.network_svg(graph, positions, title=title), out, title=title)
         click.echo(f"{len(graph.nodes)} codes, {len(graph.edges)} edges -> {out}", err=True)
     emit(rows, fmt)
+    _said_not_saved(not_saved)

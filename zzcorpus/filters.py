@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .scripts import SCRIPTS, fold
+from .querylimits import raise_if_stopped
 from .store import get_meta
 
 DATE_RE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?$")
@@ -57,6 +58,8 @@ class Filters:
         for script in self.scripts:
             if script not in SCRIPTS:
                 raise ValueError(f"unknown script {script!r}: choose from {', '.join(SCRIPTS)}")
+        if self.where:  # refused where it is given, whether or not a query then needs it
+            check_where(self.where)
 
     @property
     def table(self) -> str:
@@ -91,8 +94,7 @@ class Filters:
             clauses.append(f"script IN ({', '.join('?' * len(self.scripts))})")
             params += list(self.scripts)
         if self.where:
-            if ";" in self.where:
-                raise ValueError("--where takes one SQL condition: ';' is not allowed")
+            check_where(self.where)
             clauses.append(f"({self.where})")
         return " AND ".join(clauses) or "1", params
 
@@ -129,6 +131,38 @@ def has_dates(db) -> bool:
     return db.execute("SELECT 1 FROM articles WHERE COALESCE(date, '') != '' LIMIT 1").fetchone() is not None
 
 
+def check_where(where: str) -> None:
+    """ValueError unless `where` is one SQL expression on its own: every parenthesis closed
+    inside it and none closing the one it is put in (`1) OR (1` would drop the other filters),
+    no statement break, no comment that could hide the rest of the query."""
+    bad = "--where takes one SQL condition"
+    depth, i, n = 0, 0, len(where)
+    while i < n:
+        c = where[i]
+        if c in "'\"`[":  # a string or quoted name: skip to its end ('' and "" escape themselves)
+            close = "]" if c == "[" else c
+            end = where.find(close, i + 1)
+            while end != -1 and close != "]" and where[end + 1 : end + 2] == close:
+                end = where.find(close, end + 2)
+            if end == -1:
+                raise ValueError(f"{bad}: {c} at character {i + 1} is never closed")
+            i = end + 1
+            continue
+        if where.startswith(("--", "/*"), i):
+            raise ValueError(f"{bad}: comments ({where[i:i + 2]}) are not allowed")
+        if c == ";":
+            raise ValueError(f"{bad}: ';' is not allowed")
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth < 0:
+                raise ValueError(f"{bad}: ')' at character {i + 1} closes a parenthesis it did not open")
+        i += 1
+    if depth:
+        raise ValueError(f"{bad}: {depth} '(' never closed")
+
+
 def read_only(db, sql: str, params, *, where: str | None):
     """Run a query that holds a user's --where condition: reads only, one-line errors."""
 
@@ -139,6 +173,7 @@ def read_only(db, sql: str, params, *, where: str | None):
     try:
         return db.execute(sql, params).fetchall()
     except sqlite3.Error as e:
+        raise_if_stopped(e)  # a time limit or Ctrl-C, not a bad condition
         raise ValueError(f"bad --where condition {where!r}: {e}" if where else str(e)) from None
     finally:
         try:

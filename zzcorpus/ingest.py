@@ -3,6 +3,12 @@
 Records are prepared (split and segmented) in worker processes when there is enough text to
 pay for them, and written by this process one batch at a time, one transaction per batch:
 a killed run loses at most the batch in flight, and running it again completes it.
+
+Each batch is written under the write lock, and everything it depends on is checked again
+under it (the segmenter and dictionary in `meta`, each file's stored state, the lexicon), so a
+second writer working at the same time (another ingest, a resegment) either fits in or stops
+this one with one line. `meta` is written in the transaction of the first articles it
+describes: a run killed at any point leaves a corpus that says how it was cut.
 """
 
 from __future__ import annotations
@@ -16,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__, index, pages, reprints, scripts, store
-from .readers import PassedOver, Record, Skipped, Warned, codec_name, input_size, normalize, read_records
-from .schema import HEADLINE_FIELDS, PRINTED_FIELDS, migrate, transaction
+from .readers import (Ended, Limits, PassedOver, Record, Skipped, Warned, codec_name, input_size, is_container,
+                      normalize, read_records)
+from .schema import HEADLINE_FIELDS, PRINTED_FIELDS, check_corpus, checkpoint, migrate, transaction
 from .segment import DEFAULT_USERDICT, Segmenter, file_sha256, segment_articles
 
 DEFAULT_STOPWORDS = DEFAULT_USERDICT.parent / "stopwords.txt"
@@ -30,6 +37,7 @@ class Summary:
     files: int = 0
     new: int = 0
     replaced: int = 0
+    removed: int = 0  # records gone from a changed jsonl/csv file: their articles deleted
     unchanged: int = 0
     skipped: list = field(default_factory=list)  # (path, reason)
     warnings: list = field(default_factory=list)  # (path, message): stored, without what could not be read
@@ -37,6 +45,7 @@ class Summary:
     articles: int = 0
     bytes: int = 0
     seconds: float = 0.0
+    wal_pages: int = 0  # pages only corpus.db-wal holds at the end (a reader kept the checkpoint from finishing)
 
     @property
     def mb_per_s(self) -> float:
@@ -129,6 +138,8 @@ def record_meta(record: Record, *, source=None, date=None, page=None) -> dict:
 
 
 def check_segmenter(db, *, engine: str, userdict_sha: str, fold: bool = True) -> None:
+    """ValueError unless articles cut by engine with these dictionaries may join the stored ones
+    (call it under the write lock: only then does the answer hold until the commit)."""
     meta = store.get_meta(db)
     if not db.execute("SELECT 1 FROM articles LIMIT 1").fetchone():
         return
@@ -169,21 +180,23 @@ def _read_otherwise(db, doc_id: int, record: Record) -> bool:
 
 def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_field="text",
            source=None, date=None, page=None, jobs=None, batch_bytes=BATCH_BYTES,
-           layout="auto", force=False, on_progress=None, on_skip=None, on_warn=None, no_userdict=False, fold=True,
+           layout="auto", force=False, limits: Limits = Limits(), on_progress=None, on_skip=None,
+           on_warn=None, no_userdict=False, fold=True,
            similarity: float | None = reprints.DEFAULT_SIMILARITY) -> Summary:
     """Read, split, segment and store every record under paths; return what happened.
 
     A file stored before is read again when its bytes changed, when it now decodes or lays out
     otherwise (`encoding`, `layout`, or better detection), or with `force`; its articles are
-    replaced, never doubled.
+    replaced, never doubled; a changed jsonl/csv file replaces all of its records at once.
 
-    no_userdict: segment with the engine's dictionary alone (plus `userdict`); fold=False keeps
-    each script's own words (an ingest-time choice, recorded in meta); similarity: mark new
-    articles at least this like an earlier one as its reprints (None: look for none)."""
+    limits: how far archives may expand (readers.Limits); no_userdict: segment with the engine's
+    dictionary alone (plus `userdict`); fold=False keeps each script's own words (an ingest-time
+    choice, recorded in meta); similarity: mark new articles at least this like an earlier one as
+    its reprints (None: look for none)."""
     if similarity is not None:
         reprints.check_similarity(similarity)
     started = time.perf_counter()
-    migrate(db)
+    check_corpus(db)  # before WAL mode or any table touches a file that is not ours
     # WAL lets `datasette corpus.db` read while we write; NORMAL sync is still safe against a
     # killed process (only a power cut can lose the last commits); a fixed 32 MB page cache
     # keeps memory flat whatever the corpus size.
@@ -193,8 +206,11 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
     # Copy the log into the file every 64 MB rather than every 4 MB: each copy syncs the file,
     # and the last one, at the end, leaves corpus.db complete anyway.
     db.execute("PRAGMA wal_autocheckpoint = 16384")
+    migrate(db)
     userdicts = _userdicts(userdict, no_userdict)
-    check_segmenter(db, engine=engine, userdict_sha=_dict_sha(userdicts), fold=fold)
+    dict_sha = _dict_sha(userdicts)
+    with transaction(db):  # fail early, before any reading (each batch checks again under its lock)
+        check_segmenter(db, engine=engine, userdict_sha=dict_sha, fold=fold)
     _new_segmenter(engine, userdicts, fold=fold, find_reprints=similarity is not None)
     summary = Summary()
     incoming = input_size(paths)
@@ -214,8 +230,10 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
             on_progress(size)
 
     def batches():
-        batch, size = [], 0
-        for item in read_records(paths, encoding=encoding, text_field=text_field, layout=layout):
+        """Lists of (record, meta) and of Ended files; a file's records and its end are
+        never split between two batches (one transaction per file at least)."""
+        batch, ended, size = [], [], 0
+        for item in read_records(paths, encoding=encoding, text_field=text_field, layout=layout, limits=limits):
             if isinstance(item, Skipped):
                 skip(item.path, item.reason, item.bytes)
                 continue
@@ -227,42 +245,49 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
                 if on_warn:
                     on_warn(item.path, item.message)
                 continue
-            summary.files += 1
-            state = store.document_state(db, item.path)
-            if state and state[1] == item.sha256 and not force and not _read_otherwise(db, state[0], item):
-                summary.unchanged += 1
-                summary.bytes += item.bytes
-                if on_progress:
-                    on_progress(item.bytes)
-                continue
-            batch.append((item, record_meta(item, source=source, date=date, page=page), state))
-            size += item.bytes
+            if isinstance(item, Ended):
+                ended.append(item)
+            else:
+                summary.files += 1
+                state = store.document_state(db, item.path)
+                if state and state[1] == item.sha256 and not force and not _read_otherwise(db, state[0], item):
+                    summary.unchanged += 1
+                    summary.bytes += item.bytes
+                    if on_progress:
+                        on_progress(item.bytes)
+                    continue
+                batch.append((item, record_meta(item, source=source, date=date, page=page)))
+                size += item.bytes
+                if is_container(item.path):
+                    continue  # its Ended comes after its last record
             if size >= batch_bytes:
-                yield batch
-                batch, size = [], 0
-        if batch:
-            yield batch
+                yield batch, ended
+                batch, ended, size = [], [], 0
+        if batch or ended:
+            yield batch, ended
 
     def prepared(batch):
-        work = [(record, meta) for record, meta, _ in batch]
+        work = list(batch)
+        if not work:
+            return _Done([])
         if not pool:
             return _Done([_prepare_chunk(work)])
         size = max(1, -(-len(work) // (2 * jobs)))  # a few chunks per worker keeps both busy
         return pool.map_async(_prepare_chunk, [work[i : i + size] for i in range(0, len(work), size)])
 
-    lexicon = index.Lexicon(db)
+    writer = _Writer(db, engine, userdicts, dict_sha, fold=fold, similarity=similarity)
     collecting = gc.isenabled()
     gc.disable()  # as in the workers: the batches in flight hold millions of fresh strings
     try:
         pending = None
-        for batch in batches():
+        for batch, ended in batches():
             # Keep one batch in the workers while this process writes the previous one.
-            job = (batch, prepared(batch))
+            job = (batch, ended, prepared(batch))
             if pending:
-                _write_batch(db, lexicon, *pending, summary, on_progress, similarity)
+                writer.write(*pending, summary, on_progress)
             pending = job
         if pending:
-            _write_batch(db, lexicon, *pending, summary, on_progress, similarity)
+            writer.write(*pending, summary, on_progress)
     finally:
         if pool:
             pool.terminate()
@@ -270,13 +295,15 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
             gc.enable()
     with transaction(db):
         index.compact_postings(db)
-        if summary.replaced:
+        if summary.replaced or summary.removed:
             index.prune_lexicon(db)
         index.finish(db)
-        _record_segmenter(db, engine, userdicts, fold)
+        if summary.new or summary.replaced:
+            writer.claim()
+            store.set_meta(db, zzcorpus_version=__version__, updated_at=store.now())
         if similarity is not None:
             store.set_meta(db, reprint_similarity=str(similarity))
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # corpus.db alone is complete: people copy that one file
+    summary.wal_pages = checkpoint(db)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -289,41 +316,85 @@ class _Done:
         return self.value
 
 
-def _write_batch(db, lexicon, batch, job, summary, on_progress, similarity=None) -> None:
-    chunks = job.get()
-    results = [articles for found, _ in chunks for articles in found]
-    replaced = [state[0] for _, _, state in batch if state]
-    with transaction(db):
-        orphans = []
-        if replaced:  # their reprints are looked at again once the new text is in
-            marks = ','.join('?' * len(replaced))
-            orphans = reprints.forget(db, [r[0] for r in db.execute(
-                f"SELECT id FROM articles WHERE document_id IN ({marks})", replaced)])
-        hashes = store.delete_articles(db, f"document_id IN ({','.join('?' * len(replaced))})", replaced) \
-            if replaced else []
-        articles = []
-        for (record, meta, state), found in zip(batch, results):
-            doc_id = store.write_document(db, record, meta, replace_id=state[0] if state else None)
-            for art in found:
-                art["document_id"] = doc_id
-            articles += found
-        hashes += store.write_articles(db, articles)
-        store.mark_duplicates(db, hashes)
-        if similarity is not None:  # before the new articles are counted, so reprints never are
-            fps = {a["id"]: a.get("fingerprint") for a in articles if "fingerprint" in a}
-            fps.update({o: None for o in orphans})
-            index.recount(db, reprints.mark(db, fps, similarity=similarity) + orphans)
-        elif orphans:
-            index.recount(db, orphans)
-        index.write(db, lexicon, [a["id"] for a in articles], [(a["source"], a["date"]) for a in articles],
-                    [chunk for _, chunk in chunks])
-    summary.replaced += len(replaced)
-    summary.new += len(batch) - len(replaced)
-    summary.articles += len(articles)
-    for record, _, _ in batch:
-        summary.bytes += record.bytes
-        if on_progress:
-            on_progress(record.bytes)
+class _Writer:
+    """Writes prepared batches, each in one transaction that holds the write lock from before
+    its checks to its commit."""
+
+    def __init__(self, db, engine, userdicts, dict_sha, *, fold=True, similarity=None):
+        self.db, self.engine, self.userdicts, self.dict_sha = db, engine, userdicts, dict_sha
+        self.fold, self.similarity = fold, similarity
+        self.lexicon = index.Lexicon(db)
+        self.seen = self._data_version()
+
+    def _data_version(self) -> int:
+        return self.db.execute("PRAGMA data_version").fetchone()[0]
+
+    def claim(self) -> None:
+        """Under the lock: the stored articles were cut as ours are, and meta says so."""
+        check_segmenter(self.db, engine=self.engine, userdict_sha=self.dict_sha, fold=self.fold)
+        meta = store.get_meta(self.db)
+        if (meta.get("segmenter") != self.engine or meta.get("userdict_sha256") != self.dict_sha
+                or meta.get("fold") != ("t2s" if self.fold else "none")):
+            _record_segmenter(self.db, self.engine, self.userdicts, self.fold)
+
+    def write(self, batch, ended, job, summary, on_progress) -> None:
+        db = self.db
+        chunks = job.get()
+        results = [articles for found, _ in chunks for articles in found]
+        with transaction(db):
+            if self._data_version() != self.seen:  # another process wrote since our last commit
+                self.lexicon = index.Lexicon(db)
+            self.claim()
+            # Each file's state as it is now, under the lock (another writer may have stored it).
+            states = [store.document_state(db, record.path) for record, _ in batch]
+            replaced = [state[0] for state in states if state]
+            gone = _gone_records(db, ended)
+            orphans = []
+            if replaced or gone:  # their reprints are looked at again once the new text is in
+                marks = ','.join('?' * len(replaced + gone))
+                orphans = reprints.forget(db, [r[0] for r in db.execute(
+                    f"SELECT id FROM articles WHERE document_id IN ({marks})", replaced + gone)])
+            hashes = store.delete_articles(db, f"document_id IN ({','.join('?' * len(replaced + gone))})",
+                                           replaced + gone) if replaced or gone else []
+            if gone:
+                db.execute(f"DELETE FROM documents WHERE id IN ({','.join('?' * len(gone))})", gone)
+            articles = []
+            for (record, meta), state, found in zip(batch, states, results):
+                doc_id = store.write_document(db, record, meta, replace_id=state[0] if state else None)
+                for art in found:
+                    art["document_id"] = doc_id
+                articles += found
+            hashes += store.write_articles(db, articles)
+            store.mark_duplicates(db, hashes)
+            if self.similarity is not None:  # before the new articles are counted, so reprints never are
+                fps = {a["id"]: a.get("fingerprint") for a in articles if "fingerprint" in a}
+                fps.update({o: None for o in orphans})
+                index.recount(db, reprints.mark(db, fps, similarity=self.similarity) + orphans)
+            elif orphans:
+                index.recount(db, orphans)
+            if chunks:  # a batch may hold only the ends of files (their gone records deleted above)
+                index.write(db, self.lexicon, [a["id"] for a in articles],
+                            [(a["source"], a["date"]) for a in articles], [chunk for _, chunk in chunks])
+        self.seen = self._data_version()
+        summary.replaced += len(replaced)
+        summary.removed += len(gone)
+        summary.new += len(batch) - len(replaced)
+        summary.articles += len(articles)
+        for record, _ in batch:
+            summary.bytes += record.bytes
+            if on_progress:
+                on_progress(record.bytes)
+
+
+def _gone_records(db, ended) -> list[int]:
+    """Stored documents of these files (`data.jsonl#7`) that their new reading no longer has."""
+    gone = []
+    for end in ended:
+        kept = set(end.parts)
+        # '#' then '$': the range of paths `file#...`, found through the unique index on path
+        gone += [i for i, path in db.execute("SELECT id, path FROM documents WHERE path = ? OR (path > ? AND path < ?)",
+                                             [end.path, end.path + "#", end.path + "$"]) if path not in kept]
+    return gone
 
 
 def resegment(db, *, engine=None, userdict=None, batch_size=2000, no_userdict=False, fold=None) -> int:
@@ -334,14 +405,14 @@ def resegment(db, *, engine=None, userdict=None, batch_size=2000, no_userdict=Fa
     intact.
     """
     migrate(db)
-    engine = engine or store.get_meta(db).get("segmenter") or "rjieba"
-    if fold is None:
-        fold = store.get_meta(db).get("fold", "t2s") != "none"
     userdicts = _userdicts(userdict, no_userdict)
-    _new_segmenter(engine, userdicts, fold=fold)
-    ids = [r[0] for r in db.execute("SELECT id FROM articles ORDER BY id")]
     tags = {}
-    with transaction(db):
+    with transaction(db):  # the lock before reading which engine and articles there are
+        engine = engine or store.get_meta(db).get("segmenter") or "rjieba"
+        if fold is None:
+            fold = store.get_meta(db).get("fold", "t2s") != "none"
+        _new_segmenter(engine, userdicts, fold=fold)
+        ids = [r[0] for r in db.execute("SELECT id FROM articles ORDER BY id")]
         for i in range(0, len(ids), batch_size):
             chunk = ids[i : i + batch_size]
             articles = [dict(r) for r in db.query(
@@ -354,11 +425,11 @@ def resegment(db, *, engine=None, userdict=None, batch_size=2000, no_userdict=Fa
         index.build(db, tags=tags)
         _record_segmenter(db, engine, userdicts, fold)
         db.execute("DELETE FROM meta WHERE key = 'headline_tokens'")  # every headline field is counted now
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return len(ids)
 
 
 def _record_segmenter(db, engine, userdicts, fold=True) -> None:
+    """meta: how the stored articles were cut (and, once, the stopwords reports leave out)."""
     store.set_meta(
         db, segmenter=engine, fold="t2s" if fold else "none", segmenter_version=_segmenter.version,
         userdict_sha256=_dict_sha(userdicts), userdicts=json.dumps([Path(p).name for p in userdicts]),

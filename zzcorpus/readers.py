@@ -3,22 +3,31 @@ records, .html pages, page .pdf files and .docx documents, in any of the encodin
 text comes in (UTF-8, UTF-16/32, GB18030/GBK, Big5/Big5-HKSCS).
 
 Yields one `Record` per page or article, one `Skipped` naming the file and why (so a bad file
-never stops the rest), one `Warned` when a record is kept without an unreadable value, and one
-`PassedOver` per file a folder walk does not read. `raw` is the decoded text as read (for PDF,
-HTML and Word files: the text their reader laid out).
+never stops the rest), one `Warned` when a record is kept without an unreadable value, one
+`PassedOver` per file a folder walk does not read, and one `Ended` after the records of a file
+that holds several (jsonl, csv, xlsx, html), naming them all. `raw` is the decoded text as read
+(for PDF, HTML and Word files: the text their reader laid out).
+
+Only regular files are read (a FIFO would block forever; devices and sockets are not text);
+broken or looping links and names that are not UTF-8 are skipped with a message. Archives are
+expanded within `Limits` (member size, expansion over the archive's own size, nesting depth), so
+a zip or gzip bomb is skipped and named instead of filling memory.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import gzip
 import hashlib
 import io
 import json
 import os
 import re
+import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -33,6 +42,8 @@ HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 PDF_SUFFIXES = (".pdf",)
 DOCX_SUFFIXES = (".docx",)
 XLSX_SUFFIXES = (".xlsx",)
+# Files that hold several records: read whole, written in one transaction, ended by `Ended`.
+CONTAINER_SUFFIXES = JSONL_SUFFIXES + CSV_SUFFIXES + HTML_SUFFIXES + XLSX_SUFFIXES
 KNOWN_SUFFIXES = (TEXT_SUFFIXES + JSONL_SUFFIXES + CSV_SUFFIXES + HTML_SUFFIXES + PDF_SUFFIXES + DOCX_SUFFIXES
                   + XLSX_SUFFIXES + (".gz", ".zip"))
 LAYOUT_CHOICES = ("auto", *LAYOUTS)
@@ -75,6 +86,45 @@ class Warned:
     """A record kept without a value that could not be read (it is named with its line)."""
     path: str
     message: str
+
+
+@dataclass
+class Ended:
+    """The end of a file of several records: `parts` are the record paths this reading found
+    (stored records of the file not among them are gone from it)."""
+    path: str
+    parts: list
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How far archives may expand: a member larger than member_bytes, or members adding up to
+    more than ratio times the archive's own size (past the first floor_bytes), or archives
+    nested deeper than depth, are skipped and named."""
+    member_bytes: int = 512 << 20
+    ratio: float = 100.0
+    depth: int = 4
+    floor_bytes: int = 32 << 20  # small archives of very repetitive text may expand more than ratio
+
+    def __post_init__(self):
+        if self.member_bytes < 1 or self.ratio < 1 or self.depth < 0:
+            raise ValueError("archive limits: member size >= 1 byte, ratio >= 1, depth >= 0")
+
+    def total_for(self, packed: int) -> int:
+        return max(self.floor_bytes, int(self.ratio * packed))
+
+
+class _OverLimit(Exception):
+    pass
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.3g} MB"
+
+
+def is_container(path: str) -> bool:
+    """Is this record part of a file of several records (`data.jsonl#3`, `page.html#2`)?"""
+    return path.split("#", 1)[0].lower().endswith(CONTAINER_SUFFIXES)
 
 
 @dataclass
@@ -250,28 +300,83 @@ def _is_input(name: str) -> bool:
             and Path(name).stem.lower() not in NOT_DUMPS)
 
 
+def shown_name(path) -> str:
+    """A path as it can be printed and stored: bytes that are not UTF-8 shown as \\xNN."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _not_readable(path: Path) -> Skipped | PassedOver | None:
+    """None for a regular file (or a link to one) with a UTF-8 name; else why it is not read."""
+    name = str(path)
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return Skipped(shown_name(name), "file name is not UTF-8 (rename it to read it)")
+    try:
+        st = path.stat()
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return Skipped(name, "symbolic link loop")
+        if path.is_symlink():
+            return Skipped(name, f"broken symbolic link (to {shown_name(os.readlink(path))})")
+        return Skipped(name, f"cannot read: {e.strerror or e}")
+    return None if stat.S_ISREG(st.st_mode) else PassedOver(name, _file_kind(st.st_mode))
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISFIFO, "(fifo)"), (stat.S_ISSOCK, "(socket)"), (stat.S_ISCHR, "(device)"),
+                       (stat.S_ISBLK, "(device)"), (stat.S_ISDIR, "(folder)")):
+        if test(mode):
+            return kind
+    return "(special file)"
+
+
 def iter_paths(paths) -> Iterator[Path | Skipped | PassedOver]:
     """Files as given, folders walked recursively (sorted); a folder's files of other kinds are
-    passed over, each reported."""
+    passed over, each reported; only regular files (or links to them) come out as Paths."""
     for p in map(Path, paths):
         if p.is_dir():
-            for root, dirs, files in os.walk(p):
+            for root, dirs, files in os.walk(p, onerror=lambda e: None):
                 dirs.sort()
                 for f in sorted(files):
-                    yield Path(root) / f if _is_input(f) else PassedOver(str(Path(root) / f), _suffix(f))
-        elif p.exists():
-            yield p
+                    path = Path(root) / f
+                    if not _is_input(f):
+                        yield PassedOver(shown_name(path), _suffix(shown_name(f)))
+                    else:
+                        yield _not_readable(path) or path
+        elif p.exists() or p.is_symlink():
+            yield _not_readable(p) or p
         else:
-            yield Skipped(str(p), "no such file or folder")
+            yield Skipped(shown_name(p), "no such file or folder")
 
 
 def input_size(paths) -> int:
     """Bytes of the files under paths (archives as stored), for progress and planning."""
-    return sum(p.stat().st_size for p in iter_paths(paths) if isinstance(p, Path))
+    total = 0
+    for p in iter_paths(paths):
+        if isinstance(p, Path):
+            try:
+                total += p.stat().st_size
+            except OSError:
+                pass  # gone since: read_records names it
+    return total
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a regular file; OSError for anything else (opened without blocking, so a
+    file swapped for a FIFO after the walk cannot hang the run)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read()
+    finally:
+        os.close(fd)
 
 
 def read_records(paths, *, encoding: str | None = None, text_field: str = "text",
-                 layout: str = "auto") -> Iterator[Record | Skipped | Warned | PassedOver]:
+                 layout: str = "auto", limits: Limits = Limits()) -> Iterator[Record | Skipped | Warned | PassedOver | Ended]:
     if layout not in LAYOUT_CHOICES:
         raise ValueError(f"unknown layout {layout!r}: use one of {', '.join(LAYOUT_CHOICES)}")
     if encoding:
@@ -284,11 +389,14 @@ def read_records(paths, *, encoding: str | None = None, text_field: str = "text"
             yield p
             continue
         try:
-            data = p.read_bytes()
+            data = _read_regular(p)
         except OSError as e:
             yield Skipped(str(p), f"cannot read: {e.strerror or e}")
             continue
-        yield from records_from_bytes(str(p), data, encoding=encoding, text_field=text_field, layout=layout)
+        found = records_from_bytes(str(p), data, encoding=encoding, text_field=text_field, layout=layout,
+                                   limits=limits)
+        del data  # the reader lets go of a huge file's bytes once decoded
+        yield from found
 
 
 def _laid_out(item, layout: str):
@@ -298,22 +406,35 @@ def _laid_out(item, layout: str):
     return item
 
 
-def records_from_bytes(path: str, data: bytes, *, encoding=None, text_field="text",
-                       layout="auto") -> Iterator[Record | Skipped | Warned | PassedOver]:
+def records_from_bytes(path: str, data: bytes, *, encoding=None, text_field="text", layout="auto",
+                       limits: Limits = Limits(), depth: int = 0) -> Iterator[Record | Skipped | Warned | PassedOver | Ended]:
     lower = path.lower()
+    kw = {"encoding": encoding, "text_field": text_field, "layout": layout, "limits": limits}
+    if lower.endswith((".gz", ".zip")) and depth >= limits.depth:
+        yield Skipped(path, f"archive nested more than {limits.depth} deep (raise it with --max-depth)", len(data))
+        return
     if lower.endswith(".gz"):
+        limit = min(limits.member_bytes, limits.total_for(len(data)))
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zipfile.BadZipFile) as e:
+            data = _gunzip(data, limit)
+        except _OverLimit as e:
+            which = "member size" if limit == limits.member_bytes else "the archive's expansion ratio"
+            yield Skipped(path, f"{e}, over the limit on {which} (raise it with --max-member-mb or --max-ratio)",
+                          len(data))
+            return
+        except (OSError, EOFError, zlib.error) as e:
             yield Skipped(path, f"broken gzip archive: {e}", len(data))
             return
-        yield from records_from_bytes(path[:-3], data, encoding=encoding, text_field=text_field, layout=layout)
+        yield from records_from_bytes(path[:-3], data, depth=depth + 1, **kw)
         return
     if lower.endswith(".zip"):
-        yield from _zip_records(path, data, encoding=encoding, text_field=text_field, layout=layout)
+        yield from _zip_records(path, data, depth=depth + 1, **kw)
         return
     if lower.endswith(BINARY_SUFFIXES):
-        yield from (_laid_out(item, layout) for item in _document_records(path, data, text_field=text_field))
+        found = list(_laid_out(item, layout) for item in _document_records(path, data, text_field=text_field))
+        yield from found
+        if lower.endswith(CONTAINER_SUFFIXES):
+            yield Ended(path, [r.path for r in found if isinstance(r, Record)])
         return
     try:
         text, used = decode(data, encoding=encoding)
@@ -328,10 +449,56 @@ def records_from_bytes(path: str, data: bytes, *, encoding=None, text_field="tex
         from .htmlpages import html_records
 
         found = html_records(path, text, used, size=len(data), sha=sha256(data))
+    elif len(text) > HUGE_CHARS:
+        del data  # a file this large is held once, as text
+        found = _text_parts(path, text, used)
     else:
         found = [Record(path=path, sha256=sha256(data), raw=text, encoding=used, bytes=len(data),
                         name_meta=metadata_from_name(path))]
-    yield from (_laid_out(item, layout) for item in found)
+    parts = []
+    for item in found:
+        if isinstance(item, Record):
+            parts.append(item.path)
+        yield _laid_out(item, layout)
+    # A text file ends too: when it was stored in parts before, the parts it no longer has go.
+    yield Ended(path, parts)
+
+
+# A text file over HUGE_CHARS characters is read as parts of about PART_CHARS, each its own
+# document (`big.txt#3`), so one huge file (or one huge line) is split, segmented and indexed
+# in bounded memory like a folder of pages. A part ends at a blank line, else a line break,
+# else a sentence end, near its size. Parts are written batch by batch: a killed run leaves
+# the first parts stored, and the next run adds the rest.
+HUGE_CHARS = 2 << 20
+PART_CHARS = 1 << 18
+SENTENCE_ENDS = "。！？!?；;"
+
+
+def _text_parts(path: str, text: str, used: str):
+    start, n = 0, 0
+    while start < len(text):
+        end = min(len(text), start + PART_CHARS)
+        if end < len(text):
+            floor = start + PART_CHARS // 2
+            cut = max(text.rfind("\n\n", floor, end), -1)
+            cut = cut if cut > 0 else text.rfind("\n", floor, end)
+            if cut <= 0:
+                cut = max(text.rfind(c, floor, end) for c in SENTENCE_ENDS)
+            end = cut + 1 if cut > 0 else end
+        piece = text[start:end]
+        start, n = end, n + 1
+        data = piece.encode("utf-8")
+        yield Record(path=f"{path}#{n}", sha256=sha256(data), raw=piece, encoding=used, bytes=len(data),
+                     name_meta=metadata_from_name(path))
+
+
+def _gunzip(data: bytes, limit: int) -> bytes:
+    """The expanded bytes, read as a stream that stops past limit (a gzip bomb never expands)."""
+    with gzip.GzipFile(fileobj=io.BytesIO(data)) as f:
+        out = f.read(limit + 1)
+    if len(out) > limit:
+        raise _OverLimit(f"expands to more than {_mb(limit)}")
+    return out
 
 
 BINARY_SUFFIXES = PDF_SUFFIXES + DOCX_SUFFIXES + XLSX_SUFFIXES
@@ -367,24 +534,41 @@ def _document_records(path: str, data: bytes, *, text_field: str):
         yield Skipped(path, str(e), len(data))
 
 
-def _zip_records(path, data, **kw):
+def _zip_records(path, data, *, limits: Limits, depth: int, **kw):
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        names = sorted(n for n in archive.namelist() if not n.endswith("/"))
-    except zipfile.BadZipFile as e:
+        members = sorted((i for i in archive.infolist() if not i.is_dir()), key=lambda i: i.filename)
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
         yield Skipped(path, f"broken zip archive: {e}", len(data))
         return
-    for name in names:
-        inner = f"{path}/{name}"
-        if not _is_input(Path(name).name):
-            yield PassedOver(inner, _suffix(name))
-            continue
+    left = limits.total_for(len(data))  # what all members together may still expand to
+    for info in members:
+        inner = f"{path}/{info.filename}"
         try:
-            member = archive.read(name)
-        except (zipfile.BadZipFile, OSError, RuntimeError) as e:
+            inner.encode("utf-8")
+        except UnicodeEncodeError:
+            yield Skipped(shown_name(inner), "member name is not UTF-8")
+            continue
+        if not _is_input(Path(info.filename).name):
+            yield PassedOver(inner, _suffix(info.filename))
+            continue
+        limit = min(limits.member_bytes, left)
+        try:
+            if info.file_size > limit:  # as declared; the read below stops at the limit whatever is declared
+                raise _OverLimit(f"expands to {_mb(info.file_size)}")
+            with archive.open(info) as f:
+                member = f.read(limit + 1)
+            if len(member) > limit:
+                raise _OverLimit(f"expands to more than {_mb(limit)}")
+        except _OverLimit as e:
+            which = "member size" if limit == limits.member_bytes else "the archive's expansion ratio"
+            yield Skipped(inner, f"{e}, over the limit on {which} (raise it with --max-member-mb or --max-ratio)")
+            continue
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError, zlib.error) as e:
             yield Skipped(inner, f"cannot extract: {e}")
             continue
-        yield from records_from_bytes(inner, member, **kw)
+        left -= len(member)
+        yield from records_from_bytes(inner, member, limits=limits, depth=depth, **kw)
 
 
 def _record_from_fields(path, fields: dict, used, *, text_field, size) -> Iterator[Record | Skipped | Warned]:
@@ -392,6 +576,10 @@ def _record_from_fields(path, fields: dict, used, *, text_field, size) -> Iterat
     text = fields.get(text_field)
     if not isinstance(text, str):
         yield Skipped(path, f"no text field {text_field!r} (fields: {', '.join(map(str, fields)) or 'none'})")
+        return
+    bad = _not_text(fields)
+    if bad:
+        yield Skipped(path, bad)
         return
     meta = {key: str(fields[key]).strip() for key in ("source", "date", "page")
             if fields.get(key) not in (None, "")}
@@ -405,6 +593,23 @@ def _record_from_fields(path, fields: dict, used, *, text_field, size) -> Iterat
     yield Record(path=path, sha256=sha256(json.dumps([title, text], ensure_ascii=False).encode()),
                  raw=text, encoding=used, bytes=size, title=str(title) if title else None,
                  name_meta=metadata_from_name(path.split("#")[0]), extra=extra, **meta)
+
+
+def _not_text(value, where="") -> str | None:
+    """Why a record's values cannot be stored as text (JSON's \\ud800 escapes make lone
+    surrogates, which no encoding holds), or None."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as e:
+            return f"{where or 'a value'} holds a lone surrogate (\\u{ord(value[e.start]):04x}), not text"
+        return None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        bad = _not_text(key, "a field name") or _not_text(item, where or f"field {key!r}")
+        if bad:
+            return bad
+    return None
 
 
 def _jsonl_records(path, text, used, *, text_field, size):

@@ -14,7 +14,9 @@ Reading guide:
 
 from __future__ import annotations
 
+import sqlite3
 from contextlib import contextmanager
+from pathlib import Path
 
 TABLES = {
     "documents": {
@@ -222,21 +224,77 @@ MIGRATIONS = [_create, _one_tag_per_word, _word_index, _document_reading_options
               _scripts_and_reprints]
 
 
+class WriterBusy(ValueError):
+    """Another process held the write lock for longer than this one would wait."""
+
+
+def db_file(db) -> str:
+    return db.conn.execute("PRAGMA database_list").fetchone()[2] or ":memory:"
+
+
 @contextmanager
 def transaction(db):
-    """One commit for everything inside, or none: sqlite-utils commits each write statement by
-    itself unless a transaction is already open, so open one explicitly."""
+    """One commit for everything inside, or none, under the write lock: sqlite-utils commits each
+    write statement by itself unless a transaction is already open, so open one explicitly, and
+    IMMEDIATE, so whatever is checked inside holds until the commit (one writer at a time; a
+    second waits the connection's busy timeout, then gets one line)."""
     with db.conn:
-        db.conn.execute("BEGIN")
+        try:
+            db.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) and "busy" not in str(e):
+                raise
+            wait = db.conn.execute("PRAGMA busy_timeout").fetchone()[0] / 1000
+            raise WriterBusy(f"another zzcorpus process is writing to {db_file(db)} (waited {wait:g} s): "
+                             "try again when it has finished, or wait longer with --wait SECONDS") from None
         yield
 
 
+def checkpoint(db) -> int:
+    """Copy the write-ahead log into corpus.db, so the file alone holds everything (people copy
+    and share that one file); return the pages that stay only in corpus.db-wal (0 when done).
+
+    TRUNCATE waits (the busy timeout) for readers to leave the log; a reader that started
+    before the last commits keeps those pages out of the file until it ends, so whatever it
+    left is reported for `zzcorpus checkpoint` to finish."""
+    busy, log, done = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    if not busy:
+        return 0
+    busy, log, done = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return max(0, log - done)
+
+
+def unfinished_checkpoint(db, pages: int) -> str:
+    """The one line saying corpus.db alone is not complete, and the command that completes it."""
+    path = db_file(db)
+    return (f"{path}: {pages} pages of the new data are still only in {Path(path).name}-wal (another program, "
+            f"e.g. Datasette, was reading it): run `zzcorpus checkpoint --db {path}` when it has finished; "
+            f"until then copy {Path(path).name}-wal along with it")
+
+
+def check_corpus(db) -> int:
+    """The schema version of a file this zzcorpus may write to; ValueError for a file made by a
+    newer zzcorpus or an SQLite file that holds something else (writing would mix the two)."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise ValueError(f"{db_file(db)} was made by a newer zzcorpus (schema {version}; this one knows up to "
+                         f"{len(MIGRATIONS)}): upgrade zzcorpus to write to it")
+    if version == 0:
+        tables = [t for t in db.table_names() if not t.startswith("sqlite_")]
+        if tables and not {"documents", "articles"} & set(tables):
+            shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+            raise ValueError(f"{db_file(db)} is an SQLite database but not a zzcorpus corpus (tables: {shown}): "
+                             "choose another --db")
+    return version
+
+
 def migrate(db) -> int:
-    """Bring the database up to the newest schema; return the schema version."""
-    current = db.execute("PRAGMA user_version").fetchone()[0]
-    for number, step in enumerate(MIGRATIONS, 1):
-        if number > current:
+    """Bring the database up to the newest schema; return the schema version. Each step runs
+    under the write lock and checks the version again there: two processes never both run it."""
+    if check_corpus(db) < len(MIGRATIONS):
+        for number, step in enumerate(MIGRATIONS, 1):
             with transaction(db):
-                step(db)
-                db.execute(f"PRAGMA user_version = {number}")
+                if number > check_corpus(db):
+                    step(db)
+                    db.execute(f"PRAGMA user_version = {number}")
     return len(MIGRATIONS)

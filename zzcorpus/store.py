@@ -38,7 +38,9 @@ def get_meta(db) -> dict:
 
 
 def set_meta(db, **values) -> None:
-    db["meta"].upsert_all([{"key": k, "value": v} for k, v in values.items()], pk="key")
+    # Raw SQL: sqlite-utils' upsert_all would commit the caller's transaction halfway.
+    db.conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        list(values.items()))
 
 
 def document_state(db, path: str):
