@@ -320,28 +320,34 @@ def search(query, db_path, limit, source, date_from, date_to, byline, words, cou
 @click.option("--width", type=click.IntRange(1, 500), default=20, show_default=True,
               help="Characters of context either side.")
 @click.option("--limit", type=click.IntRange(0), default=0, show_default=True, help="Lines to show (0: all).")
+@click.option("--sort", metavar="KEYS", help="Sort by the neighbour words L1, L2, L3 (left, nearest first), "
+              "R1, R2, R3 (right), or several, comma-separated (L1,R1); then by date.")
 @filter_options
 @click.option("--words", is_flag=True, help=WORDS_HELP)
 @output_options
 @friendly_errors
-def kwic(query, db_path, width, limit, source, date_from, date_to, byline, words, fmt):
+def kwic(query, db_path, width, limit, sort, source, date_from, date_to, byline, words, fmt):
     """Concordance: one line per occurrence, left context, match, right context, in date order,
     in every printed field (a line outside the body names its field: title, byline...).
 
     Same query syntax as `search` (Latin letters case-insensitive; --words for whole words);
-    contexts are aligned by display width, so Chinese lines up.
+    contexts are aligned by display width, so Chinese lines up. --sort L1,R1 orders the lines by
+    the words left and right of the match (the segmentation's words; --json gives them as L1..L3,
+    R1..R3, and `word`, the whole word the match is part of).
 
     \b
     Example:
         zzcorpus kwic 新质生产力 --width 15
+        zzcorpus kwic 锂电 --sort L1,R1
         zzcorpus kwic 锂电 --json
         zzcorpus kwic --words 电力
     """
     query = query_text(query)
-    rows = search_api.kwic(open_db(db_path), query, width=width, limit=limit or None,
+    rows = search_api.kwic(open_db(db_path), query, width=width, limit=limit or None, sort=sort,
                            source=source, date_from=date_from, date_to=date_to, byline=byline, words=words)
     if fmt:
-        emit(rows, fmt, columns=["article_id", "date", "source", "title", "field", "left", "match", "right", "offset"])
+        emit(rows, fmt, columns=["article_id", "date", "source", "title", "field", "left", "match", "right", "offset",
+                                 "word", *search_api.KWIC_NEIGHBOURS])
         return
     if not rows:
         click.echo(f"no occurrences of {query!r}", err=True)
