@@ -609,6 +609,40 @@ def trend(words, db_path, by, out, source, date_from, date_to, where, byline, sa
 
 
 @cli.command()
+@click.argument("words", nargs=-1, required=True)
+@db_option
+@click.option("--out", type=click.Path(dir_okay=False), help="Draw the dispersion plot: .svg, .png or .html.")
+@report_options(words=False)
+@friendly_errors
+def dispersion(words, db_path, out, source, date_from, date_to, where, byline, save_name, fmt):
+    """Where each WORD occurs across the corpus: one row per article holding it (word,
+    article_id, source, date, page, count), in date order. --out draws AntConc's Plot over time:
+    one strip per word and paper, a tick at each article's date.
+
+    \b
+    Example:
+        zzcorpus dispersion 锂电 新能源 --out plot.svg
+        zzcorpus dispersion 锂电 --source 枣庄日报 --out plot.png
+    """
+    if out:
+        check_choice(Path(out).suffix.lower(), charts.PICTURES, name="picture type")
+    db = open_db(db_path)
+    sel = _selection(db, source, date_from, date_to, where, byline)
+    rows = reports.dispersion(db, sel, list(words))
+    if out:
+        span = reports.date_span(sel)
+        if span is None:
+            raise click.ClickException("no dated articles in the selection: a dispersion plot needs dates "
+                                       "(give them at ingest: --date, or names like 枣庄日报_2024-03-19_02.txt)")
+        sources = sorted(sel.counts("source"), key=lambda k: (k is None, k or ""))
+        strips = [(w, s) for w in dict.fromkeys(words) for s in sources]
+        title = f"{' / '.join(dict.fromkeys(words))}: 分布 dispersion, {span[0]} – {span[1]}"
+        charts.save_picture(charts.dispersion_svg(rows, strips, *span, title=title), out, title=title)
+    params = {"words": list(words), **sel.filters.params()}
+    _report(db, rows, fmt, save_name=save_name, command="dispersion", params=params)
+
+
+@cli.command()
 @db_option
 @click.option("--n", "size", type=int, default=2, show_default=True, help="Words in a sequence: 2, 3 or 4.")
 @click.option("--top", type=int, default=50, show_default=True, help="Sequences to show.")
