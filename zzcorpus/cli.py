@@ -628,7 +628,7 @@ def dispersion(words, db_path, out, source, date_from, date_to, where, byline, s
         check_choice(Path(out).suffix.lower(), charts.PICTURES, name="picture type")
     db = open_db(db_path)
     sel = _selection(db, source, date_from, date_to, where, byline)
-    rows = reports.dispersion(db, sel, list(words))
+    rows = reports.dispersion_rows(db, sel, list(words))
     if out:
         span = reports.date_span(sel)
         if span is None:

@@ -454,7 +454,7 @@ def trend(db, sel: Selection, words: list[str], *, by: str = "month") -> list[di
 
 # --- dispersion -------------------------------------------------------------------------------
 
-def dispersion(db, sel: Selection, words: list[str]) -> list[dict]:
+def dispersion_rows(db, sel: Selection, words: list[str]) -> list[dict]:
     """Where each word occurs: one row per selected article holding it (word, article_id, source,
     date, page, count), in date order; the rows a dispersion plot draws."""
     words = list(dict.fromkeys(words))

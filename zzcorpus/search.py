@@ -520,3 +520,19 @@ def snippet(text: str, query: str, *, width: int = 40, mark=("[", "]"), escape=N
     except ValueError:
         q = None
     return _snippet(text or "", q, width=width, mark=mark, escape=escape)
+
+
+def mark_all(text: str, query: str, *, mark=("<mark>", "</mark>"), escape=html.escape) -> str:
+    """The whole text with every occurrence of a query term wrapped in `mark` (line breaks kept),
+    the rest escaped: an article's page with the hits of the search it came from. An unusable
+    query marks nothing; this never raises for text and a string query."""
+    try:
+        finder = term_regex(parse_query(query))
+    except ValueError:
+        return escape(text or "")
+    pieces, pos = [], 0
+    for m in finder.finditer(text or ""):
+        pieces += [escape(text[pos:m.start()]), mark[0], escape(m.group()), mark[1]]
+        pos = m.end()
+    pieces.append(escape((text or "")[pos:]))
+    return "".join(pieces)
