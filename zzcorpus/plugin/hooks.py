@@ -115,8 +115,10 @@ def render_cell(row, value, column, table, database, datasette):
     saved = (corpus(datasette, database).get("reports") or {}).get(table) if table else None
     if saved is not None:
         return _saved_cell(datasette, database, saved, column, value)
-    if table == "saved_reports" and column == "name" and isinstance(value, str):
-        return Markup(f'<a href="{escape(datasette.urls.table(database, value))}">{escape(value)}</a>')
+    if table == "saved_reports" and column in ("name", "rows") and isinstance(row["name"], str):
+        # the name is the row's key (Datasette links it to this row): the rows link to the table itself
+        label = f"{value:,} 行 rows" if column == "rows" and isinstance(value, int) else str(value)
+        return Markup(f'<a href="{escape(datasette.urls.table(database, row["name"]))}">{escape(label)}</a>')
     if table in ARTICLE_VIEWS and column == "bylines" and isinstance(value, str):
         return _byline_links(datasette, database, table, value)
     if table in ARTICLE_VIEWS and column in HIGHLIGHTED and isinstance(value, str):
