@@ -110,6 +110,8 @@ def render_cell(row, value, column, table, database, datasette):
     if table is None and column == "article_id" and isinstance(value, int):
         url = links.article_url(datasette, database, value, args.get("q") or "")
         return Markup(f'<a href="{escape(url)}">{value}</a>')
+    if table is None and isinstance(value, float):  # report pages: read rounded, JSON and CSV keep every digit
+        return format_number(value)
     if table is None and column in WORD_COLUMNS and isinstance(value, str) and value:
         return Markup(links.word_links_html(datasette, database, value, links.page_filters(args)))
     saved = (corpus(datasette, database).get("reports") or {}).get(table) if table else None
