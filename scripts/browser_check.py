@@ -3,12 +3,13 @@
 matter. Not a test: a person looks at the PNGs (Chinese must render as Chinese).
 
     python scripts/browser_check.py                # screenshots in /tmp/shots/
-    python scripts/browser_check.py --docs         # also refresh docs/datasette-search.png
+    python scripts/browser_check.py --docs         # also refresh the screenshots in docs/
 
 With Playwright installed (pip install playwright; it drives /usr/bin/chromium and downloads no
 browser) it also types a reporter's name (张环泽, printed only in bylines) and a phrase with
 punctuation into the articles search box, presses Enter and checks that the rows shown are exactly
-the articles whose printed fields contain it.
+the articles whose printed fields contain it; and it walks the researcher's click path: 词频 ->
+click 锂电 -> its concordance -> sort by L1 -> click a line -> the article with the hit marked.
 
 Needs Debian's chromium (apt-get install -y chromium) and a CJK font (apt-get install -y
 fonts-noto-cjk), else Chinese shows as boxes.
@@ -41,7 +42,16 @@ PAGES = {  # screenshot name -> (path, window height)
     "freq-query": ("/corpus/freq?source=枣庄日报", 1000),
     "charts": ("/corpus/-/charts?q=锂电,新能源,项目", 1500),
     "article-row": ("/corpus/articles/34", 1400),
+    "cooc-network": ("/corpus/-/cooc?word=锂电&top=20", 1500),
+    "dispersion": ("/corpus/-/dispersion?q=锂电,新能源,项目", 900),
+    "search-page": ("/corpus/-/search?q=新质生产力", 1100),
 }
+# Screenshots committed under docs/ (shown in the README): shot name -> file.
+DOCS = {"articles-search": "datasette-search.png", "click-1-freq": "datasette-freq.png",
+        "click-2-kwic": "datasette-kwic.png", "click-3-kwic-sorted": "datasette-kwic-sorted.png",
+        "click-4-article": "datasette-article.png", "cooc-network": "datasette-cooc.png",
+        "dispersion": "datasette-dispersion.png", "search-page": "datasette-search-page.png",
+        "charts": "datasette-charts.png"}
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--hide-scrollbars"]
@@ -107,6 +117,51 @@ def typed_search(base: str, db: Path, out: Path, term: str = "张环泽") -> Non
         raise SystemExit(f"search box shows {sorted(shown)}, the articles containing {term} are {sorted(truth)}")
 
 
+def click_path(base: str, out_dir: Path) -> None:
+    """词频 -> click 锂电 -> its concordance -> sort by L1 -> click a line -> the article, its hit
+    marked: screenshots of each step; checks the sorted lines are in L1 order and the article
+    shows the hit."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("click path skipped: pip install playwright (it drives /usr/bin/chromium, downloads nothing)")
+        return
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_FLAGS[1:])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{base}/corpus/freq?source=枣庄日报&date=")
+        page.screenshot(path=str(out_dir / "click-1-freq.png"))
+        page.click("a.zz-word:text-is('锂电')")
+        page.wait_for_load_state()
+        page.screenshot(path=str(out_dir / "click-2-kwic.png"))
+        page.click("a.zz-sort[data-sort='L1']")
+        page.wait_for_load_state()
+        keys = [td.inner_text() for td in page.query_selector_all("td.zz-key")]
+        filled = [k for k in keys if k]
+        if filled != sorted(filled) or keys[:len(filled)] != filled:
+            raise SystemExit(f"the concordance is not sorted by L1: {keys}")
+        page.screenshot(path=str(out_dir / "click-3-kwic-sorted.png"))
+        page.click("a.zz-line >> nth=0")
+        page.wait_for_load_state()
+        marks = [m.inner_text() for m in page.query_selector_all("mark")]
+        if "锂电" not in marks:
+            raise SystemExit(f"the article does not mark 锂电: {marks}")
+        page.screenshot(path=str(out_dir / "click-4-article.png"))
+        print(out_dir / "click-*.png", f"click path: {len(keys)} lines sorted by L1, {len(marks)} marks on {page.url}")
+        browser.close()
+
+
+def shrink(png: Path, target: Path, *, limit: int = 300_000) -> None:
+    """Copy a screenshot to docs/, as a palette PNG when it is larger than the limit."""
+    try:
+        from PIL import Image
+    except ImportError:
+        shutil.copy(png, target)
+        return
+    image = Image.open(png).convert("RGB")
+    image.quantize(colors=128).save(target, optimize=True) if png.stat().st_size > limit else shutil.copy(png, target)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("/tmp/shots"))
@@ -130,14 +185,17 @@ def main() -> None:
                 print(out)
             typed_search(base, db, args.out / "articles-typed-search.png")
             typed_search(base, db, args.out / "articles-typed-punctuation.png", term="“锂")
+            click_path(base, args.out)
         finally:
             server.terminate()
             server.wait(timeout=10)
     if args.docs:
         docs = ROOT / "docs"
         docs.mkdir(exist_ok=True)
-        shutil.copy(args.out / "articles-search.png", docs / "datasette-search.png")
-        print(docs / "datasette-search.png")
+        for shot, name in DOCS.items():
+            if (args.out / f"{shot}.png").exists():
+                shrink(args.out / f"{shot}.png", docs / name)
+                print(docs / name)
 
 
 if __name__ == "__main__":

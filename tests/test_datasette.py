@@ -9,6 +9,7 @@ import re
 import sqlite3
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
+from urllib.parse import quote
 
 import pytest
 import sqlite_utils
@@ -171,9 +172,15 @@ def test_hostile_queries_never_fail(ds, corpus_db):
         for path, params in [("/corpus/articles.json", {"_search": q}), ("/corpus/report_articles.json", {"_search": q}),
                              ("/corpus/search.json", {"q": q}), ("/corpus/kwic.json", {"q": q}),
                              ("/corpus/trend.json", {"q": q}), ("/corpus/cooc.json", {"word": q}),
-                             ("/corpus/freq.json", {"source": q, "date": q}), ("/corpus/-/charts", {"q": q})]:
+                             ("/corpus/freq.json", {"source": q, "date": q}), ("/corpus/-/charts", {"q": q}),
+                             ("/corpus/-/kwic", {"q": q, "sort": q, "width": q, "page": q}),
+                             ("/corpus/-/kwic.csv", {"q": q, "source": q}), ("/corpus/-/search", {"q": q, "from": q}),
+                             ("/corpus/-/cooc", {"word": q, "window": q, "measure": q}),
+                             ("/corpus/-/dispersion", {"q": q, "to": q}), ("/corpus/articles/1", {"_hl": q})]:
             response = get(ds, path, **params)
-            assert response.status_code == 200, (path, q, response.text[:300])
+            # a CSV of lines answers a query that means nothing with a one-line 400, never a 500
+            assert response.status_code == 200 or (path.endswith(".csv") and response.status_code == 400), (
+                path, q, response.text[:300])
     assert len(articles(corpus_db)) == before
     # an unclosed quote searches the text after it; a query of operators only finds nothing
     found = rows(ds, "/corpus/articles.json", _search='"新质', _size="max", _col="title")
@@ -261,7 +268,8 @@ def test_search_query_page_highlights_hits_and_links_articles(ds, corpus_db):
     assert page.status_code == 200
     assert "<mark>新质生产力</mark>" in page.text
     first = rows(ds, "/corpus/search.json", q="新质生产力")[0]["article_id"]
-    assert f'href="/corpus/articles/{first}"' in page.text
+    # the article opens with the hits of this search marked
+    assert f'href="/corpus/articles/{first}?_hl=%E6%96%B0%E8%B4%A8%E7%94%9F%E4%BA%A7%E5%8A%9B"' in page.text
 
 
 @pytest.mark.parametrize("q", ["锂电", "新质生产力", "CB"])
@@ -437,3 +445,256 @@ def test_saved_reports_appear_with_their_parameters(corpus_db, tmp_path):
     assert "top=5" in description
     assert len(rows(ds, "/corpus/top_words.json")) == 5
     assert "top=5" in get(ds, "/corpus/top_words").text
+
+
+# --- the workbench: from a word to its contexts ---------------------------------------------------
+
+HREF_RE = re.compile(r'href="([^"]+)"')
+
+
+def hrefs(html, pattern):
+    from html import unescape
+
+    return [unescape(h) for h in HREF_RE.findall(html) if re.search(pattern, unescape(h))]
+
+
+def cli_json(corpus_db, *args):
+    result = CliRunner().invoke(cli, [*args, "--db", str(corpus_db), "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_root_page_opens_the_one_corpus(corpus_db, tmp_path):
+    ds = Datasette([str(corpus_db)])
+    response = get(ds, "/")
+    assert response.status_code == 302 and response.headers["location"] == "/corpus"
+    other = tmp_path / "other.db"
+    sqlite_utils.Database(other)["t"].insert({"a": 1})
+    assert get(Datasette([str(corpus_db), str(other)]), "/").status_code == 200  # two databases: Datasette's list
+
+
+def test_freq_words_link_to_their_concordance_and_articles(ds, corpus_db):
+    from urllib.parse import parse_qs, urlsplit
+
+    page = get(ds, "/corpus/freq", source="枣庄日报", date="2024")
+    assert page.status_code == 200
+    kwic_links = hrefs(page.text, r"^/corpus/-/kwic\?")
+    top = rows(ds, "/corpus/freq.json", source="枣庄日报", date="2024")
+    assert len(kwic_links) == len(top)
+    for link, row in list(zip(kwic_links, top))[:5]:
+        params = parse_qs(urlsplit(link).query)
+        assert params == {"q": [row["word"]], "words": ["1"], "source": ["枣庄日报"], "from": ["2024"], "to": ["2024"]}
+        # the concordance behind the link has one line per occurrence the list counts
+        lines = get(ds, link.replace("/-/kwic?", "/-/kwic.json?")).json()
+        expected = search.kwic(sqlite_utils.Database(corpus_db), row["word"], words=True, source="枣庄日报",
+                               date_from="2024", date_to="2024")
+        assert [(r["article_id"], r["offset"]) for r in lines] == [(r["article_id"], r["offset"]) for r in expected]
+        assert len(lines) >= row["count"]  # furniture is searched too, reports leave it out
+    article_links = hrefs(page.text, r"^/corpus/report_articles\?")
+    assert len(article_links) == len(top)
+    params = parse_qs(urlsplit(article_links[0]).query)
+    assert params == {"_search": [top[0]["word"]], "_words": ["1"], "source": ["枣庄日报"],
+                      "date__gte": ["2024-01-01"], "date__lte": ["2024-12-31"]}
+    listed = rows(ds, "/corpus/report_articles.json", **{k: v[0] for k, v in params.items()}, _size="max", _col="id")
+    truth = {a for a in word_sets(corpus_db, REPORT + " AND source = '枣庄日报' AND date LIKE '2024%'")[top[0]["word"]]}
+    assert {r["id"] for r in listed} == truth and len(truth) == top[0]["doc_count"]
+    # cooc and trend words link too
+    assert hrefs(get(ds, "/corpus/cooc", word="锂电").text, r"^/corpus/-/kwic\?q=")
+    assert hrefs(get(ds, "/corpus/trend", q="锂电").text, r"^/corpus/-/kwic\?q=%E9%94%82%E7%94%B5&words=1")
+
+
+def kwic_page_rows(html):
+    """(article id, match) of each line of the concordance page, in order."""
+    return [(int(a), m) for a, m in re.findall(r'<a class="zz-line" href="/corpus/articles/(\d+)\?_hl=[^"]*"[^>]*>\d+</a>'
+                                               r'.*?<mark>([^<]+)</mark>', html, re.DOTALL)]
+
+
+@pytest.mark.parametrize("sort", ["", "L1", "R1", "L1,R1"])
+def test_kwic_page_sorts_pages_and_downloads_every_line(ds, corpus_db, sort):
+    db = sqlite_utils.Database(corpus_db)
+    plain = search.kwic(db, "项目")
+    order = [k for k in sort.split(",") if k]
+    expected = [plain[i] for i in sorted(range(len(plain)), key=lambda i: [(plain[i][k] == "", plain[i][k])
+                                                                        for k in order] + [i])]
+    assert len(expected) > 100
+    page = get(ds, "/corpus/-/kwic", q="项目", sort=sort)
+    assert page.status_code == 200
+    assert f"共 <strong>{len(expected):,}</strong> 行" in page.text
+    assert kwic_page_rows(page.text) == [(r["article_id"], r["match"]) for r in expected[:100]]
+    second = get(ds, "/corpus/-/kwic", q="项目", sort=sort, page="2")
+    assert kwic_page_rows(second.text) == [(r["article_id"], r["match"]) for r in expected[100:200]]
+    if order:  # the sort keys' words are shown as columns
+        assert f"<th>{order[0]}</th>" in page.text
+    import csv as csv_module
+    import io
+
+    got = list(csv_module.DictReader(io.StringIO(get(ds, "/corpus/-/kwic.csv", q="项目", sort=sort).text)))
+    assert len(got) == len(expected)
+    assert [(int(r["article_id"]), int(r["offset"]), r["L1"], r["R1"]) for r in got] == [
+        (r["article_id"], r["offset"], r["L1"], r["R1"]) for r in expected]
+    assert get(ds, "/corpus/-/kwic.json", q="项目", sort=sort).json() == json.loads(json.dumps(expected))
+
+
+def test_kwic_page_filters_width_and_whole_word(ds, corpus_db):
+    db = sqlite_utils.Database(corpus_db)
+    expected = search.kwic(db, "发展", width=8, source="枣庄日报", date_from="2024-01", date_to="2024-03",
+                           byline="张环泽")
+    assert len(expected) < len(search.kwic(db, "发展", source="枣庄日报"))
+    found = get(ds, "/corpus/-/kwic.json", q="发展", width="8", source="枣庄日报", **{"from": "2024-01", "to": "2024-03"},
+                byline="张环泽").json()
+    assert found == json.loads(json.dumps(expected)) and found
+    page = get(ds, "/corpus/-/kwic", q="电池")
+    assert '<span class="zz-wordpart">锂</span>' in page.text  # 电池 inside 锂电池: the whole word shows
+    nothing = get(ds, "/corpus/-/kwic", q="锂电", **{"from": "2030"})
+    assert "No article matches the filters" in nothing.text
+    unknown = get(ds, "/corpus/-/kwic", q="锂电", source="人民日报")
+    assert "message-error" in unknown.text and "人民日报" in unknown.text
+    assert "zz-notice" in get(ds, "/corpus/-/kwic").text
+    assert get(ds, "/corpus/-/kwic.csv", q="锂电", sort="X9").status_code == 400
+
+
+def test_search_page_counts_pages_and_filters(ds, corpus_db):
+    db = sqlite_utils.Database(corpus_db)
+    total = search.count(db, "项目")
+    ranked = search.search(db, "项目", limit=None)
+    assert total == len(ranked) > 10
+    page = get(ds, "/corpus/-/search", q="项目", size="10")
+    assert f"共 <strong>{total:,}</strong> 篇文章" in page.text
+    shown = [int(i) for i in re.findall(r'<td class="col-title"><a href="/corpus/articles/(\d+)\?_hl=', page.text)]
+    assert shown == [r["article_id"] for r in ranked[:10]]
+    second = get(ds, "/corpus/-/search", q="项目", size="10", page="2")
+    assert [int(i) for i in re.findall(r'<td class="col-title"><a href="/corpus/articles/(\d+)\?_hl=', second.text)] == [
+        r["article_id"] for r in ranked[10:20]]
+    assert "<mark>项目</mark>" in page.text
+    filtered = get(ds, "/corpus/-/search", q="锂电", source="枣庄日报", **{"from": "2024"})
+    expected = search.search(db, "锂电", limit=None, source="枣庄日报", date_from="2024")
+    assert f"共 <strong>{len(expected):,}</strong>" in filtered.text
+    assert "No article contains" in get(ds, "/corpus/-/search", q="量子纠缠").text
+    assert "No article matches the filters" in get(ds, "/corpus/-/search", q="锂电", **{"from": "2030"}).text
+
+
+def test_articles_search_box_shows_a_highlighted_snippet(ds):
+    page = get(ds, "/corpus/articles", _search="新质生产力")
+    assert page.status_code == 200
+    assert '<div class="zz-snippet">' in page.text and "<mark>新质生产力</mark>" in page.text
+    assert "_hl=" in page.text  # the rows' links carry the search to the article's page
+
+
+def test_article_page_has_its_headline_place_neighbours_and_highlights(ds, corpus_db):
+    corpus = articles(corpus_db)
+    art_id = next(i for i, a in sorted(corpus.items()) if "锂电" in (a["body"] or "") and a["seq"] > 1
+                  and json.loads(a["bylines"] or "[]"))
+    art = corpus[art_id]
+    page = get(ds, f"/corpus/articles/{art_id}", _hl="锂电")
+    assert page.status_code == 200
+    assert f"<title>{art['title']}" in page.text
+    assert art["source"] in page.text and art["date"] in page.text
+    for name in json.loads(art["bylines"]):
+        assert f">{name}</a>" in page.text
+    assert page.text.count("<mark>锂电</mark>") >= (art["body"] or "").count("锂电")
+    assert f'href="/corpus/documents/{art["document_id"]}"' in page.text
+    same_page = sorted((a["seq"], i) for i, a in corpus.items() if a["document_id"] == art["document_id"])
+    at = [i for _, i in same_page].index(art_id)
+    assert f'rel="prev" href="/corpus/articles/{same_page[at - 1][1]}?_hl=' in page.text
+    if at + 1 < len(same_page):
+        assert f'rel="next" href="/corpus/articles/{same_page[at + 1][1]}?_hl=' in page.text
+    plain = get(ds, f"/corpus/articles/{art_id}")
+    assert "<mark>" not in plain.text and f"<title>{art['title']}" in plain.text
+    assert get(ds, "/corpus/documents/1").status_code == 200  # other row pages stay Datasette's
+
+
+@pytest.mark.parametrize("word,window,measure", [("锂电", "article", "logdice"), ("项目", "sentence", "mi"),
+                                                 ("项目", "3", "ll")])
+def test_cooc_page_rows_and_network(ds, corpus_db, word, window, measure):
+    page = get(ds, "/corpus/-/cooc", word=word, window=window, measure=measure)
+    assert page.status_code == 200
+    expected = cli_json(corpus_db, "cooc", word, "--window", window, "--by", measure, "--top", "100")
+    shown = re.findall(r'<td class="col-word"><a class="zz-word" href="[^"]*"[^>]*>([^<]+)</a>.*?</td><td>(\d+)</td>',
+                       page.text)
+    assert shown == [(r["word"], str(r["o11"])) for r in expected]
+    (network,) = svgs(page.text)
+    graph_words = {t for t in texts(network) if t}
+    assert word in graph_words
+    node_links = [a.get("href") for a in network.iter(f"{SVG}a")]
+    assert node_links and all(link.startswith("/corpus/-/kwic?q=") for link in node_links)
+    svg = get(ds, "/corpus/-/cooc.svg", word=word, window=window, measure=measure)
+    assert svg.headers["content-type"].startswith("image/svg+xml") and ET.fromstring(svg.text) is not None
+    png = get(ds, "/corpus/-/cooc.png", word=word, window=window, measure=measure)
+    assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cooc_page_says_why_it_is_empty(ds):
+    assert "Not a word of this corpus" in get(ds, "/corpus/-/cooc", word="量子纠缠").text
+    assert "unknown window" in get(ds, "/corpus/-/cooc", word="锂电", window="chapter").text
+
+
+def test_dispersion_page_and_command(ds, corpus_db, tmp_path):
+    expected = cli_json(corpus_db, "dispersion", "锂电", "新能源")
+    truth = word_sets(corpus_db)
+    for w in ("锂电", "新能源"):
+        assert {(r["article_id"], r["count"]) for r in expected if r["word"] == w} == set(truth[w].items())
+    page = get(ds, "/corpus/-/dispersion", q="锂电，新能源")
+    (plot,) = svgs(page.text)
+    ticks = list(plot.iter(f"{SVG}line"))
+    tips = [t.find(f"{SVG}title").text for t in ticks if t.get("class") == "tick"]
+    assert len(tips) == len(expected)
+    strips = [r for r in plot.iter(f"{SVG}rect") if r.get("class") == "strip"]
+    assert len(strips) == 2 * len({s for _, s in PAGE_META})  # a strip per word and paper
+    assert {a.get("href") for a in plot.iter(f"{SVG}a")} == {
+        f"/corpus/articles/{r['article_id']}?_hl={quote(r['word'])}" for r in expected}
+    assert get(ds, "/corpus/-/dispersion.png", q="锂电").content[:4] == b"\x89PNG"
+    assert "Not a word of this corpus" in get(ds, "/corpus/-/dispersion", q="量子纠缠").text
+    one = cli_json(corpus_db, "dispersion", "锂电", "--source", "大众日报")
+    assert {r["source"] for r in one} == {"大众日报"}
+    out = tmp_path / "plot.svg"
+    result = CliRunner().invoke(cli, ["dispersion", "锂电", "--db", str(corpus_db), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len([t for t in ET.parse(out).getroot().iter(f"{SVG}line") if t.get("class") == "tick"]) == len(
+        [r for r in expected if r["word"] == "锂电"])
+    bad = CliRunner().invoke(cli, ["dispersion", "量子纠缠", "--db", str(corpus_db)])
+    assert bad.exit_code == 1 and "not a word of this corpus" in bad.output
+
+
+def test_trend_has_share_of_articles(ds, corpus_db):
+    found = rows(ds, "/corpus/trend.json", q="锂电", source="枣庄日报")
+    arts = articles(corpus_db, REPORT + " AND source = '枣庄日报'")
+    holding = word_sets(corpus_db, REPORT + " AND source = '枣庄日报'")["锂电"]
+    for r in found:
+        month = [i for i, a in arts.items() if (a["date"] or "").startswith(r["period"])]
+        assert r["articles"] == len(month)
+        assert r["doc_count"] == len([i for i in month if i in holding])
+        assert r["share"] == (pytest.approx(r["doc_count"] / r["articles"]) if r["articles"] else None)
+    page = get(ds, "/corpus/-/charts", q="锂电", measure="share")
+    trend_svg = svgs(page.text)[0]
+    assert "share of articles" in trend_svg.find(f"{SVG}title").text
+
+
+def test_chart_panels_stand_alone_and_download(ds, seed_db):
+    undated = Datasette([str(seed_db)])
+    name = seed_db.stem
+    page = get(undated, f"/{name}/-/charts")
+    assert page.status_code == 200
+    assert "stores no dates" in page.text  # the trend panel says why it is empty
+    (words_svg,) = svgs(page.text)  # the top words are still drawn
+    assert words_svg.findall(f".//{SVG}rect[@class='bar']")
+    assert {a.get("href").split("?")[0] for a in words_svg.iter(f"{SVG}a")} == {f"/{name}/-/kwic"}
+    assert get(ds, "/corpus/-/charts.svg", q="锂电", panel="trend").headers["content-type"].startswith("image/svg")
+    assert get(ds, "/corpus/-/charts.png", q="锂电", panel="words").content[:4] == b"\x89PNG"
+    assert get(undated, f"/{name}/-/charts.svg", panel="trend").status_code == 404
+    assert "no dates" in get(undated, f"/{name}/-/dispersion", q="锂电").text
+
+
+def test_saved_reports_are_rounded_and_linked(corpus_db, tmp_path):
+    path = tmp_path / "corpus.db"
+    path.write_bytes(corpus_db.read_bytes())
+    result = CliRunner().invoke(cli, ["freq", "--top", "5", "--source", "枣庄日报", "--save", "top_words",
+                                      "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    ds = Datasette([str(path)])
+    saved = rows(ds, "/corpus/top_words.json")
+    page = get(ds, "/corpus/top_words")
+    for r in saved:
+        assert format_number(r["per_million"]) in page.text and str(r["per_million"]) not in page.text
+    links = hrefs(page.text, r"^/corpus/-/kwic\?")
+    assert len(links) == 5 and all("source=%E6%9E%A3%E5%BA%84%E6%97%A5%E6%8A%A5" in link for link in links)
+    assert 'href="/corpus/top_words"' in get(ds, "/corpus/saved_reports").text

@@ -280,11 +280,76 @@ def test_kwic_rows_are_slices_of_the_text(db, db_path, texts):
     result = run(db_path, "kwic", "锂电", "--width", "8", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data[0]) == {"article_id", "date", "source", "title", "field", "left", "match", "right", "offset"}
+    assert set(data[0]) == {"article_id", "date", "source", "title", "field", "left", "match", "right", "offset",
+                            "word", "L1", "L2", "L3", "R1", "R2", "R3"}
     assert [(d["article_id"], d["offset"]) for d in data] == [(r["article_id"], r["offset"]) for r in rows]
     assert len(kwic(db, "锂电", limit=5)) == 5
     table = run(db_path, "kwic", "锂电", "--width", "8")
     assert len(table.stdout.splitlines()) == len(rows)
+
+
+def body_neighbours(body: str, body_seg: str, offset: int, length: int) -> dict:
+    """The whole word and neighbour words of a body match, recomputed here from the paragraph's
+    own line of body_seg (tokens concatenate to the paragraph with its spaces left out)."""
+    k = body[:offset].count("\n")
+    paragraph = body.split("\n")[k]
+    start = offset - sum(len(p) + 1 for p in body.split("\n")[:k])
+    solid = [i for i, ch in enumerate(paragraph) if not ch.isspace()]  # paragraph index of each non-space char
+    spans, at = [], 0
+    for token in body_seg.split("\n")[k].split():
+        spans.append((solid[at], solid[at + len(token) - 1] + 1, token))
+        at += len(token)
+    end = start + length
+    inside = [(a, b) for a, b, _ in spans if a < end and b > start]
+    ws, we = min([start] + [a for a, _ in inside]), max([end] + [b for _, b in inside])
+    content = lambda t: any(ch.isalnum() for ch in t)  # noqa: E731
+    left = [t for a, b, t in spans if b <= ws and content(t)][::-1][:3]
+    right = [t for a, b, t in spans if a >= we and content(t)][:3]
+    out = {"word": paragraph[ws:we]}
+    out.update({f"L{i}": (left + ["", "", ""])[i - 1] for i in (1, 2, 3)})
+    out.update({f"R{i}": (right + ["", "", ""])[i - 1] for i in (1, 2, 3)})
+    return out
+
+
+@pytest.mark.parametrize("query", ["锂电", "新质生产力", "项目", "电池"])
+def test_kwic_neighbours_are_the_segmentation_words(db, query):
+    segs = {i: (b or "", s or "") for i, b, s in db.execute("SELECT id, body, body_seg FROM articles")}
+    rows = kwic(db, query)
+    body_rows = [r for r in rows if r["field"] == "body"]
+    assert body_rows
+    for r in body_rows:
+        body, body_seg = segs[r["article_id"]]
+        expected = body_neighbours(body, body_seg, r["offset"], len(r["match"]))
+        assert {k: r[k] for k in expected} == expected, r
+        assert query in r["word"]
+    assert any(r["L1"] for r in body_rows) and any(r["R1"] for r in body_rows)
+    for r in rows:
+        if r["field"] in ("byline", "dateline"):  # not segmented: no neighbour words
+            assert not any(r[k] for k in ("L1", "L2", "L3", "R1", "R2", "R3"))
+    if query == "电池":  # inside 锂电池: the whole word is shown
+        assert any(r["word"] != r["match"] for r in body_rows)
+
+
+@pytest.mark.parametrize("keys", ["L1", "R1", "L1,R1", "R2,L3"])
+def test_kwic_sorted_by_neighbour_words(db, db_path, keys):
+    lines = kwic(db, "项目")
+    order = keys.split(",")
+    expected = sorted(range(len(lines)), key=lambda i: [(lines[i][k] == "", lines[i][k]) for k in order] + [i])
+    got = kwic(db, "项目", sort=keys)
+    assert [(r["article_id"], r["field"], r["offset"]) for r in got] == [
+        (lines[i]["article_id"], lines[i]["field"], lines[i]["offset"]) for i in expected]
+    assert kwic(db, "项目", sort=keys, offset=7, limit=5) == got[7:12]
+    result = run(db_path, "kwic", "项目", "--sort", keys.lower(), "--json")
+    assert result.exit_code == 0, result.output
+    assert [(r["article_id"], r["offset"]) for r in json.loads(result.stdout)] == [(r["article_id"], r["offset"]) for r in got]
+    assert kwic(db, "项目", offset=3, limit=4) == lines[3:7]
+
+
+def test_kwic_bad_sort_is_one_line(db, db_path):
+    with pytest.raises(ValueError, match="L1, L2, L3, R1, R2, R3"):
+        kwic(db, "项目", sort="L4")
+    result = run(db_path, "kwic", "项目", "--sort", "left")
+    assert result.exit_code == 1 and "cannot sort by 'LEFT'" in result.output and "Traceback" not in result.output
 
 
 def test_kwic_aligns_the_match_by_display_width(db_path):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
@@ -72,8 +73,10 @@ def _title(title: str, w: float) -> list[str]:
     return [_text(w / 2, 22, title, anchor="middle", font_size=15, font_weight="bold")] if title else []
 
 
-def bar_chart_svg(labels: list[str], values: list[float], *, title: str = "", value_label: str = "") -> str:
-    """Horizontal bars, one per label, top to bottom in the given order (e.g. top words)."""
+def bar_chart_svg(labels: list[str], values: list[float], *, title: str = "", value_label: str = "",
+                  links=None) -> str:
+    """Horizontal bars, one per label, top to bottom in the given order (e.g. top words).
+    links(label) -> a URL: the label and its bar link there."""
     if len(labels) != len(values):
         raise ValueError(f"{len(labels)} labels but {len(values)} values")
     labels = [str(label) for label in labels]
@@ -89,12 +92,14 @@ def bar_chart_svg(labels: list[str], values: list[float], *, title: str = "", va
     for i, (label, value) in enumerate(zip(labels, values)):
         y = top + i * row
         length = max(value, 0) / biggest * bar_area
-        body += [
+        url = links(label) if links else None
+        bar = [
             _text(left - 8, y + row / 2 + 4.5, label, anchor="end"),
             (f'<rect class="bar" x="{left:.1f}" y="{y + 3:.1f}" width="{length:.1f}" height="{row - 6}" '
              f'fill="{COLORS[0]}"><title>{escape(f"{label}: {format_number(value)}")}</title></rect>'),
-            _text(left + length + 4, y + row / 2 + 4.5, format_number(value), fill="#333"),
         ]
+        body += [f"<a href={quoteattr(url)}>{''.join(bar)}</a>" if url else "".join(bar),
+                 _text(left + length + 4, y + row / 2 + 4.5, format_number(value), fill="#333")]
     if value_label:
         body.append(_text(left + bar_area / 2, h - 12, value_label, anchor="middle", fill="#555"))
     return _svg(w, h, body, title=title)
@@ -153,6 +158,76 @@ def line_chart_svg(periods: list[str], series: dict[str, list[float | None]], *,
         y = top + 8 + n * 20
         body.append(f'<rect x="{left + plot_w + 16:.1f}" y="{y - 5:.1f}" width="14" height="4" fill="{color}"/>')
         body.append(_text(left + plot_w + 36, y + 1, name, fill="#333"))
+    return _svg(w, h, body, title=title)
+
+
+def _day(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if value and len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def dispersion_svg(rows: list[dict], strips: list[tuple[str, str]], first: str, last: str, *, title: str = "",
+                   links=None) -> str:
+    """A dispersion plot (AntConc's Plot over time): one strip per (word, paper), a tick at each
+    article's date holding the word (darker for more occurrences), the days from first to last
+    (YYYY-MM-DD) on the x axis. rows: dispersion rows (word, source, date, count, article_id);
+    links(row) -> a URL for the tick, or None. Undated articles cannot be placed: their number
+    is written under the plot."""
+    start, end = _day(first), _day(last)
+    if start is None or end is None or end < start:
+        raise ValueError(f"no dated span to draw over: {first!r} - {last!r}")
+    days = (end - start).days + 1
+    labels = [f"{w} · {s or '(未知 unknown)'}" for w, s in strips]
+    per_strip = {k: [r for r in rows if (r["word"], r["source"]) == k] for k in strips}
+    totals = [f"{sum(r['count'] for r in per_strip[k]):,} 次 / {len(per_strip[k]):,} 篇" for k in strips]
+    row_h, top = 30, (44 if title else 16)
+    left = 20 + max([text_px(label) for label in labels] + [0])
+    right = 16 + max([text_px(t) for t in totals] + [0])
+    plot_w = 760
+    w = max(left + plot_w + right, text_px(title) * 15 / FONT_SIZE + 32)
+    h = top + row_h * max(len(strips), 1) + 56
+    x_of = lambda d: left + plot_w * ((d - start).days + 0.5) / days  # noqa: E731
+    body = _title(title, w)
+    words = list(dict.fromkeys(word for word, _ in strips))
+    most = max([r["count"] for r in rows] + [1])
+    undated = 0
+    for i, (key, label, total) in enumerate(zip(strips, labels, totals)):
+        y = top + i * row_h
+        color = COLORS[words.index(key[0]) % len(COLORS)]
+        body.append(f'<rect class="strip" x="{left:.1f}" y="{y + 3}" width="{plot_w}" height="{row_h - 6}" '
+                    f'fill="#f4f4f4" stroke="#ddd"/>')
+        body.append(_text(left - 8, y + row_h / 2 + 4.5, label, anchor="end"))
+        body.append(_text(left + plot_w + 8, y + row_h / 2 + 4.5, total, fill="#555"))
+        for r in per_strip[key]:
+            day = _day(r["date"])
+            if day is None or not start <= day <= end:
+                undated += day is None
+                continue
+            x = x_of(day)
+            tip = escape(f"{r['word']} {r['date']} {r['source'] or ''} #{r['article_id']}: {r['count']}")
+            tick = (f'<line class="tick" x1="{x:.1f}" x2="{x:.1f}" y1="{y + 4}" y2="{y + row_h - 4}" '
+                    f'stroke="{color}" stroke-width="2" stroke-opacity="{0.35 + 0.65 * r["count"] / most:.2f}">'
+                    f"<title>{tip}</title></line>")
+            url = links(r) if links else None
+            body.append(f"<a href={quoteattr(url)}>{tick}</a>" if url else tick)
+    axis_y = top + row_h * max(len(strips), 1) + 4
+    body.append(f'<line x1="{left:.1f}" x2="{left + plot_w:.1f}" y1="{axis_y}" y2="{axis_y}" stroke="#333"/>')
+    months, d = [], date(start.year, start.month, 1)
+    while d <= end:
+        months.append(max(d, start))
+        d = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+    step = math.ceil(len(months) / MAX_X_LABELS) or 1
+    for k, m in enumerate(months):
+        x = left + plot_w * (m - start).days / days
+        body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{axis_y}" y2="{axis_y + 4}" stroke="#333"/>')
+        if k % step == 0:
+            body.append(_text(x, axis_y + 18, m.strftime("%Y-%m"), anchor="start", fill="#333"))
+    if not strips:
+        body.append(_text(left + plot_w / 2, top + 16, "(no data)", anchor="middle", fill="#666"))
+    if undated:
+        body.append(_text(left, h - 8, f"{undated} 篇无日期的文章未画出 undated articles not drawn", fill="#666"))
     return _svg(w, h, body, title=title)
 
 

@@ -425,29 +425,35 @@ def search(query, db_path, limit, source, date_from, date_to, byline, words, cou
 @click.option("--width", type=click.IntRange(1, 500), default=20, show_default=True,
               help="Characters of context either side.")
 @click.option("--limit", type=click.IntRange(0), default=0, show_default=True, help="Lines to show (0: all).")
+@click.option("--sort", metavar="KEYS", help="Sort by the neighbour words L1, L2, L3 (left, nearest first), "
+              "R1, R2, R3 (right), or several, comma-separated (L1,R1); then by date.")
 @filter_options
 @click.option("--words", is_flag=True, help=WORDS_HELP)
 @timeout_option
 @output_options
 @friendly_errors
-def kwic(query, db_path, width, limit, source, date_from, date_to, byline, words, fmt):
+def kwic(query, db_path, width, limit, sort, source, date_from, date_to, byline, words, fmt):
     """Concordance: one line per occurrence, left context, match, right context, in date order,
     in every printed field (a line outside the body names its field: title, byline...).
 
     Same query syntax as `search` (Latin letters case-insensitive; --words for whole words);
-    contexts are aligned by display width, so Chinese lines up.
+    contexts are aligned by display width, so Chinese lines up. --sort L1,R1 orders the lines by
+    the words left and right of the match (the segmentation's words; --json gives them as L1..L3,
+    R1..R3, and `word`, the whole word the match is part of).
 
     \b
     Example:
         zzcorpus kwic 新质生产力 --width 15
+        zzcorpus kwic 锂电 --sort L1,R1
         zzcorpus kwic 锂电 --json
         zzcorpus kwic --words 电力
     """
     query = query_text(query)
-    rows = search_api.kwic(open_db(db_path), query, width=width, limit=limit or None,
+    rows = search_api.kwic(open_db(db_path), query, width=width, limit=limit or None, sort=sort,
                            source=source, date_from=date_from, date_to=date_to, byline=byline, words=words)
     if fmt:
-        emit(rows, fmt, columns=["article_id", "date", "source", "title", "field", "left", "match", "right", "offset"])
+        emit(rows, fmt, columns=["article_id", "date", "source", "title", "field", "left", "match", "right", "offset",
+                                 "word", *search_api.KWIC_NEIGHBOURS])
         return
     if not rows:
         click.echo(f"no occurrences of {query!r}", err=True)
@@ -743,6 +749,40 @@ def trend(words, db_path, by, out, source, date_from, date_to, where, byline, sa
         charts.save_picture(svg, out, title=title)
     params = {"words": list(words), **sel.filters.params(), "by": by}
     _report(db, rows, fmt, save_name=save_name, command="trend", params=params)
+
+
+@cli.command()
+@click.argument("words", nargs=-1, required=True)
+@db_option
+@click.option("--out", type=click.Path(dir_okay=False), help="Draw the dispersion plot: .svg, .png or .html.")
+@report_options(words=False)
+@friendly_errors
+def dispersion(words, db_path, out, source, date_from, date_to, where, byline, save_name, fmt):
+    """Where each WORD occurs across the corpus: one row per article holding it (word,
+    article_id, source, date, page, count), in date order. --out draws AntConc's Plot over time:
+    one strip per word and paper, a tick at each article's date.
+
+    \b
+    Example:
+        zzcorpus dispersion 锂电 新能源 --out plot.svg
+        zzcorpus dispersion 锂电 --source 枣庄日报 --out plot.png
+    """
+    if out:
+        check_choice(Path(out).suffix.lower(), charts.PICTURES, name="picture type")
+    db = open_db(db_path)
+    sel = _selection(db, source, date_from, date_to, where, byline)
+    rows = reports.dispersion_rows(db, sel, list(words))
+    if out:
+        span = reports.date_span(sel)
+        if span is None:
+            raise click.ClickException("no dated articles in the selection: a dispersion plot needs dates "
+                                       "(give them at ingest: --date, or names like 枣庄日报_2024-03-19_02.txt)")
+        sources = sorted(sel.counts("source"), key=lambda k: (k is None, k or ""))
+        strips = [(w, s) for w in dict.fromkeys(words) for s in sources]
+        title = f"{' / '.join(dict.fromkeys(words))}: 分布 dispersion, {span[0]} – {span[1]}"
+        charts.save_picture(charts.dispersion_svg(rows, strips, *span, title=title), out, title=title)
+    params = {"words": list(words), **sel.filters.params()}
+    _report(db, rows, fmt, save_name=save_name, command="dispersion", params=params)
 
 
 @cli.command()

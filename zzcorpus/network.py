@@ -289,9 +289,16 @@ def _radii(graph: Graph) -> dict[str, float]:
     return {w: 5 + 22 * math.sqrt(a.get("count", 0) / biggest) for w, a in graph.nodes.items()}
 
 
-def network_svg(graph: Graph, positions: dict, *, title: str = "", width: int = 1000, height: int = 800) -> str:
+def _linked(links, word: str, element: str) -> str:
+    url = links(word) if links else None
+    return f"<a href={quoteattr(url)}>{element}</a>" if url else element
+
+
+def network_svg(graph: Graph, positions: dict, *, title: str = "", width: int = 1000, height: int = 800,
+                links=None) -> str:
     """The network drawn: node area by frequency, edge width and darkness by the measure,
-    Chinese labels in a CJK font stack (with a white halo so crossing edges do not hide them)."""
+    Chinese labels in a CJK font stack (with a white halo so crossing edges do not hide them).
+    links(word) -> a URL: each node and its label link there (the browser's concordance)."""
     margin, top = 60, 50 if title else 20
     radii = _radii(graph)
     xy = {w: (margin + x * (width - 2 * margin), top + margin / 2 + y * (height - top - 1.5 * margin))
@@ -323,13 +330,14 @@ def network_svg(graph: Graph, positions: dict, *, title: str = "", width: int = 
         r = radii[word]
         color = COLORS[1] if word in graph.centers else COLORS[0] if degree[word] else "#bab0ac"
         count = graph.nodes[word].get("count", 0)
-        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{color}" fill-opacity="0.85" '
-                     f'stroke="#fff" stroke-width="1"><title>{escape(f"{word}: {count}")}</title></circle>')
+        parts.append(_linked(links, word, f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{color}" '
+                             f'fill-opacity="0.85" stroke="#fff" stroke-width="1">'
+                             f'<title>{escape(f"{word}: {count}")}</title></circle>'))
     for word in graph.nodes:  # labels after all circles, so none is hidden under a node
         x, y = xy[word]
         size = 12 + radii[word] / 3
-        parts.append(f'<text x="{x:.1f}" y="{y + size / 3:.1f}" text-anchor="middle" font-size="{size:.1f}" '
-                     f'fill="#111" stroke="#fff" stroke-width="3" stroke-opacity="0.8" paint-order="stroke">'
-                     f"{escape(word)}</text>")
+        parts.append(_linked(links, word, f'<text x="{x:.1f}" y="{y + size / 3:.1f}" text-anchor="middle" '
+                             f'font-size="{size:.1f}" fill="#111" stroke="#fff" stroke-width="3" stroke-opacity="0.8" '
+                             f'paint-order="stroke">{escape(word)}</text>'))
     parts.append("</svg>")
     return "\n".join(parts)

@@ -28,7 +28,7 @@ from .counting import (  # noqa: F401  (the pure functions, re-exported where re
     span_counts,
     unit_counts,
 )
-from .filters import WordFilter, has_dates
+from .filters import WordFilter, date_bound, has_dates
 from .measures import MEASURES, check_choice
 from .measures import keyness as keyness_measures
 from .selection import GROUPS, PERIODS, Selection
@@ -406,7 +406,9 @@ def continuous_periods(first: str, last: str, by: str) -> list[str]:
 
 def trend(db, sel: Selection, words: list[str], *, by: str = "month") -> list[dict]:
     """Per-period counts of each word (zero periods included, between the selection's first and
-    last dated period): word, period, count, per_million, tokens (the period's size)."""
+    last dated period): word, period, count, per_million (occurrences per million word tokens of
+    the period), tokens (the period's size), doc_count (articles holding the word), articles (the
+    period's articles) and share (doc_count / articles): two units, never mixed."""
     check_choice(by, tuple(PERIODS), name="period")
     words = list(dict.fromkeys(words))
     if not words:
@@ -421,25 +423,68 @@ def trend(db, sel: Selection, words: list[str], *, by: str = "month") -> list[di
     if by in ("year", "month"):  # the index holds them summed per month
         groups = sel.counts(by)
         sizes = {k: c.tokens for k, c in groups.items() if k and len(k) == PERIODS[by]}
+        n_articles = {k: groups[k].articles for k in sizes}
         counts = {(w, k): int(groups[k].get("count", [known[w]])[0]) for w in words for k in sizes}
+        docs = {(w, k): int(groups[k].get("docs", [known[w]])[0]) for w in words for k in sizes}
     else:
         ids, tokens = sel.articles()
         keys = sel.article_keys(by)
-        sizes = Counter()
+        sizes, n_articles = Counter(), Counter()
         for k, t in zip(keys, tokens.tolist()):
             if k and len(k) == PERIODS[by]:
                 sizes[k] += t
-        counts = Counter()
+                n_articles[k] += 1
+        counts, docs = Counter(), Counter()
         for w in words:
             arts, n = sel.holding(known[w])
             for at, c in zip(np.searchsorted(ids, arts).tolist(), n.tolist()):
                 counts[w, keys[at]] += c
+                docs[w, keys[at]] += 1
     if not sizes:
         return []
     periods = continuous_periods(min(sizes), max(sizes), by)
-    return [{"word": w, "period": p, "count": counts.get((w, p), 0),
-             "per_million": per_million(counts.get((w, p), 0), sizes.get(p, 0)), "tokens": sizes.get(p, 0)}
-            for w in words for p in periods]
+    rows = []
+    for w in words:
+        for p in periods:
+            c, d, a = counts.get((w, p), 0), docs.get((w, p), 0), n_articles.get(p, 0)
+            rows.append({"word": w, "period": p, "count": c, "per_million": per_million(c, sizes.get(p, 0)),
+                         "tokens": sizes.get(p, 0), "doc_count": d, "articles": a, "share": d / a if a else None})
+    return rows
+
+
+# --- dispersion -------------------------------------------------------------------------------
+
+def dispersion_rows(db, sel: Selection, words: list[str]) -> list[dict]:
+    """Where each word occurs: one row per selected article holding it (word, article_id, source,
+    date, page, count), in date order; the rows a dispersion plot draws."""
+    words = list(dict.fromkeys(words))
+    if not words:
+        raise ValueError("give at least one word")
+    known = index.word_ids(db, words)
+    for w in words:
+        if w not in known or not is_word(w):
+            raise ValueError(f"{w!r} is not a word of this corpus")
+    rows = []
+    for w in words:
+        arts, counts = sel.holding(known[w])
+        found = {}
+        ids = arts.tolist()
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            for art_id, source, date_, page in db.execute(
+                    f"SELECT id, source, date, page FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
+                found[art_id] = (source, date_, page)
+        rows += [{"word": w, "article_id": a, "source": found[a][0], "date": found[a][1], "page": found[a][2],
+                  "count": c} for a, c in zip(ids, counts.tolist())]
+    return sorted(rows, key=lambda r: (words.index(r["word"]), r["date"] or "9999", r["article_id"]))
+
+
+def date_span(sel: Selection) -> tuple[str, str] | None:
+    """The first and last day of the selection's dated months (YYYY-MM-DD), None without dates."""
+    months = sorted(k for k in sel.counts("month") if k and len(k) == 7)
+    if not months:
+        return None
+    return date_bound(months[0], end=False), date_bound(months[-1], end=True)
 
 
 # --- ngrams and idf ---------------------------------------------------------------------------

@@ -308,17 +308,68 @@ def term_regex(q: Query):
     return re.compile("|".join(map(re.escape, dict.fromkeys(map(fold, q.terms)))), re.IGNORECASE)
 
 
-def kwic(db, query: str, *, width: int = 20, limit: int | None = None, source=None, date_from=None,
-         date_to=None, byline=None, words=False) -> list[dict]:
+SORT_KEYS = ("L1", "L2", "L3", "R1", "R2", "R3")
+KWIC_NEIGHBOURS = ("L3", "L2", "L1", "R1", "R2", "R3")  # in reading order
+NEIGHBOURS = 3
+
+
+def parse_sort(sort) -> tuple[str, ...]:
+    """`L1,R1` (or a sequence of keys) -> ("L1", "R1"); ValueError naming the allowed keys."""
+    if not sort:
+        return ()
+    keys = [k.strip().upper() for k in (sort.split(",") if isinstance(sort, str) else sort) if k.strip()]
+    for k in keys:
+        if k not in SORT_KEYS:
+            raise ValueError(f"cannot sort by {k!r}: use {', '.join(SORT_KEYS)} or several, comma-separated (L1,R1)")
+    return tuple(dict.fromkeys(keys))
+
+
+def _is_content(token: str) -> bool:
+    return any(ch.isalnum() for ch in token)
+
+
+def neighbours(text: str, tokens: list, start: int, end: int) -> dict:
+    """The match text[start:end]'s `word` (the whole tokens it touches: 锂电 in 锂电池 gives 锂电池)
+    and its neighbour words L1..L3 (nearest first) and R1..R3: the tokens of the segmentation
+    before and after that word in the same paragraph, punctuation skipped; "" where there are
+    none (a paragraph's edge, an unsegmented field such as the byline)."""
+    out = dict.fromkeys(KWIC_NEIGHBOURS, "")
+    covering = [(s, e) for s, e, _ in tokens if s < end and e > start]
+    ws = min([start] + [s for s, _ in covering])
+    we = max([end] + [e for _, e in covering])
+    out["word"] = text[ws:we]
+    if not tokens:
+        return out
+    line_start = text.rfind("\n", 0, ws) + 1
+    line_end = text.find("\n", we)
+    line_end = len(text) if line_end < 0 else line_end
+    left = [t for s, e, t in tokens if line_start <= s and e <= ws and _is_content(t)][-NEIGHBOURS:]
+    right = [t for s, e, t in tokens if we <= s and e <= line_end and _is_content(t)][:NEIGHBOURS]
+    for i, t in enumerate(reversed(left), 1):
+        out[f"L{i}"] = t
+    for i, t in enumerate(right, 1):
+        out[f"R{i}"] = t
+    return out
+
+
+def kwic(db, query: str, *, width: int = 20, limit: int | None = None, offset: int = 0, sort=None, source=None,
+         date_from=None, date_to=None, byline=None, words=False) -> list[dict]:
     """One row per occurrence of a query term, in date order: article_id, date, source, title,
     field (kicker, title, subtitle, byline, dateline or body), left, match, right, offset (the
-    match's character offset in that field).
+    match's character offset in that field), word (the whole words the match touches) and the
+    neighbour words L1..L3, R1..R3 (see neighbours()).
 
     left + match + right is a slice of the field's text; `width` characters of context either side.
+    sort: neighbour keys (`L1,R1` or a sequence): lines ordered by those words (in code-point
+    order; lines without such a word last), then by date order. offset/limit: a page of the lines.
     """
     if width < 0:
         raise ValueError(f"width must be 0 or more, not {width}")
+    if not isinstance(offset, int) or offset < 0:
+        raise ValueError(f"offset must be 0 or more, not {offset}")
     _check_limit(limit)
+    keys = parse_sort(sort)
+    stop = None if keys or limit is None else offset + limit
     q = parse_query(query)
     clause, params = _where(db, q, source=source, date_from=date_from, date_to=date_to, byline=byline, words=words)
     finder = term_regex(q)
@@ -329,32 +380,35 @@ def kwic(db, query: str, *, width: int = 20, limit: int | None = None, source=No
         f"{clause} ORDER BY a.date, a.id", params)
     for art_id, date, source_, title_seg, body_seg, *texts in cursor.fetchall():
         fields = dict(zip(PRINTED_FIELDS, texts))
-        if words:
-            spans = word_spans(fields, title_seg, body_seg)
-            if not _word_match(q, spans, fields, lexical):
-                continue
+        tokens = field_tokens(fields, title_seg, body_seg)
+        spans = {f: {(s, e) for s, e, _ in toks} for f, toks in tokens.items()}
+        if words and not _word_match(q, spans, fields, lexical):
+            continue
         for field in PRINTED_FIELDS:
             text = fields[field] or ""
             for m in finder.finditer(fold(text)):  # the same length as text: offsets carry over
                 if words and not _is_word_at(spans, field, m, lexical):
                     continue
-                if limit is not None and len(rows) >= limit:
-                    return rows
+                if stop is not None and len(rows) >= stop:
+                    return rows[offset:]
                 start, end = m.span()
                 rows.append({
                     "article_id": art_id, "date": date, "source": source_, "title": fields["title"], "field": field,
                     "left": text[max(0, start - width):start], "match": text[start:end], "right": text[end:end + width],
-                    "offset": start,
+                    "offset": start, **neighbours(text, tokens.get(field, []), start, end),
                 })
-    return rows
+    if keys:
+        order = sorted(range(len(rows)), key=lambda i: tuple((rows[i][k] == "", rows[i][k]) for k in keys) + (i,))
+        rows = [rows[i] for i in order]
+    return rows[offset:] if limit is None else rows[offset:offset + limit]
 
 
 # --- whole words: occurrences that are words of the segmentation ---
 
-def _token_bounds(text: str, seg: str | None):
-    """{(start, end)} of each token of seg in text (whitespace in text skipped), or None when the
-    tokens are not the text's (a text stored before its segmentation covered it)."""
-    spans, pos, n = set(), 0, len(text)
+def _token_list(text: str, seg: str | None):
+    """[(start, end, token)] of each token of seg in text, in order (whitespace in text skipped),
+    or None when the tokens are not the text's (a text stored before its segmentation covered it)."""
+    found, pos, n = [], 0, len(text)
     for token in (seg or "").split():
         start = None
         for ch in token:
@@ -364,28 +418,33 @@ def _token_bounds(text: str, seg: str | None):
                 return None
             start = pos if start is None else start
             pos += 1
-        spans.add((start, pos))
-    return spans if not text[pos:].strip() else None
+        found.append((start, pos, token))
+    return found if not text[pos:].strip() else None
 
 
-def word_spans(fields: dict, title_seg: str | None, body_seg: str | None) -> dict:
-    """field -> {(start, end)} of its tokens, for the fields whose words are counted (kicker, title
-    and subtitle from title_seg, one paragraph each; body from body_seg). The tokens are those of
-    the folded text, which has the printed text's length, so the offsets hold for both."""
+def field_tokens(fields: dict, title_seg: str | None, body_seg: str | None) -> dict:
+    """field -> [(start, end, token)] in order, for the fields whose words are counted (kicker,
+    title and subtitle from title_seg, one paragraph each; body from body_seg). The tokens are
+    those of the folded text, which has the printed text's length, so the offsets hold for both."""
     fields = {f: fold(t) if t else t for f, t in fields.items()}
     heads = [f for f in HEADLINE_FIELDS if fields.get(f)]
-    out = {"body": _token_bounds(fields.get("body") or "", body_seg) or set()}
+    out = {"body": _token_list(fields.get("body") or "", body_seg) or []}
     joined = "\n".join(fields[f] for f in heads)
-    spans = _token_bounds(joined, title_seg)
-    if spans is None:  # stored before kickers and subtitles were segmented: title_seg is the title's
-        out["title"] = _token_bounds(fields.get("title") or "", title_seg) or set()
+    tokens = _token_list(joined, title_seg)
+    if tokens is None:  # stored before kickers and subtitles were segmented: title_seg is the title's
+        out["title"] = _token_list(fields.get("title") or "", title_seg) or []
         return out
     base = 0
     for f in heads:
         end = base + len(fields[f])
-        out[f] = {(s - base, e - base) for s, e in spans if base <= s and e <= end}
+        out[f] = [(s - base, e - base, t) for s, e, t in tokens if base <= s and e <= end]
         base = end + 1
     return out
+
+
+def word_spans(fields: dict, title_seg: str | None, body_seg: str | None) -> dict:
+    """field -> {(start, end)} of its tokens (see field_tokens)."""
+    return {f: {(s, e) for s, e, _ in toks} for f, toks in field_tokens(fields, title_seg, body_seg).items()}
 
 
 def _is_word_at(spans: dict, field: str, m, lexical: set) -> bool:
@@ -472,3 +531,19 @@ def snippet(text: str, query: str, *, width: int = 40, mark=("[", "]"), escape=N
     except ValueError:
         q = None
     return _snippet(text or "", q, width=width, mark=mark, escape=escape)
+
+
+def mark_all(text: str, query: str, *, mark=("<mark>", "</mark>"), escape=html.escape) -> str:
+    """The whole text with every occurrence of a query term wrapped in `mark` (line breaks kept),
+    the rest escaped: an article's page with the hits of the search it came from. An unusable
+    query marks nothing; this never raises for text and a string query."""
+    try:
+        finder = term_regex(parse_query(query))
+    except ValueError:
+        return escape(text or "")
+    pieces, pos = [], 0
+    for m in finder.finditer(text or ""):
+        pieces += [escape(text[pos:m.start()]), mark[0], escape(m.group()), mark[1]]
+        pos = m.end()
+    pieces.append(escape((text or "")[pos:]))
+    return "".join(pieces)

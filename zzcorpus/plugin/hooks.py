@@ -11,15 +11,22 @@ from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.filters import FilterArguments
+from datasette.utils import tilde_decode
 from markupsafe import Markup, escape
 
+from .. import search
+from ..charts import format_number
+from . import links
 from .metadata import all_metadata, charts_url, corpus, is_corpus
-from .pages import charts_page, stylesheet
+from .pages import charts_page, cooc_page, dispersion_page, kwic_page, search_page, stylesheet
 from .queries import register
 
 HERE = Path(__file__).resolve().parent.parent
 MARKED_RE = re.compile("【([^【】]+)】")
 TEXT_COLUMNS = {"body", "raw", "title_seg", "body_seg"}
+HIGHLIGHTED = ("kicker", "title", "subtitle", "byline", "dateline", "body")  # marked on an article's page
+WORD_COLUMNS = {"word"}  # report columns holding one word: linked to its concordance and articles
+EDGE_COLUMNS = {"source", "target"}  # a saved network's edge ends
 ARTICLE_VIEWS = ("articles", "report_articles")
 CHARTS_LABEL = "图表：高频词与词语趋势 Charts"
 
@@ -70,6 +77,13 @@ document.querySelectorAll('form input[name="_search"]').forEach(function (box) {
   label.appendChild(document.createTextNode(' 整词 whole words'));
   box.parentNode.appendChild(label);
 });
+// After a search, an article's page opens with the hits marked (?_hl=).
+var zzSearch = new URLSearchParams(location.search).get('_search');
+if (zzSearch) {
+  document.querySelectorAll('table.rows-and-columns td.col-id a, table.rows-and-columns td.type-pk a').forEach(function (a) {
+    a.href += (a.href.indexOf('?') < 0 ? '?' : '&') + '_hl=' + encodeURIComponent(zzSearch);
+  });
+}
 """
 
 
@@ -86,8 +100,9 @@ def extra_body_script(template, database, table, columns, view_name, request, da
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    if not isinstance(value, (str, int)) or corpus(datasette, database) is None:
+    if not isinstance(value, (str, int, float)) or corpus(datasette, database) is None:
         return None
+    args = links.REQUEST_ARGS.get()
     if table is None and column == "snippet" and isinstance(value, str):
         return Markup(MARKED_RE.sub(r"<mark>\1</mark>", str(escape(value))))
     if table is None and column == "keyword":
@@ -98,12 +113,52 @@ def render_cell(row, value, column, table, database, datasette):
         cluster = f"{datasette.urls.query(database, 'reprints')}?article_id={value}"
         return Markup(f'<a href="{escape(article)}">{value}</a> · <a href="{escape(cluster)}">转载 reprints</a>')
     if table is None and column in ("article_id", "cluster") and isinstance(value, int):
-        return Markup(f'<a href="{escape(datasette.urls.row(database, "articles", value))}">{value}</a>')
+        url = links.article_url(datasette, database, value, args.get("q") or "")
+        return Markup(f'<a href="{escape(url)}">{value}</a>')
+    if table is None and isinstance(value, float):  # report pages: read rounded, JSON and CSV keep every digit
+        return format_number(value)
+    if table is None and column in WORD_COLUMNS and isinstance(value, str) and value:
+        return Markup(links.word_links_html(datasette, database, value, links.page_filters(args)))
+    saved = (corpus(datasette, database).get("reports") or {}).get(table) if table else None
+    if saved is not None:
+        return _saved_cell(datasette, database, saved, column, value)
+    if table == "saved_reports" and column in ("name", "rows") and isinstance(row["name"], str):
+        # the name is the row's key (Datasette links it to this row): the rows link to the table itself
+        label = f"{value:,} 行 rows" if column == "rows" and isinstance(value, int) else str(value)
+        return Markup(f'<a href="{escape(datasette.urls.table(database, row["name"]))}">{escape(label)}</a>')
     if table in ARTICLE_VIEWS and column == "bylines" and isinstance(value, str):
         return _byline_links(datasette, database, table, value)
+    if table in ARTICLE_VIEWS and column in HIGHLIGHTED and isinstance(value, str):
+        highlight = args.get(links.HIGHLIGHT_ARG) or args.get("_search")
+        if highlight and links.HIGHLIGHT_ARG in args:  # an article's page: every hit marked, paragraphs kept
+            return Markup(f'<div class="zz-text">{search.mark_all(value, highlight)}</div>')
+        if highlight and column == "body":  # a list after a search: the body around the first hit
+            mark = ("<mark>", "</mark>")
+            return Markup(f'<div class="zz-snippet">{search.snippet(value, highlight, width=90, mark=mark)}</div>')
+        if highlight and column == "title":
+            return Markup(search.mark_all(value, highlight))
     if table in ARTICLE_VIEWS + ("documents",) and column in TEXT_COLUMNS and isinstance(value, str):
         # clamped to a few lines in lists, whole paragraphs on the article's page (see zzcorpus.css)
         return Markup(f'<div class="zz-text">{escape(value)}</div>')
+    return None
+
+
+def _saved_cell(datasette, database, saved: dict, column: str, value):
+    """A saved report's cell: numbers rounded for reading (the table keeps every digit), words
+    linked to their concordance and articles under the filters the report was made with."""
+    if isinstance(value, float):
+        return format_number(value)
+    if not isinstance(value, str) or not value:
+        return None
+    if column in WORD_COLUMNS or (column in EDGE_COLUMNS and saved.get("command") == "network"):
+        try:
+            params = json.loads(saved.get("params") or "{}")
+        except ValueError:
+            params = {}
+        one = lambda v: v[0] if isinstance(v, list) and len(v) == 1 else v if isinstance(v, str) else ""  # noqa: E731
+        f = links.page_filters({"source": one(params.get("source")), "from": params.get("from") or "",
+                                "to": params.get("to") or "", "byline": one(params.get("byline"))})
+        return Markup(links.word_links_html(datasette, database, value, f))
     return None
 
 
@@ -119,6 +174,49 @@ def _byline_links(datasette, database, table, value):
 
 
 @hookimpl
+def extra_template_vars(template, database, table, columns, view_name, request, datasette):
+    """An article's page: its headline, paper, date, page and reporters above the fields, links
+    to the page dump it was cut from and to the articles before and after it on that page."""
+    if view_name != "row" or table != "articles" or not database or corpus(datasette, database) is None:
+        return {}
+
+    async def article():
+        try:
+            art_id = int(tilde_decode(request.url_vars["pks"]))
+        except (KeyError, ValueError):
+            return {}
+        db = datasette.get_database(database)
+        found = (await db.execute(
+            "SELECT id, document_id, seq, kicker, title, subtitle, byline, bylines, source, date, page, kind "
+            "FROM articles WHERE id = ?", [art_id])).first()
+        if found is None:
+            return {}
+        art = dict(found)
+        highlight = request.args.get(links.HIGHLIGHT_ARG) or ""
+
+        async def neighbour(op, order):
+            got = (await db.execute(f"SELECT id, title FROM articles WHERE document_id = ? AND seq {op} ? "
+                                    f"ORDER BY seq {order} LIMIT 1", [art["document_id"], art["seq"]])).first()
+            return {"url": links.article_url(datasette, database, got["id"], highlight), "title": got["title"]} if got else None
+
+        try:
+            names = [n for n in json.loads(art["bylines"] or "[]") if isinstance(n, str)]
+        except ValueError:
+            names = []
+        base = datasette.urls.table(database, "articles")
+        return {"zz_article": {
+            **art, "highlight": highlight,
+            "title_html": Markup(search.mark_all(art["title"] or "", highlight)) if highlight else art["title"],
+            "document_url": datasette.urls.row(database, "documents", str(art["document_id"])),
+            "previous": await neighbour("<", "DESC"), "next": await neighbour(">", "ASC"),
+            "reporters": [(n, f"{base}?{urlencode({'bylines__arraycontains': n})}") for n in names],
+            "plain_url": datasette.urls.row(database, "articles", str(art_id)) if highlight else None,
+        }}
+
+    return article
+
+
+@hookimpl
 def extra_css_urls(template, database, table, columns, view_name, request, datasette):
     if database and corpus(datasette, database) is not None:
         return ["/-/zzcorpus/zzcorpus.css"]
@@ -130,7 +228,14 @@ def prepare_jinja2_environment(env, datasette):
     from jinja2 import ChoiceLoader, FileSystemLoader
 
     # Datasette only finds templates of plugin packages; ours is a module of the zzcorpus package.
-    env.loader = ChoiceLoader([env.loader, FileSystemLoader(str(HERE / "templates"))])
+    # Our row.html (extending Datasette's) must come before Datasette's own templates but after
+    # a user's --template-dir and other plugins: into the search path, just before the defaults.
+    ours = str(HERE / "templates")
+    first = env.loader.loaders[0] if isinstance(env.loader, ChoiceLoader) and env.loader.loaders else None
+    if isinstance(first, FileSystemLoader) and first.searchpath:
+        first.searchpath.insert(len(first.searchpath) - 1, ours)
+    else:
+        env.loader = ChoiceLoader([env.loader, FileSystemLoader(ours)])
 
 
 @hookimpl
@@ -148,7 +253,11 @@ def table_actions(datasette, actor, database, table, request):
 @hookimpl
 def register_routes(datasette):
     return [
-        (r"^/(?P<database>[^/]+)/-/charts$", charts_page),
+        (r"^/(?P<database>[^/]+)/-/charts(\.(?P<format>svg|png))?$", charts_page),
+        (r"^/(?P<database>[^/]+)/-/kwic(\.(?P<format>csv|json))?$", kwic_page),
+        (r"^/(?P<database>[^/]+)/-/search$", search_page),
+        (r"^/(?P<database>[^/]+)/-/cooc(\.(?P<format>svg|png))?$", cooc_page),
+        (r"^/(?P<database>[^/]+)/-/dispersion(\.(?P<format>svg|png))?$", dispersion_page),
         (r"^/-/zzcorpus/zzcorpus\.css$", stylesheet),
     ]
 
@@ -157,10 +266,16 @@ def register_routes(datasette):
 def asgi_wrapper(datasette):
     """Article lists skip Datasette's suggested facets: probing every column of ~20 text columns
     costs dozens of queries per page (about 80% of a search page on a 20 MB corpus), and the
-    facets that matter (source, kind, page, date) are configured anyway."""
+    facets that matter (source, kind, page, date) are configured anyway. The root page with one
+    corpus open goes to that corpus. And each request's arguments are kept for render_cell
+    (links.REQUEST_ARGS), which Datasette 0.65 calls without the request."""
 
     def wrap(app):
         async def add_nosuggest(scope, receive, send):
+            if scope.get("type") == "http":
+                if scope.get("path") == "/" and (only := _only_corpus(datasette)):
+                    return await _redirect(send, datasette.urls.database(only))
+                links.REQUEST_ARGS.set(links.args_of(scope.get("query_string", b"")))
             if scope.get("type") == "http" and b"_nosuggest" not in scope.get("query_string", b""):
                 parts = scope.get("path", "").strip("/").split("/")
                 if len(parts) == 2 and parts[1].split(".")[0] in ARTICLE_VIEWS and corpus(datasette, parts[0]):
@@ -171,3 +286,16 @@ def asgi_wrapper(datasette):
         return add_nosuggest
 
     return wrap
+
+
+def _only_corpus(datasette) -> str | None:
+    """The name of the one database served when it is a corpus (Datasette's own _internal and
+    in-memory databases do not count)."""
+    names = [n for n, db in datasette.databases.items() if not db.is_memory and n != "_internal"]
+    return names[0] if len(names) == 1 and corpus(datasette, names[0]) is not None else None
+
+
+async def _redirect(send, location: str) -> None:
+    await send({"type": "http.response.start", "status": 302,
+                "headers": [(b"location", location.encode("utf-8")), (b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": b""})

@@ -155,7 +155,8 @@ def _read_corpus(datasette, name, db) -> dict | None:
     finally:
         conn.close()
     shadow = [t for t in tables if t.startswith(CHAR_FTS_TABLE + "_")]
-    return {"info": info, "metadata": _metadata(datasette, name, info, reports, HIDDEN_TABLES + shadow)}
+    return {"info": info, "metadata": _metadata(datasette, name, info, reports, HIDDEN_TABLES + shadow),
+            "reports": {r["name"]: r for r in reports}}
 
 
 def _report_description(report: dict) -> str:
@@ -188,9 +189,12 @@ def description_html(datasette, name, info) -> str:
     dates = f"{info['date_from']} – {info['date_to']}" if info["date_from"] else "无日期 undated"
     sources = "，".join(f"{escape(s or '(未知 unknown)')}（{n(c)}）" for s, c in info["sources"].items())
     segmenter = escape(f"{info['segmenter'] or '?'} {info['segmenter_version'] or ''}".strip())
-    links = [(datasette.urls.table(name, "articles"), "文章 Articles")]
-    links += [(datasette.urls.query(name, q), spec["title"]) for q, spec in QUERIES.items()]
-    links.append((charts_url(datasette, name), "图表 Charts"))
+    base = datasette.urls.database(name)
+    links = [(datasette.urls.table(name, "articles"), "文章 Articles"),
+             (f"{base}/-/search", "全文检索 Full-text search"), (f"{base}/-/kwic", "关键词语境 KWIC"),
+             (datasette.urls.query(name, "freq"), QUERIES["freq"]["title"]), (f"{base}/-/cooc", "共现 Collocates"),
+             (datasette.urls.query(name, "trend"), QUERIES["trend"]["title"]),
+             (f"{base}/-/dispersion", "分布 Dispersion"), (charts_url(datasette, name), "图表 Charts")]
     docs, arts, rep = n(info["documents"]), n(info["articles"]), n(info["report_articles"])
     tokens, chars = n(info["report_tokens"]), n(info["characters"])
     chinese = (f"<p>{docs} 个版面文件，{arts} 篇文章（报表用 {rep} 篇，不含版面杂项与重复稿），{tokens} 词，{chars} 字；"

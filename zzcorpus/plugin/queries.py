@@ -156,10 +156,13 @@ QUERIES = {
     },
     "trend": {
         "title": "趋势 Trend",
-        "description": "词 q 每月（period=year 为每年）出现的次数及每百万词的次数，与 zzcorpus trend 相同；"
-                       "无日期的文章不计。 Occurrences of the word q per month (period=year: per year) and per"
-                       " million word tokens of that period, as `zzcorpus trend`; undated articles are left out.",
-        "sql": _canned("trend", ["q", "period", "source"], ["word", "period", "count", "per_million", "tokens"]),
+        "description": "词 q 每月（period=year 为每年）出现的次数、每百万词的次数（per_million）与含该词文章的占比"
+                       "（share = doc_count / articles），与 zzcorpus trend 相同；无日期的文章不计。"
+                       " Occurrences of the word q per month (period=year: per year), per million word tokens of"
+                       " that period, and the share of its articles holding it, as `zzcorpus trend`; undated"
+                       " articles are left out.",
+        "sql": _canned("trend", ["q", "period", "source"], ["word", "period", "count", "per_million", "tokens",
+                                                            "doc_count", "articles", "share"]),
         "params": ["q", "period", "source"],
     },
     "reprints": {
