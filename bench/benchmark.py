@@ -36,10 +36,25 @@ FIRST_DAY, YEARS = date(2019, 1, 1), 6
 PAGE_BYTES = 16_500  # about what 60 seed blocks make
 
 
+SENTENCE_RE = re.compile(r"[^。！？]*[。！？]")
+
+
 def make_corpus(folder: Path, mb: float, *, seed: int = 42) -> int:
-    """Pages of ~16 KB from shuffled seed blocks, three papers over six years; returns bytes."""
+    """Pages of ~16 KB from shuffled seed blocks, three papers over six years; returns bytes.
+
+    Headlines, bylines and short blocks are kept; a body paragraph gets as many sentences drawn
+    from the whole seed pool, so articles are distinct stories (not reprints of each other) with
+    the seeds' vocabulary and page layout."""
     rng = random.Random(seed)
     blocks = [b for p in SEEDS for b in re.split(r"\n\s*\n", p.read_text(encoding="utf-8")) if b.strip()]
+    pool = [s for b in blocks for s in SENTENCE_RE.findall(b.replace("\n", "")) if len(s) > 8]
+
+    def block():
+        chosen = rng.choice(blocks)
+        n = len(SENTENCE_RE.findall(chosen.replace("\n", "")))
+        text = "".join(rng.choice(pool) for _ in range(n)) if len(chosen) > 80 and n >= 2 else chosen
+        return re.sub(r"\d+", lambda m: str(rng.randint(1, 999)), text)
+
     folder.mkdir(parents=True, exist_ok=True)
     pages = max(1, int(mb * 1e6 / PAGE_BYTES))
     days = YEARS * 365
@@ -47,8 +62,7 @@ def make_corpus(folder: Path, mb: float, *, seed: int = 42) -> int:
     while written < mb * 1e6:
         paper = PAPERS[n % len(PAPERS)]
         day = FIRST_DAY + timedelta(days=min(days - 1, n * days // pages))
-        page = "\n\n".join(re.sub(r"\d+", lambda m: str(rng.randint(1, 999)), rng.choice(blocks))
-                           for _ in range(60))
+        page = "\n\n".join(block() for _ in range(60))
         path = folder / f"{paper}_{day.isoformat()}_{n % 8 + 1:02}.txt"
         path.write_text(page, encoding="utf-8")
         written += path.stat().st_size

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from scipy import stats
-from scipy.stats.contingency import expected_freq
 
 from zzcorpus.cli import cli
 from zzcorpus.coding import Codebook

@@ -4,7 +4,6 @@ from the database file itself."""
 
 import asyncio
 import json
-import math
 import re
 import sqlite3
 import xml.etree.ElementTree as ET

@@ -1,7 +1,6 @@
 """Formats, each through its own library: page PDFs (layout read from character positions and
 font sizes), web pages, Word and Excel files; and the files a folder walk passes over."""
 
-import io
 import json
 
 import docx

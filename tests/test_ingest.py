@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 import zipfile
-from collections import Counter
 
 import pytest
 import sqlite_utils

@@ -27,10 +27,10 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 
 from . import network as net
 from .crosstab import presence_test
+from .dates import continuous_periods
 from .dictionaries import Dictionary, dictionary_error
 from .segment import is_word
 
@@ -788,21 +788,6 @@ def group_rows(coded: Coded, by: str) -> list[dict]:
                          "matches": matches[ci, g], "per_million": _per_million(matches[ci, g], sizes[g]),
                          "residual": residual, "chi2": test["chi2"], "p": test["p"]})
     return rows
-
-
-def continuous_periods(first: str, last: str, by: str) -> list[str]:
-    """Every year / month / day from first to last, both included."""
-    if by == "year":
-        return [str(y) for y in range(int(first), int(last) + 1)]
-    if by == "month":
-        y, m = map(int, first.split("-"))
-        out = []
-        while f"{y:04d}-{m:02d}" <= last:
-            out.append(f"{y:04d}-{m:02d}")
-            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-        return out
-    day, end = date.fromisoformat(first), date.fromisoformat(last)
-    return [(day + timedelta(days=i)).isoformat() for i in range((end - day).days + 1)]
 
 
 def trend_series(coded: Coded, rows: list[dict], by: str) -> tuple[list[str], dict[str, list[float | None]]]:

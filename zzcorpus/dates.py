@@ -9,8 +9,9 @@ corpus stores ISO (`2021-12-20`, or `2021-12` / `2021` when only that much is gi
 
 from __future__ import annotations
 
+import calendar
 import re
-from datetime import date
+from datetime import date, timedelta
 
 YEARS = (1800, 2100)  # outside these a "date" is a typo or a number, not a newspaper's day
 
@@ -69,3 +70,39 @@ def normalise_date(value) -> str:
         return date(year, month, day).isoformat()
     except ValueError:
         raise ValueError(f"no such day: {value!r}") from None
+
+
+# --- the dates of filters and periods ---------------------------------------------------------
+
+DATE_RE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?$")
+
+
+def date_bound(value: str, *, end: bool) -> str:
+    """'2024-03' -> '2024-03-01' (start) or '2024-03-31' (end): --to includes the whole period."""
+    m = DATE_RE.match(value or "")
+    if not m:
+        raise ValueError(f"{value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = m.groups()
+    if day:
+        if int(day) > calendar.monthrange(int(year), int(month))[1]:
+            raise ValueError(f"{value!r} is not a date: {year}-{month} has no day {day}")
+        return value
+    if month:
+        last = calendar.monthrange(int(year), int(month))[1]
+        return f"{year}-{month}-{last:02d}" if end else f"{year}-{month}-01"
+    return f"{year}-12-31" if end else f"{year}-01-01"
+
+
+def continuous_periods(first: str, last: str, by: str) -> list[str]:
+    """Every year / month / day from first to last, both included."""
+    if by == "year":
+        return [str(y) for y in range(int(first), int(last) + 1)]
+    if by == "month":
+        y, m = map(int, first.split("-"))
+        out = []
+        while f"{y:04d}-{m:02d}" <= last:
+            out.append(f"{y:04d}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+    day, end = date.fromisoformat(first), date.fromisoformat(last)
+    return [(day + timedelta(days=i)).isoformat() for i in range((end - day).days + 1)]

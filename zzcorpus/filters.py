@@ -8,37 +8,19 @@ word that remains.
 
 from __future__ import annotations
 
-import calendar
 import hashlib
-import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from .scripts import SCRIPTS, fold
 from .querylimits import raise_if_stopped
+from .dates import date_bound
 from .store import get_meta
 
-DATE_RE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?$")
 # What a --where condition may do: read, call functions. Everything else (writes, ATTACH,
 # PRAGMA, temp tables) is denied by the sqlite3 authorizer while it runs.
 READ_ACTIONS = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
-
-
-def date_bound(value: str, *, end: bool) -> str:
-    """'2024-03' -> '2024-03-01' (start) or '2024-03-31' (end): --to includes the whole period."""
-    m = DATE_RE.match(value or "")
-    if not m:
-        raise ValueError(f"{value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
-    year, month, day = m.groups()
-    if day:
-        if int(day) > calendar.monthrange(int(year), int(month))[1]:
-            raise ValueError(f"{value!r} is not a date: {year}-{month} has no day {day}")
-        return value
-    if month:
-        last = calendar.monthrange(int(year), int(month))[1]
-        return f"{year}-{month}-{last:02d}" if end else f"{year}-{month}-01"
-    return f"{year}-12-31" if end else f"{year}-01-01"
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from xml.etree import ElementTree as ET
-from xml.sax.saxutils import escape, quoteattr
 
-from .charts import COLORS, FONT_FAMILY
+from .charts import COLORS, FONT_FAMILY, escape, quoteattr
 from .measures import MEASURES, association, check_choice
 
 GEXF_NS = "http://gexf.net/1.3"

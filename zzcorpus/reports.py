@@ -9,7 +9,6 @@ sqlite-utils Database first and never opens a connection.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
 
 import numpy as np
 
@@ -28,7 +27,8 @@ from .counting import (  # noqa: F401  (the pure functions, re-exported where re
     span_counts,
     unit_counts,
 )
-from .filters import WordFilter, date_bound, has_dates
+from .dates import continuous_periods, date_bound
+from .filters import WordFilter, has_dates
 from .measures import MEASURES, check_choice
 from .measures import keyness as keyness_measures
 from .selection import GROUPS, PERIODS, Selection
@@ -388,21 +388,6 @@ def _span_pairs(toks: np.ndarray, arts: np.ndarray, node_ids: np.ndarray, name: 
 
 
 # --- trend ------------------------------------------------------------------------------------
-
-def continuous_periods(first: str, last: str, by: str) -> list[str]:
-    """Every year / month / day from first to last, both included."""
-    if by == "year":
-        return [str(y) for y in range(int(first), int(last) + 1)]
-    if by == "month":
-        y, m = map(int, first.split("-"))
-        out = []
-        while f"{y:04d}-{m:02d}" <= last:
-            out.append(f"{y:04d}-{m:02d}")
-            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-        return out
-    day, end = date.fromisoformat(first), date.fromisoformat(last)
-    return [(day + timedelta(days=i)).isoformat() for i in range((end - day).days + 1)]
-
 
 def trend(db, sel: Selection, words: list[str], *, by: str = "month") -> list[dict]:
     """Per-period counts of each word (zero periods included, between the selection's first and

@@ -148,11 +148,17 @@ def _store(db, art_id: int, fp) -> None:
 
 
 def _unstore(db, ids) -> None:
+    """Drop the stored signatures and band keys of these articles: the keys come again from the
+    signature, so each is one lookup by its primary key (reprint_bands has no other index)."""
     ids = list(ids)
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         marks = ", ".join("?" * len(chunk))
-        db.execute(f"DELETE FROM reprint_bands WHERE article_id IN ({marks})", chunk)
+        stored = db.execute(f"SELECT article_id, signature FROM reprint_signatures WHERE article_id IN ({marks})",
+                            chunk).fetchall()
+        db.conn.executemany("DELETE FROM reprint_bands WHERE key = ? AND article_id = ?",
+                            [(k, art_id) for art_id, sig in stored
+                             for k in band_keys(np.frombuffer(sig, dtype="<u4"))])
         db.execute(f"DELETE FROM reprint_signatures WHERE article_id IN ({marks})", chunk)
 
 
