@@ -134,3 +134,12 @@ def test_bad_script_filter_is_one_line(seed_db):
 def test_word_index_is_folded_on_seed_corpus(seed_db):
     db = sqlite_utils.Database(seed_db)
     assert all(scripts.fold(w) == w for (w,) in db.execute("SELECT word FROM lexicon") if is_word(w))
+
+
+def test_shipped_character_tables_are_opencc_s(tmp_path):
+    """zzcorpus/data/script_chars.tsv is what OpenCC's t2s and s2t give character by character
+    (scripts.write_char_tables makes it; rerun it after an OpenCC upgrade)."""
+    path = tmp_path / "tables.tsv"
+    scripts.write_char_tables(path)
+    assert scripts.read_char_tables(path) == scripts.read_char_tables()
+    assert scripts.read_char_tables()["t2s"]["軟"] == "软"

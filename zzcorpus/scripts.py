@@ -21,11 +21,16 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
 SCRIPTS = ("simplified", "traditional", "mixed")
 FOLDINGS = ("t2s", "none")  # meta `fold`: how a corpus's words were folded
 HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 MIXED_SHARE = 0.1  # below this share of the other script's characters a text is of one script
+# OpenCC's t2s and s2t tables for single characters, as made by single_chars() (a test checks
+# that the file still equals them): reading it takes milliseconds, making it a quarter second,
+# which every command that folds a query or a stopword would pay at its start.
+CHAR_TABLES = Path(__file__).resolve().parent / "data" / "script_chars.tsv"
 
 
 @lru_cache(maxsize=None)
@@ -35,7 +40,7 @@ def _converter(config: str):
     return opencc.OpenCC(f"{config}.json")
 
 
-def _single_chars(config: str) -> dict[str, str]:
+def single_chars(config: str) -> dict[str, str]:
     """Each Han character of the basic and extension A blocks that the config changes, alone."""
     chars = [chr(c) for c in range(0x3400, 0x4DC0)] + [chr(c) for c in range(0x4E00, 0xA000)]
     # One per line, so no phrase rule spans two of them.
@@ -47,12 +52,34 @@ def _char_class(chars) -> re.Pattern:
     return re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
 
 
+def write_char_tables(path=CHAR_TABLES) -> None:
+    """Write the single-character tables of t2s and s2t, one `config<TAB>from<TAB>to` a line."""
+    lines = [f"{config}\t{a}\t{b}" for config in ("t2s", "s2t") for a, b in single_chars(config).items()]
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def read_char_tables(path=CHAR_TABLES) -> dict[str, dict[str, str]]:
+    tables = {"t2s": {}, "s2t": {}}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        config, a, b = line.split("\t")
+        tables[config][a] = b
+    return tables
+
+
 @lru_cache(maxsize=1)
 def _tables():
-    t2s = _single_chars("t2s")  # traditional-only characters -> simplified
-    s2t = _single_chars("s2t")  # simplified-only characters (their traditional form differs)
+    tables = read_char_tables()
+    t2s = tables["t2s"]  # traditional-only characters -> simplified
+    s2t = tables["s2t"]  # simplified-only characters (their traditional form differs)
     # Character classes: the regex engine tests them with a bitmap, far faster than translate().
     return str.maketrans(t2s), _char_class(t2s), _char_class(s2t)
+
+
+@lru_cache(maxsize=1)
+def _traditional() -> frozenset:
+    """The traditional-only characters, for short texts (a query, a stopword): a set lookup, so
+    they never wait for the character classes to compile."""
+    return frozenset(read_char_tables()["t2s"])
 
 
 def counts(text: str) -> tuple[int, int]:
@@ -82,6 +109,8 @@ def fold(text: str) -> str:
     traditional-only character."""
     if not text:
         return text or ""
+    if len(text) < 64 and _traditional().isdisjoint(text):
+        return text
     chars, trad, _ = _tables()
     if not trad.search(text):
         return text
