@@ -38,7 +38,7 @@ STATS = ("count", "docs", "paragraphs", "sentences")  # per word: tokens, and un
 DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 NEEDS_INDEX = ("this corpus was made by an older zzcorpus and has no word index yet: "
                "run `zzcorpus index --db FILE` once (it keeps every article)")
-MAX_BLOCKS = 64  # a word's postings blocks (one per ingest batch) merged into one beyond this
+MAX_BLOCKS = 16  # a word's postings blocks (one per ingest batch) merged into one beyond this
 
 
 def month_of(date) -> str | None:

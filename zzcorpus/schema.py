@@ -85,7 +85,9 @@ INDEXES = [
     ("articles", ["kind", "duplicate_of", "chars"], False),
     ("documents", ["bytes"], False),
     ("lexicon", ["word"], True),
-    ("article_index", ["grp"], False),
+    # Covering: a selection's articles and sizes are read from the index alone, never from the
+    # rows that hold the token arrays.
+    ("article_index", ["grp", "counted", "article_id", "tokens"], False),
     ("groups", ["source", "month"], False),
     ("articles", ["near_duplicate_of"], False),
 ]

@@ -109,12 +109,12 @@ def fold(text: str) -> str:
     traditional-only character."""
     if not text:
         return text or ""
-    if len(text) < 64 and _traditional().isdisjoint(text):
-        return text
-    chars, trad, _ = _tables()
-    if not trad.search(text):
+    if len(text) < 64:  # a query, a stopword: a set lookup, no character class to compile
+        if _traditional().isdisjoint(text):
+            return text
+    elif not _tables()[1].search(text):
         return text
     out = _converter("t2s").convert(text)
     if len(out) != len(text):  # a phrase rule changed the length: characters one by one instead
-        out = text.translate(chars)
+        out = text.translate(_tables()[0])
     return out
