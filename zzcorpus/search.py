@@ -352,6 +352,18 @@ def neighbours(text: str, tokens: list, start: int, end: int) -> dict:
     return out
 
 
+def _texts_in_order(db, clause: str, params, *, chunk: int = 200):
+    """The hit articles' fields in date order, read a chunk at a time: the order is settled on
+    ids and dates alone, so a page of lines reads only the articles it shows."""
+    ids = [r[0] for r in db.execute(f"SELECT a.id {clause} ORDER BY a.date, a.id", params)]
+    columns = f"id, date, source, title_seg, body_seg, {', '.join(PRINTED_FIELDS)}"
+    for i in range(0, len(ids), chunk):
+        part = ids[i:i + chunk]
+        found = {r[0]: r for r in db.execute(
+            f"SELECT {columns} FROM articles WHERE id IN ({', '.join('?' * len(part))})", part)}
+        yield from (found[a] for a in part)
+
+
 def kwic(db, query: str, *, width: int = 20, limit: int | None = None, offset: int = 0, sort=None, source=None,
          date_from=None, date_to=None, byline=None, words=False) -> list[dict]:
     """One row per occurrence of a query term, in date order: article_id, date, source, title,
@@ -375,10 +387,7 @@ def kwic(db, query: str, *, width: int = 20, limit: int | None = None, offset: i
     finder = term_regex(q)
     lexical = _lexical(db, q) if words else set()
     rows = []
-    cursor = db.execute(
-        f"SELECT a.id, a.date, a.source, a.title_seg, a.body_seg, {', '.join('a.' + f for f in PRINTED_FIELDS)} "
-        f"{clause} ORDER BY a.date, a.id", params)
-    for art_id, date, source_, title_seg, body_seg, *texts in cursor.fetchall():
+    for art_id, date, source_, title_seg, body_seg, *texts in _texts_in_order(db, clause, params):
         fields = dict(zip(PRINTED_FIELDS, texts))
         tokens = field_tokens(fields, title_seg, body_seg)
         spans = {f: {(s, e) for s, e, _ in toks} for f, toks in tokens.items()}
