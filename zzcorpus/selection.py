@@ -83,9 +83,10 @@ class Selection:
         """The marked duplicates and reprints (not furniture) of these groups."""
         if not groups:
             return np.zeros(0, dtype=np.int64)
+        # Not counted, not furniture: found through the covering index, each article by its key.
         rows = self.db.execute(
-            "SELECT id FROM articles WHERE kind != 'furniture' AND (duplicate_of IS NOT NULL OR near_duplicate_of "
-            f"IS NOT NULL) AND id IN (SELECT article_id FROM article_index WHERE grp IN ({', '.join('?' * len(groups))}))",
+            "SELECT a.id FROM article_index i JOIN articles a ON a.id = i.article_id "
+            f"WHERE i.grp IN ({', '.join('?' * len(groups))}) AND i.counted = 0 AND a.kind != 'furniture'",
             list(groups)).fetchall()
         return np.array(sorted(r[0] for r in rows), dtype=np.int64)
 
@@ -109,9 +110,12 @@ class Selection:
             parts.setdefault(key, []).append((index.group_counts(self.db, gid), 1))
         if extra.size:
             ids, st = index.stats_of(self.db, extra)
-            keys = self._keys(ids, by)
-            for key in dict.fromkeys(keys):
-                flags = np.array([k == key for k in keys], dtype=bool)
+            at = {}
+            for k, key in enumerate(self._keys(ids, by)):  # one pass, however many groups
+                at.setdefault(key, []).append(k)
+            for key, rows in at.items():
+                flags = np.zeros(ids.size, dtype=bool)
+                flags[rows] = True
                 parts.setdefault(key, []).append((index.counts_of_stats(st, flags), 1))
         if self.exclude is not None:  # everything minus the other selection
             parts.setdefault(None, []).append((self.exclude.total(), -1))
@@ -131,17 +135,21 @@ class Selection:
     def n_articles(self) -> int:
         return self.total().articles
 
-    def _keys(self, ids: np.ndarray, by: str | None) -> list:
-        if by is None:
-            return [None] * ids.size
-        column = "source" if by == "source" else "date"
-        found = {}
-        id_list = ids.tolist()
+    def _column(self, ids: np.ndarray, column: str) -> list:
+        """One column of articles for the given ids, in their order."""
+        found, id_list = {}, ids.tolist()
         for i in range(0, len(id_list), 500):
             chunk = id_list[i:i + 500]
             found.update(self.db.execute(
                 f"SELECT id, {column} FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk))
-        return [found[a] if by == "source" else period_of(found[a], by) for a in id_list]
+        return [found[a] for a in id_list]
+
+    def _keys(self, ids: np.ndarray, by: str | None) -> list:
+        if by is None:
+            return [None] * ids.size
+        if by == "source":
+            return self._column(ids, "source")
+        return [period_of(d, by) for d in self._column(ids, "date")]
 
     # --- the articles themselves ---
 
@@ -184,13 +192,7 @@ class Selection:
 
     def article_dates(self) -> list:
         """Each selected article's date as stored, in id order."""
-        ids = self.articles()[0].tolist()
-        found = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            found.update(self.db.execute(f"SELECT id, date FROM articles WHERE id IN ({', '.join('?' * len(chunk))})",
-                                         chunk))
-        return [found[a] for a in ids]
+        return self._column(self.articles()[0], "date")
 
     def by_id(self) -> tuple[np.ndarray, np.ndarray]:
         """(selected, size): arrays indexed by article id, whether it is selected and its size in
