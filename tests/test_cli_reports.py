@@ -198,6 +198,19 @@ def test_cooc_unit_windows_match_a_recount(db_path, corpus, window):
     assert [r["logdice"] for r in rows] == sorted((r["logdice"] for r in rows), reverse=True)
 
 
+def test_cooc_article_window_of_a_word_in_most_articles(db_path, corpus):
+    """A node held by most articles is counted from the articles without it (its words' articles
+    less theirs): the numbers must be the same as counting the articles with it."""
+    node = "的"
+    assert sum(node in art["words"] for art in corpus.values()) > len(corpus) / 2
+    rows = rows_of(db_path, "cooc", node, "--window", "article", "--min-count", "1", *ALL)
+    o11, f_node, f_word, n = reports.unit_counts(units_of(corpus, "article"), node)
+    assert {r["word"]: (r["o11"], r["f_node"], r["f_word"], r["n"]) for r in rows} == \
+        {w: (k, f_node, f_word[w], n) for w, k in o11.items()}
+    few = rows_of(db_path, "cooc", node, "--window", "article", "--min-count", "3", *ALL)
+    assert {r["word"] for r in few} == {w for w, k in o11.items() if k >= 3}
+
+
 def test_cooc_token_window_matches_span_counts(db_path, corpus):
     rows = rows_of(db_path, "cooc", NODE, "--window", "2", "--min-count", "1", *ALL)
     o11, f_node, f_word, n = reports.span_counts([a["words"] for a in corpus.values()], NODE, 2)
@@ -306,6 +319,32 @@ def test_network_exports_parse_with_the_nodes_and_edges(db_path, corpus, tmp_pat
     sentences = [set(s) for s in units_of(corpus, "sentence")]
     for e in edges:
         assert e["o11"] == sum(1 for s in sentences if e["source"] in s and e["target"] in s)
+
+
+@pytest.mark.parametrize("window", ["article", "paragraph", "sentence"])
+@pytest.mark.parametrize("args", [["--top", "12"], [NODE, "--top", "4"]])
+def test_network_unit_windows_match_a_recount(db_path, corpus, window, args):
+    """Among the nodes, every pair in more units than chance expects is an edge, with the units
+    holding both."""
+    edges = rows_of(db_path, "network", *args, "--window", window, "--min-count", "1", "--max-edges", "0",
+                    "--measure", "dice")
+    units = [set(u) for u in units_of(corpus, window)]
+    n = reports.unit_counts(units_of(corpus, window), NODE)[3]
+    f = Counter(w for u in units for w in u)
+    assert edges
+    for e in edges:
+        assert e["o11"] == sum(1 for u in units if e["source"] in u and e["target"] in u)
+        assert e["weight"] == pytest.approx(2 * e["o11"] / (f[e["source"]] + f[e["target"]]))
+    nodes = {e["source"] for e in edges} | {e["target"] for e in edges}
+    linked = set()
+    for a in nodes:
+        for b in nodes:
+            both = sum(1 for u in units if a in u and b in u)
+            if a < b and both and both > association(both, f[a], f[b], n, unit=True)["e11"]:
+                linked.add((a, b))
+    if NODE in args:  # around a word: only its edges
+        linked = {p for p in linked if NODE in p}
+    assert {tuple(sorted((e["source"], e["target"]))) for e in edges} == linked
 
 
 def test_network_around_words_keeps_edges_touching_them(db_path, tmp_path):

@@ -23,6 +23,7 @@ none commits: the caller owns the transaction.
 
 from __future__ import annotations
 
+import json
 import re
 import zlib
 from dataclasses import dataclass
@@ -504,19 +505,34 @@ def token_paragraphs(db, article_ids):
         yield int(art_id), [[words[i] for i in ids[a + 1:b].tolist()] for a, b in zip(bounds, bounds[1:])]
 
 
-def iter_streams(db, article_ids, *, batch: int = 20000):
-    """(ids, streams) in batches, for the given sorted article ids, reading the table in order."""
+def iter_flat(db, article_ids, *, batch: int = 20000):
+    """(ids, tokens, lengths) in batches: the streams of the given sorted article ids that are
+    stored, concatenated as one int64 array, and each one's length. Only those rows are read (not
+    the duplicates and reprints between them), and decoded at once."""
     ids = np.asarray(article_ids, dtype=np.int64)
     for i in range(0, ids.size, batch):
-        part = ids[i:i + batch]
-        found = {}
-        for art_id, width, blob in db.execute(
-            "SELECT article_id, width, stream FROM article_index WHERE article_id BETWEEN ? AND ?",
-            [int(part[0]), int(part[-1])],
-        ):
-            found[art_id] = (width, blob)
-        keep = [int(a) for a in part if int(a) in found]
-        yield np.array(keep, dtype=np.int64), [decode_stream(found[a][1], found[a][0]) for a in keep]
+        rows = db.execute(
+            "SELECT article_id, stream FROM article_index WHERE article_id IN (SELECT value FROM json_each(?)) "
+            "ORDER BY article_id", [json.dumps(ids[i:i + batch].tolist())]).fetchall()
+        if not rows:
+            continue
+        found, blobs = zip(*rows)
+        values = np.frombuffer(b"".join(b or b"" for b in blobs), dtype="<u2").astype(np.int64)
+        sizes = np.fromiter((len(b or b"") // 2 for b in blobs), dtype=np.int64, count=len(blobs))
+        esc = np.flatnonzero(values == ESCAPE)  # as decode_stream, over all the streams at once
+        if esc.size:
+            values[esc] = values[esc + 1] | (values[esc + 2] << 15)
+            keep = np.ones(values.size, dtype=bool)
+            keep[esc + 1] = keep[esc + 2] = False
+            sizes -= 2 * np.bincount(np.searchsorted(np.cumsum(sizes), esc, side="right"), minlength=sizes.size)
+            values = values[keep]
+        yield np.array(found, dtype=np.int64), values, sizes
+
+
+def iter_streams(db, article_ids, *, batch: int = 20000):
+    """(ids, streams) in batches, for the given sorted article ids."""
+    for found, values, sizes in iter_flat(db, article_ids, batch=batch):
+        yield found, np.split(values, np.cumsum(sizes)[:-1])
 
 
 def stats_of(db, article_ids, flags=None) -> tuple[np.ndarray, StreamStats]:

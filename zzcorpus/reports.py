@@ -192,42 +192,30 @@ def _word_positions(sel: Selection, ids, nonword: np.ndarray):
     """(word-only token ids, article index of each) of the given articles, concatenated."""
     toks, arts = [], []
     k = 0
-    for _, streams in sel.streams(ids):
-        for s in streams:
-            w = s[~nonword[s]]
-            toks.append(w)
-            arts.append(np.full(w.size, k, dtype=np.int64))
-            k += 1
+    for _, values, sizes in sel.flat(ids):
+        w = ~nonword[values]
+        toks.append(values[w])
+        arts.append(np.repeat(np.arange(k, k + sizes.size), sizes)[w])
+        k += sizes.size
     if not toks:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(toks).astype(np.int64), np.concatenate(arts)
+    return np.concatenate(toks), np.concatenate(arts)
 
 
-def _units(sel: Selection, ids, window: str, flags):
-    """(unit id, word id) of every word token of the given articles, units of the window."""
-    nonword, final = flags
-    units, words = [], []
-    base = 0
-    for _, streams in sel.streams(ids):
-        if not streams:
-            continue
-        lens = np.array([s.size for s in streams])
-        toks = np.concatenate(streams).astype(np.int64)
-        start = np.zeros(toks.size, dtype=bool)
-        start[(np.cumsum(lens) - lens)[lens > 0]] = True
+def _unit_batches(sel: Selection, ids, window: str, flags):
+    """(tokens, unit of each token) of the given articles, a batch of articles at a time, units
+    (articles, paragraphs or sentences) numbered from 0 in each batch. Every token is there
+    (paragraph breaks and punctuation too) for the caller to filter."""
+    if window != "article":
+        boundary = flags[1].copy() if window == "sentence" else np.zeros(flags[1].size, dtype=bool)
+        boundary[index.BREAK] = True
+    for _, toks, lens in sel.flat(ids):
         if window == "article":
-            unit = np.repeat(np.arange(len(streams)), lens)
-        elif window == "paragraph":
-            unit = np.cumsum(start | (toks == index.BREAK))
-        else:
-            unit = np.cumsum(start | (toks == index.BREAK) | final[toks])
-        w = ~nonword[toks]
-        units.append(unit[w] + base)
-        words.append(toks[w])
-        base += int(unit.max()) + 1 if unit.size else 0
-    if not units:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(units), np.concatenate(words)
+            yield toks, np.repeat(np.arange(lens.size, dtype=np.int32), lens)
+            continue
+        cut = boundary[toks]
+        cut[(np.cumsum(lens) - lens)[lens > 0]] = True  # each article starts a unit
+        yield toks, np.cumsum(cut, dtype=np.int32)
 
 
 def cooc_counts(db, sel: Selection, word: str, window, *, min_count: int = 1):
@@ -239,35 +227,39 @@ def cooc_counts(db, sel: Selection, word: str, window, *, min_count: int = 1):
     total = sel.total()
     node_articles, _ = sel.holding(node)
     flags = index.token_flags(db)
+    nonword = flags[0]
+    o11 = np.zeros(nonword.size, dtype=np.int64)
     if isinstance(window, int):
-        toks, arts = _word_positions(sel, node_articles, flags[0])
-        hits = np.flatnonzero(toks == node)
-        near = []
-        for off in range(1, window + 1):
-            for j in (hits - off, hits + off):
-                ok = (j >= 0) & (j < toks.size)
-                j, h = j[ok], hits[ok]
-                near.append(toks[j[arts[j] == arts[h]]])
-        o11 = np.bincount(np.concatenate(near)) if near else np.zeros(0, dtype=np.int64)
-        ids = np.flatnonzero(o11)
-        o11 = o11[ids]
-        keep = (o11 >= min_count) & (ids != node)
-        ids, o11 = ids[keep], o11[keep]
-        f_node = int(total.get("count", [node])[0])
-        return dict(zip(ids.tolist(), o11.tolist())), f_node, total, sel.n_tokens, 2 * window, False
-    unit, words = _units(sel, node_articles, window, flags)
-    if words.size:  # only the units holding the node count
-        holds = np.zeros(int(unit.max()) + 1, dtype=bool)
-        holds[unit[words == node]] = True
-        keep = holds[unit]
-        unit, words = unit[keep], words[keep]
-    _, pw = index.distinct_pairs(unit, words)
-    o11 = np.bincount(pw)
-    ids = np.flatnonzero(o11)
-    o11 = o11[ids]
-    keep = (o11 >= min_count) & (ids != node)
-    f_node = int(total.get(index.UNIT_STAT[window], [node])[0])
-    return dict(zip(ids[keep].tolist(), o11[keep].tolist())), f_node, total, total.units(window), 1, True
+        for _, values, sizes in sel.flat(node_articles):
+            word = ~nonword[values]
+            toks = values[word]
+            ends = np.concatenate([[0], np.cumsum(word)])[np.cumsum(sizes)]  # each article's end among the words
+            hits = np.flatnonzero(toks == node)
+            at = np.searchsorted(ends, hits, side="right")
+            first, end = np.concatenate([[0], ends])[at], ends[at]
+            for off in range(1, window + 1):
+                before, after = hits - off, hits + off
+                o11 += np.bincount(toks[np.concatenate([before[before >= first], after[after < end]])],
+                                   minlength=o11.size)
+        f_node, n, span = int(total.get("count", [node])[0]), sel.n_tokens, 2 * window
+    else:
+        f_node, n, span = int(total.get(index.UNIT_STAT[window], [node])[0]), total.units(window), 1
+        if window == "article" and 2 * node_articles.size > sel.n_articles:
+            # Most articles hold the node: o11 is each word's articles less those among the others.
+            others = np.setdiff1d(sel.articles()[0], node_articles, assume_unique=True)
+            for toks, unit in _unit_batches(sel, others, window, flags):
+                word = ~nonword[toks]
+                o11 -= np.bincount(index.distinct_pairs(unit[word], toks[word])[1], minlength=o11.size)
+            o11[total.word] += total.stats["docs"]
+        else:
+            for toks, unit in _unit_batches(sel, node_articles, window, flags):
+                holds = np.zeros(int(unit[-1]) + 1, dtype=bool)
+                holds[unit[toks == node]] = True  # only the units holding the node count
+                keep = holds[unit] & ~nonword[toks]
+                o11 += np.bincount(index.distinct_pairs(unit[keep], toks[keep])[1], minlength=o11.size)
+    o11[node] = 0
+    ids = np.flatnonzero(o11 >= max(min_count, 1))
+    return dict(zip(ids.tolist(), o11[ids].tolist())), f_node, total, n, span, isinstance(window, str)
 
 
 def cooc(db, sel: Selection, wf: WordFilter, word: str, *, window="5", by: str = "logdice",
@@ -323,19 +315,18 @@ def network(db, sel: Selection, wf: WordFilter, words=(), *, top: int = 50, wind
     flags = index.token_flags(db)
     if isinstance(window, str):
         if window == "article":  # the units are articles: the nodes' postings say which hold them
-            unit, word = [], []
-            for i in node_ids.tolist():
-                arts, _ = sel.holding(i)
-                unit.append(arts)
-                word.append(np.full(arts.size, i, dtype=np.int64))
-            unit = np.concatenate(unit) if unit else np.zeros(0, dtype=np.int64)
-            word = np.concatenate(word) if word else np.zeros(0, dtype=np.int64)
+            batches = _article_batches([sel.holding(i)[0] for i in node_ids.tolist()])
         else:  # only the articles holding a node can add to o11 and f; n is stored
-            holding = index.distinct(np.concatenate([sel.holding(i)[0] for i in node_ids.tolist()] or [np.zeros(0, np.int64)]))
-            unit, word = _units(sel, holding, window, flags)
-            keep = np.isin(word, node_ids)
-            unit, word = unit[keep], word[keep]
-        o11, f = _unit_pairs(unit, word, name)
+            # Their postings say which; when they are likely most articles, reading all is cheaper.
+            many = int(total.get("docs", node_ids).sum()) >= sel.n_articles
+            batches = _node_units(sel, None if many else _holding_any(sel, node_ids), window, flags, node_ids)
+        both = _pair_matrix(batches, node_ids.size)
+        names = [name[i] for i in node_ids.tolist()]
+        f = Counter({names[a]: int(both[a, a]) for a in range(len(names)) if both[a, a]})
+        o11 = Counter()
+        for a, b in zip(*np.nonzero(np.triu(both, 1))):
+            x, y = sorted((names[a], names[b]))
+            o11[x, y] = int(both[a, b])
         n, span, unit_window = total.units(window), 1, True
     else:
         holding = index.distinct(np.concatenate([sel.holding(i)[0] for i in node_ids.tolist()] or [np.zeros(0, np.int64)]))
@@ -346,29 +337,57 @@ def network(db, sel: Selection, wf: WordFilter, words=(), *, top: int = 50, wind
                            min_value=min_value, max_edges=max_edges, centers=words)
 
 
-def _unit_pairs(unit: np.ndarray, word: np.ndarray, name: dict):
-    """(o11 {(a, b): units holding both, a < b}, f {word: units holding it}) from (unit, word)
-    token pairs of the node words: network.unit_pair_counts' numbers, by sparse matrix product."""
-    from scipy import sparse
+UNIT_BATCH = 1 << 18  # units per bit matrix: at most 32 KB a node word
 
-    if not unit.size:
-        return Counter(), Counter()
-    ids = np.array(sorted(name), dtype=np.int64)
-    col = np.searchsorted(ids, word)
-    units, row = np.unique(unit, return_inverse=True)
-    m = sparse.csr_matrix((np.ones(row.size, dtype=np.int64), (row, col)), shape=(units.size, ids.size))
-    m.data[:] = 1  # duplicates were summed: a unit holds a word or not
-    m.sum_duplicates()
-    m.data = np.ones_like(m.data)
-    both = (m.T @ m).tocoo()
-    o11, f = Counter(), Counter()
-    for i, j, v in zip(both.row.tolist(), both.col.tolist(), both.data.tolist()):
-        a, b = name[int(ids[i])], name[int(ids[j])]
-        if i == j:
-            f[a] = v
-        elif a < b and v:
-            o11[a, b] = v
-    return o11, f
+
+def _article_batches(postings: list[np.ndarray]):
+    """(unit, column) batches for _pair_matrix from each node word's sorted article ids."""
+    last = max((int(p[-1]) for p in postings if p.size), default=-1)
+    for lo in range(0, last + 1, UNIT_BATCH):
+        units, cols = [], []
+        for col, p in enumerate(postings):
+            a, b = np.searchsorted(p, [lo, lo + UNIT_BATCH])
+            units.append(p[a:b] - lo)
+            cols.append(np.full(b - a, col, dtype=np.int64))
+        yield np.concatenate(units), np.concatenate(cols)
+
+
+def _holding_any(sel: Selection, word_ids: np.ndarray) -> np.ndarray:
+    """The selected article ids holding any of the words, sorted."""
+    held = np.zeros(sel.by_id()[0].size, dtype=bool)
+    for i in word_ids.tolist():
+        held[sel.holding(i)[0]] = True
+    return np.flatnonzero(held)
+
+
+def _node_units(sel: Selection, ids, window: str, flags, node_ids: np.ndarray):
+    """(unit, column) batches for _pair_matrix: the node words' tokens of the given articles, a
+    batch of articles at a time, units (paragraphs or sentences) numbered from 0 in each."""
+    column = np.full(flags[0].size, -1, dtype=np.int32)
+    column[node_ids] = np.arange(node_ids.size)
+    for toks, unit in _unit_batches(sel, ids, window, flags):
+        col = column[toks]
+        keep = col >= 0
+        yield unit[keep], col[keep]
+
+
+def _pair_matrix(batches, size: int) -> np.ndarray:
+    """counts[a, b] for a <= b: the units holding both column a and column b (a == b: the units
+    holding a), from batches of (unit, column) arrays, units numbered from 0 in each batch.
+    Each node's units are a bit set; a pair's count is the popcount of their AND: several
+    times faster than a sparse matrix product, and duplicates need no removing."""
+    both = np.zeros((size, size), dtype=np.int64)
+    for unit, col in batches:
+        if not unit.size:
+            continue
+        bits = np.zeros((size, -(-(int(unit.max()) + 1) // 64) * 64), dtype=bool)
+        bits[col, unit] = True
+        packed = np.packbits(bits, axis=1).view(np.uint64)
+        present = np.flatnonzero(np.bincount(col, minlength=size))
+        for k, a in enumerate(present.tolist()):
+            rest = present[k:]
+            both[a, rest] += np.bitwise_count(packed[a] & packed[rest]).sum(axis=1, dtype=np.int64)
+    return both
 
 
 def _span_pairs(toks: np.ndarray, arts: np.ndarray, node_ids: np.ndarray, name: dict, window: int) -> Counter:

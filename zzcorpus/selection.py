@@ -215,3 +215,7 @@ class Selection:
     def streams(self, ids=None):
         """(ids, token streams) in batches, of the given selected articles or of all of them."""
         return index.iter_streams(self.db, self.articles()[0] if ids is None else ids)
+
+    def flat(self, ids=None):
+        """(ids, tokens, lengths) in batches: index.iter_flat of the given selected articles or of all."""
+        return index.iter_flat(self.db, self.articles()[0] if ids is None else ids)
