@@ -105,3 +105,10 @@ def test_a_v2_database_gets_the_layout_column(tmp_path):
     assert "layout" in db["documents"].columns_dict
     # a document stored before layouts existed was read as a page: nothing to read again
     assert db.execute("select count(*) from documents where layout is null").fetchone()[0] == 1
+
+
+def test_layout_choices_are_the_layouts_and_auto():
+    # readers spells them out so that reading commands need not load the page splitter.
+    from zzcorpus import pages, readers
+
+    assert readers.LAYOUT_CHOICES == ("auto", *pages.LAYOUTS)

@@ -17,10 +17,7 @@ import sqlite_utils
 from . import __version__, charts, store
 from . import network as net
 from . import export, reports
-from . import search as search_api
 from .filters import Filters, date_bound, word_filter
-from .ingest import ingest as run_ingest
-from .ingest import resegment as run_resegment
 from .saved import save_report
 from .schema import WriterBusy, checkpoint, migrate, unfinished_checkpoint
 from .selection import Selection
@@ -210,6 +207,8 @@ def ingest(paths, db_path, engine, userdict, encoding, layout, force, text_field
         zzcorpus ingest hk-papers/ --no-userdict --similarity 0.8
     """
     db = open_db(db_path, must_exist=False)
+    from .ingest import ingest as run_ingest  # reading and segmenting: loaded by the commands that write
+
     with _progressbar(input_size(paths) or 1) as bar:
         state = {"files": 0, "done": 0, "start": time.perf_counter()}
 
@@ -303,6 +302,8 @@ def resegment(db_path, engine, userdict, no_userdict, fold):
         zzcorpus resegment --no-userdict --userdict newwords.txt
     """
     db = open_db(db_path)
+    from .ingest import resegment as run_resegment
+
     n = run_resegment(db, engine=engine, userdict=userdict, no_userdict=no_userdict, fold=fold)
     click.echo(f"resegmented {n} articles")
     finish_writing(db)
@@ -404,6 +405,8 @@ def search(query, db_path, limit, source, date_from, date_to, byline, words, cou
     query = query_text(query)
     if not query.strip() and not byline:
         raise click.ClickException("nothing to search for: give a QUERY (or --byline NAME for a reporter's articles)")
+    from . import search as search_api  # (and the page cleaner it uses): loaded where searched
+
     db = open_db(db_path)
     filters = {"source": source, "date_from": date_from, "date_to": date_to, "byline": byline, "words": words}
     total = search_api.count(db, query, **filters)
@@ -448,6 +451,8 @@ def kwic(query, db_path, width, limit, sort, source, date_from, date_to, byline,
         zzcorpus kwic 锂电 --json
         zzcorpus kwic --words 电力
     """
+    from . import search as search_api
+
     query = query_text(query)
     rows = search_api.kwic(open_db(db_path), query, width=width, limit=limit or None, sort=sort,
                            source=source, date_from=date_from, date_to=date_to, byline=byline, words=words)

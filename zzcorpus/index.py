@@ -505,7 +505,7 @@ def token_paragraphs(db, article_ids):
         yield int(art_id), [[words[i] for i in ids[a + 1:b].tolist()] for a, b in zip(bounds, bounds[1:])]
 
 
-def iter_flat(db, article_ids, *, batch: int = 20000):
+def iter_flat(db, article_ids, *, batch: int = 5000):
     """(ids, tokens, lengths) in batches: the streams of the given sorted article ids that are
     stored, concatenated as one int64 array, and each one's length. Only those rows are read (not
     the duplicates and reprints between them), and decoded at once."""
@@ -529,7 +529,7 @@ def iter_flat(db, article_ids, *, batch: int = 20000):
         yield np.array(found, dtype=np.int64), values, sizes
 
 
-def iter_streams(db, article_ids, *, batch: int = 20000):
+def iter_streams(db, article_ids, *, batch: int = 5000):
     """(ids, streams) in batches, for the given sorted article ids."""
     for found, values, sizes in iter_flat(db, article_ids, batch=batch):
         yield found, np.split(values, np.cumsum(sizes)[:-1])

@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Iterator
 
 from .dates import normalise_date
-from .pages import LAYOUTS, choose_layout
 
 TEXT_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -46,7 +45,7 @@ XLSX_SUFFIXES = (".xlsx",)
 CONTAINER_SUFFIXES = JSONL_SUFFIXES + CSV_SUFFIXES + HTML_SUFFIXES + XLSX_SUFFIXES
 KNOWN_SUFFIXES = (TEXT_SUFFIXES + JSONL_SUFFIXES + CSV_SUFFIXES + HTML_SUFFIXES + PDF_SUFFIXES + DOCX_SUFFIXES
                   + XLSX_SUFFIXES + (".gz", ".zip"))
-LAYOUT_CHOICES = ("auto", *LAYOUTS)
+LAYOUT_CHOICES = ("auto", "page", "plain")  # pages.LAYOUTS and auto; pages loads only when read
 # Files a folder of dumps keeps beside the pages (seeds/ does): never taken for page text.
 NOT_DUMPS = {"userdict", "stopwords", "readme", "license", "changelog", "dictionary", "coding_rules"}
 
@@ -402,6 +401,8 @@ def read_records(paths, *, encoding: str | None = None, text_field: str = "text"
 def _laid_out(item, layout: str):
     """The record with its layout decided: as asked, else from its own line profile."""
     if isinstance(item, Record):
+        from .pages import choose_layout
+
         item.layout = choose_layout(item.raw) if layout == "auto" else layout
     return item
 

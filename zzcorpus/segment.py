@@ -10,7 +10,6 @@ import hashlib
 import re
 import unicodedata
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 ENGINES = ("rjieba", "jieba")
@@ -19,6 +18,8 @@ USERDICT_LINE = re.compile(r"^(.+?)(?:\s+(\d+))?(?:\s+([a-z]+))?$")
 
 
 def engine_version(engine: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version  # slow to import; ingest alone asks
+
     try:
         return version(engine)
     except PackageNotFoundError:
