@@ -222,6 +222,37 @@ def test_search_box_and_full_text_search_give_the_cli_hits(ds, corpus_db, q):
     assert {r["article_id"] for r in canned} == truth & kept
 
 
+@pytest.mark.parametrize("q, many", [("的", True), ("锂电", False)])
+def test_search_box_rows_count_and_facets_with_many_hits_and_few(ds, corpus_db, q, many):
+    """Many hits are read through the indexes, few by id: the same rows, count and facets."""
+    corpus = articles(corpus_db)
+    truth = {i: a for i, a in corpus.items() if q in a["text"]}
+    assert (len(truth) * 5 > len(corpus)) == many  # which way the page reads them
+    data = get(ds, "/corpus/articles.json", _search=q, _size="max", _shape="objects").json()
+    assert {r["id"] for r in data["rows"]} == set(truth) and data["filtered_table_rows_count"] == len(truth)
+    dates = [r["date"] for r in data["rows"]]
+    assert dates == sorted(dates, reverse=True)  # the table's own order: newest first
+    facets = data["facet_results"]
+    for column in ("source", "kind", "page", "date", "script"):
+        assert {v["value"]: v["count"] for v in facets[column]["results"]} == \
+            Counter(a[column] for a in truth.values() if a[column] is not None), column
+    names = Counter(n for a in truth.values() for n in set(json.loads(a["bylines"] or "[]")))
+    reporters = facets["bylines"]["results"]
+    assert len(reporters) == min(30, len(names)) and all(names[v["value"]] == v["count"] for v in reporters)
+
+
+def test_search_box_sees_new_articles(tmp_path):
+    """The search box remembers a search only while the file is unchanged."""
+    path = tmp_path / "corpus.db"
+    assert ingest(SEED_PAGES[0], db=path).exit_code == 0
+    ds = Datasette([str(path)])
+    before = rows(ds, "/corpus/articles.json", _search="锂电", _size="max", _col="id")
+    assert ingest(*SEED_PAGES[1:], db=path).exit_code == 0
+    after = rows(ds, "/corpus/articles.json", _search="锂电", _size="max", _col="id")
+    truth = {i for i, a in articles(path).items() if "锂电" in a["text"]}
+    assert {r["id"] for r in after} == truth and len(after) > len(before)
+
+
 @pytest.mark.parametrize("q", ["电力", "生产", "重点项目集中开工"])
 def test_whole_words_in_the_browser_as_in_the_cli(ds, corpus_db, q):
     expected = cli_search_ids(corpus_db, "--words", q)

@@ -190,6 +190,12 @@ def _text_check(q: Query) -> tuple[str, list]:
     return " AND ".join(sql), params
 
 
+def _check_fields(db) -> None:
+    if [r[1] for r in db.execute(f"PRAGMA table_info([{CHAR_FTS_TABLE}])")] != list(PRINTED_FIELDS):
+        raise ValueError("this corpus was indexed by an older zzcorpus, without kickers, subtitles, bylines and "
+                         "datelines: run `zzcorpus index` once to search them all")
+
+
 def _where(db, q: Query, *, source=None, date_from=None, date_to=None, byline=None, words=False,
            duplicates=False) -> tuple[str, list]:
     """FROM/WHERE clause and parameters selecting exactly the articles a query hits (with words,
@@ -198,9 +204,7 @@ def _where(db, q: Query, *, source=None, date_from=None, date_to=None, byline=No
     # the articles' own.
     filters = Filters(sources=(source,) if source else (), date_from=date_from, date_to=date_to,
                       bylines=(byline,) if byline else ())
-    if [r[1] for r in db.execute(f"PRAGMA table_info([{CHAR_FTS_TABLE}])")] != list(PRINTED_FIELDS):
-        raise ValueError("this corpus was indexed by an older zzcorpus, without kickers, subtitles, bylines and "
-                         "datelines: run `zzcorpus index` once to search them all")
+    _check_fields(db)
     filters.check(db)
     condition, filter_params = filters.sql()
     # A word exclusion keeps articles where the text occurs but not as a word: checked later.
@@ -266,9 +270,14 @@ def count(db, query: str, *, source=None, date_from=None, date_to=None, byline=N
 
 
 def article_ids(db, query: str, *, words=False) -> list[int]:
-    """Every article (duplicates included) the query hits, best first: what a table's search box
-    shows (the table or view then keeps its own rows)."""
-    return _ranked_ids(db, query, limit=None, words=words, duplicates=True)[1]
+    """Every article (duplicates included) the query hits, by id: what a table's search box
+    shows (the table or view then keeps and orders its own rows)."""
+    q = parse_query(query)
+    if not words and q.exact:  # the character index alone decides: no article is read
+        _check_fields(db)
+        return [r[0] for r in db.execute(
+            f"SELECT rowid FROM {CHAR_FTS_TABLE} WHERE {CHAR_FTS_TABLE} MATCH ? ORDER BY rowid", [_match(q)])]
+    return sorted(_ranked_ids(db, query, limit=None, words=words, duplicates=True)[1])
 
 
 def search(db, query: str, *, limit: int | None = 20, source=None, date_from=None, date_to=None, byline=None,

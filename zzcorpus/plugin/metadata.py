@@ -16,7 +16,7 @@ from markupsafe import escape
 
 from ..schema import CHAR_FTS_TABLE, HIDDEN_TABLES
 from ..store import corpus_info
-from .queries import QUERIES
+from .queries import QUERIES, file_state
 
 CORPUS_TABLES = {"articles", "lexicon", "meta", CHAR_FTS_TABLE}
 
@@ -113,18 +113,6 @@ TABLE_METADATA = {
 }
 
 
-def _file_state(path: str) -> tuple:
-    """Changes whenever the database (or its WAL) is written."""
-    state = [path]
-    for p in (path, path + "-wal"):
-        try:
-            st = os.stat(p)
-            state.append((st.st_mtime_ns, st.st_size))
-        except FileNotFoundError:
-            state.append(None)
-    return tuple(state)
-
-
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -133,7 +121,7 @@ def corpus(datasette, name: str) -> dict | None:
     db = datasette.databases.get(name)
     if db is None or db.is_memory or not db.path:
         return None
-    state = _file_state(db.path)
+    state = file_state(db.path)
     per_instance = _cache.setdefault(datasette, {})
     if name not in per_instance or per_instance[name][0] != state:
         per_instance[name] = (state, _read_corpus(datasette, name, db))

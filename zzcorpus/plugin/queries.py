@@ -10,6 +10,8 @@ Parameters a report cannot use (an unknown word, a malformed date) give no rows.
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 
 import sqlite_utils
 
@@ -25,14 +27,45 @@ SEARCH_LIMIT = 200
 KWIC_LIMIT = 1000
 
 
-def search_ids(conn, query, words) -> str:
-    """The ids (JSON list) of the articles a query hits, duplicates included, for a table's search
-    box: zz_search_ids(:q, :words) runs search.article_ids, the CLI's own search; never raises."""
+SEARCHES_KEPT = 8  # a table page asks the same search for its rows, its count and each facet
+_searches: dict = {}  # (file, its state, query, words) -> (JSON ids, how many): for every connection
+
+
+def file_state(path: str) -> tuple:
+    """Changes whenever the database (or its WAL) is written."""
+    state = [path]
+    for p in (path, path + "-wal"):
+        try:
+            st = os.stat(p)
+            state.append((st.st_mtime_ns, st.st_size))
+        except FileNotFoundError:
+            state.append(None)
+    return tuple(state)
+
+
+def search_hits(conn, query, words) -> tuple[str, int]:
+    """(ids as a JSON list, how many) of the articles a query hits, duplicates included, for a
+    table's search box: search.article_ids, the CLI's own search, answered once per query while
+    the file is unchanged; never raises."""
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    key = (path, file_state(path) if path else None, str(query or ""), bool(words))
+    if path and key in _searches:
+        return _searches[key]
     try:
-        ids = search.article_ids(sqlite_utils.Database(conn), str(query or ""), words=bool(words))
+        ids = search.article_ids(sqlite_utils.Database(conn), key[2], words=key[3])
     except ValueError:  # a query that means nothing, an old index: nothing to show
         ids = []
-    return json.dumps(ids)
+    except sqlite3.OperationalError as e:  # Datasette's time limit stopped the search inside a query:
+        if "interrupt" not in str(e):  # stop that query too, so it ends as timed out, not as an error
+            raise
+        conn.interrupt()
+        return "[]", 0
+    found = (json.dumps(ids), len(ids))
+    if path:
+        _searches[key] = found
+        while len(_searches) > SEARCHES_KEPT:
+            _searches.pop(next(iter(_searches)))
+    return found
 
 
 def match_expression(query) -> str:
@@ -185,6 +218,6 @@ def register(conn) -> None:
     # The table search box runs zz_search_ids (hooks.filters_from_request); escape_fts keeps a
     # hand-written ?_fts_table= search a substring search on the character index.
     conn.create_function("escape_fts", 1, match_expression, deterministic=True)
-    conn.create_function("zz_search_ids", 2, lambda q, words: search_ids(conn, q, words))
+    conn.create_function("zz_search_ids", 2, lambda q, words: search_hits(conn, q, words)[0])
     conn.create_function("zz_report", 2, lambda name, params: report_rows(conn, name, params))
     search.register_functions(conn)
