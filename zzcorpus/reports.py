@@ -501,42 +501,49 @@ def top_ngrams(db, sel: Selection, wf: WordFilter, *, n: int = 2, top: int | Non
         raise ValueError(f"--n must be one of {', '.join(map(str, NGRAM_SIZES))}, got {n}")
     _check_top(top)
     nonword, _ = index.token_flags(db)
+    size = index.lexicon_size(db)
+    packed = size ** n < 2 ** 62  # one integer per sequence sorts far faster than rows
+    place = size ** np.arange(n - 1, -1, -1, dtype=np.int64)
     grams, arts = [], []
     k = 0
-    for _, streams in sel.streams():
-        if not streams:
-            continue
+    for _, flat, sizes in sel.flat():
         # Articles joined by a break, so no sequence runs from one into the next.
-        lens = np.fromiter((s.size for s in streams), dtype=np.int64, count=len(streams)) + 1
+        lens = sizes + 1
         toks = np.full(int(lens.sum()), index.BREAK, dtype=np.int64)
         body = np.ones(toks.size, dtype=bool)
         body[np.cumsum(lens) - 1] = False
-        toks[body] = np.concatenate(streams)
-        art = np.repeat(np.arange(k, k + len(streams)), lens)
-        k += len(streams)
-        w = ~nonword[toks]
+        toks[body] = flat
+        art = np.repeat(np.arange(k, k + sizes.size), lens)
+        k += sizes.size
         if toks.size < n:
             continue
-        run = np.ones(toks.size - n + 1, dtype=bool)
-        for i in range(n):
+        w = ~nonword[toks]
+        run = w[:toks.size - n + 1].copy()
+        for i in range(1, n):
             run &= w[i:toks.size - n + 1 + i]
         at = np.flatnonzero(run)
-        grams.append(np.stack([toks[at + i] for i in range(n)], axis=1))
+        if packed:
+            key = toks[at] * place[0]
+            for i in range(1, n):
+                key += toks[at + i] * place[i]
+            grams.append(key)
+        else:
+            grams.append(np.stack([toks[at + i] for i in range(n)], axis=1))
         arts.append(art[at])
     if not grams:
         return []
     grams, arts = np.concatenate(grams), np.concatenate(arts)
-    size = index.lexicon_size(db)
-    if size ** n < 2 ** 62:  # one integer per sequence sorts far faster than rows
-        place = size ** np.arange(n - 1, -1, -1, dtype=np.int64)
-        keys = grams @ place
-        table = None
+    if packed:
+        keys, table = grams, None
     else:
         table, keys = np.unique(grams, axis=0, return_inverse=True)
         keys = keys.reshape(-1)
-    uniq, counts = np.unique(keys, return_counts=True)
-    keep = counts >= min_count
-    uniq, counts = uniq[keep], counts[keep]
+    ordered = np.sort(keys)
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    every, counts = ordered[starts], np.diff(np.append(starts, ordered.size))
+    rank = np.searchsorted(every, keys)  # each occurrence's sequence, as its place in `every`
+    keep = np.flatnonzero(counts >= min_count)
+    uniq, counts = every[keep], counts[keep]
     order = np.argsort(-counts, kind="stable")
     rows, names = [], {}
     at = 0
@@ -548,16 +555,14 @@ def top_ngrams(db, sel: Selection, wf: WordFilter, *, n: int = 2, top: int | Non
         ids = (part[:, None] // place) % size if table is None else table[part]
         names.update(index.words_of(db, index.distinct(ids.ravel()).tolist()))
         # Articles holding each sequence, only for the sequences looked at.
-        held = np.isin(keys, part)
-        hk, ha = keys[held], arts[held]
-        o = np.lexsort((ha, hk))
-        hk, ha = hk[o], ha[o]
-        new = np.ones(hk.size, dtype=bool)
-        new[1:] = (hk[1:] != hk[:-1]) | (ha[1:] != ha[:-1])
-        docs = dict(zip(*np.unique(hk[new], return_counts=True)))
-        batch = sorted(((tuple(names[int(x)][0] for x in gram), int(count), int(docs[key]),
+        wanted = np.zeros(every.size, dtype=bool)
+        wanted[keep[order[at:end]]] = True
+        held = wanted[rank]
+        _, seqs = index.distinct_pairs(arts[held], rank[held])  # articles run in order
+        docs = np.bincount(seqs, minlength=every.size)
+        batch = sorted(((tuple(names[int(x)][0] for x in gram), int(count), int(docs[r]),
                          [names[int(x)][1] for x in gram])
-                        for key, gram, count in zip(part.tolist(), ids, counts[order[at:end]].tolist())),
+                        for r, gram, count in zip(keep[order[at:end]].tolist(), ids, counts[order[at:end]].tolist())),
                        key=lambda r: (-r[1], r[0]))
         for gram, count, doc_count, pos in batch:
             if top is not None and len(rows) >= top:
