@@ -111,6 +111,27 @@ def test_reports_count_folded_words(two_scripts):
     assert result.exit_code == 0 and all(scripts.fold(r["word"]) == r["word"] for r in json.loads(result.output))
 
 
+def test_a_word_typed_in_traditional_is_its_folded_word_in_reports(two_scripts):
+    dbs, _ = two_scripts
+    path = dbs["folded"].conn.execute("PRAGMA database_list").fetchone()[2]
+
+    def rows(*args):
+        result = CliRunner().invoke(cli, [*args, "--db", path, "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    for command in (["cooc", "{}", "--window", "sentence"], ["trend", "{}", "--by", "year"],
+                    ["network", "{}", "--top", "5"], ["dispersion", "{}"]):
+        typed = rows(*(a.format("發展") for a in command))
+        simplified = rows(*(a.format("发展") for a in command))
+        assert typed and [{k: "发展" if v == "發展" else v for k, v in r.items()} for r in typed] == simplified, \
+            command[0]
+    # Without folding, each script's word is its own.
+    unfolded = dbs["unfolded"].conn.execute("PRAGMA database_list").fetchone()[2]
+    counts = {w: CliRunner().invoke(cli, ["trend", w, "--by", "year", "--db", unfolded, "--json"]) for w in ("發展", "发展")}
+    assert json.loads(counts["發展"].stdout)[0]["count"] != json.loads(counts["发展"].stdout)[0]["count"]
+
+
 def test_no_fold_keeps_scripts_apart_but_search_finds_both(two_scripts):
     dbs, _ = two_scripts
     db = dbs["unfolded"]

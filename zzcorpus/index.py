@@ -32,6 +32,7 @@ import numpy as np
 
 from .counting import SENTENCE_FINAL, is_sentence_final
 from .schema import REPORT_CONDITION
+from .scripts import fold
 from .segment import is_word
 
 BREAK = 0  # paragraph break in a stream; lexicon ids start at 1
@@ -301,12 +302,16 @@ def lexicon_size(db) -> int:
 
 
 def word_ids(db, words) -> dict[str, int]:
-    """word -> id for the given words the lexicon holds."""
-    out, words = {}, list(dict.fromkeys(words))
-    for i in range(0, len(words), 500):
-        chunk = words[i:i + 500]
-        out.update(db.execute(f"SELECT word, id FROM lexicon WHERE word IN ({', '.join('?' * len(chunk))})", chunk))
-    return out
+    """word -> id for the given words the lexicon holds; in a corpus folded to simplified (the
+    default), a word typed in traditional characters is looked up by its simplified form."""
+    words = list(dict.fromkeys(words))
+    folded = db.execute("SELECT 1 FROM meta WHERE key = 'fold' AND value = 'none'").fetchone() is None
+    lookup = {w: fold(w) if folded else w for w in words}
+    ids, forms = {}, list(dict.fromkeys(lookup.values()))
+    for i in range(0, len(forms), 500):
+        chunk = forms[i:i + 500]
+        ids.update(db.execute(f"SELECT word, id FROM lexicon WHERE word IN ({', '.join('?' * len(chunk))})", chunk))
+    return {w: ids[f] for w, f in lookup.items() if f in ids}
 
 
 def words_of(db, ids) -> dict[int, tuple[str, str | None]]:

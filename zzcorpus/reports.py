@@ -293,7 +293,9 @@ def network(db, sel: Selection, wf: WordFilter, words=(), *, top: int = 50, wind
     check_choice(measure, MEASURES, name="measure")
     if not isinstance(top, int) or top < 1:
         raise ValueError(f"--top must be >= 1, got {top!r}")
-    words = list(dict.fromkeys(words))
+    known = index.word_ids(db, words)  # a word typed in traditional characters: its folded form
+    forms = index.words_of(db, known.values())
+    words = list(dict.fromkeys(forms[known[w]][0] if w in known else w for w in words))
     nodes = dict.fromkeys(words)
     for word in words:
         for row in cooc(db, sel, wf, word, window=window, by=measure, min_count=min_count, top=top):
