@@ -99,7 +99,10 @@ def freq(db, sel: Selection, wf: WordFilter, *, top: int | None = 100, by: str |
                         break
         if not picked:
             continue
-        in_group = None if keys is None else np.array([k == key for k in keys], dtype=bool)
+        in_group = None
+        if keys is not None:  # by article id, so a word's postings are narrowed by one gather
+            in_group = np.zeros(sel.by_id()[0].size, dtype=bool)
+            in_group[sel.articles()[0][np.array([k == key for k in keys], dtype=bool)]] = True
         docs = c.get("docs", [p[0] for p in picked])
         for (word_id, word, pos, count), doc_count in zip(picked, docs.tolist()):
             row = {} if by is None else {"source" if by == "source" else "period": key}
@@ -122,10 +125,9 @@ def _dp(sel: Selection, word_id: int, f: int, size: int, in_group) -> float | No
     articles where the word is over-represented (count_i * size >= tokens_i * f) merge into one
     part and all the others, those without the word included, into another.
     """
-    ids, _ = sel.articles()
     arts, counts = sel.holding(word_id)
-    if in_group is not None:
-        keep = in_group[np.searchsorted(ids, arts)]
+    if in_group is not None:  # a bool per article id
+        keep = in_group[arts]
         arts, counts = arts[keep], counts[keep]
     tok = sel.by_id()[1][arts]
     over = counts * size >= tok * f

@@ -205,12 +205,19 @@ class Selection:
             self._cache["by_id"] = (selected, size)
         return self._cache["by_id"]
 
+    HELD = 64  # words whose selected postings are kept: a report per period asks for the same ones
+
     def holding(self, word_id: int) -> tuple[np.ndarray, np.ndarray]:
         """(article ids, counts) of the selected articles holding the word."""
-        arts, counts = index.postings(self.db, word_id)
-        selected, _ = self.by_id()
-        keep = selected[np.minimum(arts, selected.size - 1)] & (arts < selected.size)
-        return arts[keep], counts[keep]
+        held = self._cache.setdefault("held", {})
+        if word_id not in held:
+            arts, counts = index.postings(self.db, word_id)
+            selected, _ = self.by_id()
+            keep = selected[np.minimum(arts, selected.size - 1)] & (arts < selected.size)
+            held[word_id] = (arts[keep], counts[keep])
+            while len(held) > self.HELD:
+                held.pop(next(iter(held)))
+        return held[word_id]
 
     def streams(self, ids=None):
         """(ids, token streams) in batches, of the given selected articles or of all of them."""
