@@ -212,8 +212,14 @@ class Counts:
     @classmethod
     def of(cls, word, stats: dict, **sizes) -> "Counts":
         """From unsorted, possibly repeated word ids and their values (summed per word)."""
-        keys, inverse = np.unique(np.asarray(word, dtype=np.int64), return_inverse=True)
-        summed = {k: np.bincount(inverse, weights=stats[k], minlength=keys.size).astype(np.int64) for k in STATS}
+        word = np.asarray(word, dtype=np.int64)
+        if not word.size:
+            return cls(word, {k: word for k in STATS}, **sizes)
+        # Word ids are lexicon ids, so dense sums over them beat sorting (exact: float64 holds
+        # integers up to 2**53).
+        top = int(word.max()) + 1
+        keys = np.flatnonzero(np.bincount(word, minlength=top))
+        summed = {k: np.bincount(word, weights=stats[k], minlength=top)[keys].astype(np.int64) for k in STATS}
         return cls(keys, summed, **sizes)
 
     @classmethod
