@@ -347,6 +347,16 @@ def test_network_unit_windows_match_a_recount(db_path, corpus, window, args):
     assert {tuple(sorted((e["source"], e["target"]))) for e in edges} == linked
 
 
+def test_network_token_window_matches_a_recount(db_path, corpus):
+    from zzcorpus.network import span_pair_counts
+
+    edges = rows_of(db_path, "network", "--top", "12", "--window", "3", "--min-count", "1", "--max-edges", "0",
+                    "--measure", "count")
+    nodes = {e["source"] for e in edges} | {e["target"] for e in edges}
+    o11 = span_pair_counts([a["words"] for a in corpus.values()], nodes, 3)
+    assert edges and all(e["o11"] == o11[e["source"], e["target"]] for e in edges)
+
+
 def test_network_around_words_keeps_edges_touching_them(db_path, tmp_path):
     edges = rows_of(db_path, "network", NODE, "--top", "8", "--window", "3", "--min-count", "2", "--measure", "mi")
     collocates = rows_of(db_path, "cooc", NODE, "--window", "3", "--min-count", "2", "--by", "mi", "--top", "8")

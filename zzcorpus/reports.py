@@ -397,17 +397,19 @@ def _pair_matrix(batches, size: int) -> np.ndarray:
 def _span_pairs(toks: np.ndarray, arts: np.ndarray, node_ids: np.ndarray, name: dict, window: int) -> Counter:
     """network.span_pair_counts' numbers: each pair of node occurrences within `window` words in
     one article, of two different words, counted once."""
-    o11 = Counter()
+    names = sorted(name[i] for i in node_ids.tolist())
+    rank = np.full(int(node_ids.max()) + 1 if node_ids.size else 0, -1, dtype=np.int64)
+    rank[node_ids] = [names.index(name[i]) for i in node_ids.tolist()]  # pairs keyed in name order
     hits = np.flatnonzero(np.isin(toks, node_ids))
+    pairs = np.zeros(len(names) ** 2, dtype=np.int64)
     for off in range(1, window + 1):
         j = hits + off
         ok = j < toks.size
         i, j = hits[ok], j[ok]
-        ok = (arts[i] == arts[j]) & np.isin(toks[j], node_ids) & (toks[i] != toks[j])
-        for x, y in zip(toks[i[ok]].tolist(), toks[j[ok]].tolist()):
-            a, b = name[x], name[y]
-            o11[(a, b) if a < b else (b, a)] += 1
-    return o11
+        keep = (arts[i] == arts[j]) & np.isin(toks[j], node_ids) & (toks[i] != toks[j])
+        a, b = rank[toks[i[keep]]], rank[toks[j[keep]]]
+        pairs += np.bincount(np.minimum(a, b) * len(names) + np.maximum(a, b), minlength=pairs.size)
+    return Counter({(names[k // len(names)], names[k % len(names)]): int(pairs[k]) for k in np.flatnonzero(pairs)})
 
 
 # --- trend ------------------------------------------------------------------------------------
