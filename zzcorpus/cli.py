@@ -987,7 +987,7 @@ def code_command(dictionary, db_path, by, nested, kwic_code, width, draw_trend, 
         params = {"dictionary": str(dictionary), "dictionary_sha256": hashlib.sha256(
             Path(dictionary).read_bytes()).hexdigest(), **sel.filters.params(), "nested": nested,
             "codes": codebook.names, "articles": sel.n_articles, "tokens": sel.n_tokens}
-        matrix = coding.matrix_rows(coded, sorted(coded.tokens))
+        matrix = coding.matrix_rows(coded)
         not_saved = _save(db, save_name, lambda: coding.save_matrix(db, save_name, matrix, params=params))
     if kwic_code is not None:
         rows = coding.code_kwic(db, codebook, kwic_code, coded, width=width)

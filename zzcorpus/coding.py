@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+import numpy as np
 
 from . import network as net
 from .crosstab import presence_test
@@ -723,20 +725,42 @@ def _chains(node, term_spans, positions: _Positions) -> list[tuple]:
 
 @dataclass
 class Coded:
-    """The coded selection: for each article id its codes' match counts, its size in word tokens,
-    source and date."""
+    """The coded selection as arrays: the article ids (sorted), for each its codes' match counts
+    (a row of `matrix`, one column per code), its size in word tokens, source and date."""
 
     names: list[str]
-    counts: dict[int, dict[int, int]] = field(default_factory=dict)
-    tokens: dict[int, int] = field(default_factory=dict)
-    source: dict[int, str | None] = field(default_factory=dict)
-    date: dict[int, str | None] = field(default_factory=dict)
+    ids: np.ndarray
+    matrix: np.ndarray
+    tokens: np.ndarray
+    source: list
+    date: list
 
-    def group(self, by: str) -> dict[int, str | None]:
+    @classmethod
+    def of(cls, names, counts: dict[int, dict[int, int]], ids, tokens, source, date) -> "Coded":
+        """From code_all's article id -> {code index: matches}."""
+        ids = np.asarray(ids, dtype=np.int64)
+        matrix = np.zeros((ids.size, len(names)), dtype=np.int64)
+        row = {a: k for k, a in enumerate(ids.tolist())}
+        for a, found in counts.items():
+            for ci, n in found.items():
+                matrix[row[a], ci] = n
+        return cls(list(names), ids, matrix, np.asarray(tokens, dtype=np.int64), list(source), list(date))
+
+    @property
+    def counts(self) -> dict[int, dict[int, int]]:
+        """article id -> {code index: matches} for the articles holding any code."""
+        rows, cols = np.nonzero(self.matrix)
+        out: dict[int, dict[int, int]] = {}
+        for r, c, n in zip(rows.tolist(), cols.tolist(), self.matrix[rows, cols].tolist()):
+            out.setdefault(int(self.ids[r]), {})[c] = n
+        return out
+
+    def group(self, by: str) -> list:
+        """Each article's group (None: no source, or no date long enough), in id order."""
         if by == "source":
-            return dict(self.source)
+            return list(self.source)
         size = PERIODS[by]
-        return {a: d[:size] if d and len(d) >= size else None for a, d in self.date.items()}
+        return [d[:size] if d and len(d) >= size else None for d in self.date]
 
 
 def _per_million(count: int, size: int) -> float | None:
@@ -745,12 +769,8 @@ def _per_million(count: int, size: int) -> float | None:
 
 def summary_rows(coded: Coded) -> list[dict]:
     """code, articles (holding it), share (of the selected articles), matches, per_million."""
-    n_articles, n_tokens = len(coded.tokens), sum(coded.tokens.values())
-    articles, matches = Counter(), Counter()
-    for counts in coded.counts.values():
-        for ci, n in counts.items():
-            articles[ci] += 1
-            matches[ci] += n
+    n_articles, n_tokens = int(coded.ids.size), int(coded.tokens.sum())
+    articles, matches = (coded.matrix > 0).sum(axis=0).tolist(), coded.matrix.sum(axis=0).tolist()
     return [{"code": name, "articles": articles[ci], "share": articles[ci] / n_articles if n_articles else None,
              "matches": matches[ci], "per_million": _per_million(matches[ci], n_tokens)}
             for ci, name in enumerate(coded.names)]
@@ -766,26 +786,26 @@ def group_rows(coded: Coded, by: str) -> list[dict]:
     """One row per code and group: the summary counts within the group, the adjusted residual of
     the group's 'with the code' cell, and the code's chi2 and p over its 2 x groups table.
     Articles without a source (or date) are left out; groups in order."""
-    groups = {a: g for a, g in coded.group(check_group(by)).items() if g is not None}
-    names = sorted(set(groups.values()))
-    sizes, docs = Counter(), Counter()
-    for a, g in groups.items():
-        sizes[g] += coded.tokens[a]
-        docs[g] += 1
-    articles, matches = Counter(), Counter()
-    for a, counts in coded.counts.items():
-        g = groups.get(a)
-        if g is None:
-            continue
-        for ci, n in counts.items():
-            articles[ci, g] += 1
-            matches[ci, g] += n
+    keys = coded.group(check_group(by))
+    names = sorted({g for g in keys if g is not None})
+    number = {g: j for j, g in enumerate(names)}
+    g = np.array([number.get(k, -1) for k in keys], dtype=np.int64)
+    inside = g >= 0
+    g, matrix, tokens = g[inside], coded.matrix[inside], coded.tokens[inside]
+    docs = np.bincount(g, minlength=len(names)).tolist()
+    sizes = np.bincount(g, weights=tokens, minlength=len(names)).astype(np.int64).tolist()
+    articles = np.zeros((len(names), len(coded.names)), dtype=np.int64)
+    matches = np.zeros_like(articles)
+    np.add.at(articles, g, (matrix > 0).astype(np.int64))
+    np.add.at(matches, g, matrix)
+    articles, matches = articles.T.tolist(), matches.T.tolist()
     rows = []
     for ci, code in enumerate(coded.names):
-        test = presence_test([articles[ci, g] for g in names], [docs[g] for g in names])
-        for g, residual in zip(names, test["residuals"]):
-            rows.append({"code": code, "group": g, "articles": articles[ci, g], "share": articles[ci, g] / docs[g],
-                         "matches": matches[ci, g], "per_million": _per_million(matches[ci, g], sizes[g]),
+        test = presence_test(articles[ci], docs)
+        for j, (group, residual) in enumerate(zip(names, test["residuals"])):
+            rows.append({"code": code, "group": group, "articles": articles[ci][j],
+                         "share": articles[ci][j] / docs[j], "matches": matches[ci][j],
+                         "per_million": _per_million(matches[ci][j], sizes[j]),
                          "residual": residual, "chi2": test["chi2"], "p": test["p"]})
     return rows
 
@@ -803,18 +823,18 @@ def trend_series(coded: Coded, rows: list[dict], by: str) -> tuple[list[str], di
     return periods, series
 
 
-def matrix_rows(coded: Coded, ids) -> list[dict]:
+def matrix_rows(coded: Coded) -> list[dict]:
     """The article x code matrix: article_id, source, date and each code's match count."""
-    return [{"article_id": a, "source": coded.source.get(a), "date": coded.date.get(a),
-             **{name: coded.counts.get(a, {}).get(ci, 0) for ci, name in enumerate(coded.names)}}
-            for a in ids]
+    return [{"article_id": a, "source": source, "date": date, **dict(zip(coded.names, row))}
+            for a, source, date, row in zip(coded.ids.tolist(), coded.source, coded.date, coded.matrix.tolist())]
 
 
 def code_graph(coded: Coded) -> net.Graph:
     """Codes as nodes (count = articles holding the code), joined by Jaccard over articles:
     articles holding both / articles holding either, for pairs found together more often than
     chance expects (network.build_graph's rule). Every selected article with words is a unit."""
-    units = [{coded.names[ci] for ci in coded.counts.get(a, {})} for a, t in coded.tokens.items() if t > 0]
+    units = [{coded.names[ci] for ci in np.flatnonzero(row).tolist()}
+             for row in coded.matrix[coded.tokens > 0]]
     o11, f, n = net.unit_pair_counts(units, coded.names)
     attrs = {name: {"count": f.get(name, 0), "pos": None} for name in coded.names}
     return net.build_graph(attrs, o11, f, n, measure="jaccard", unit=True, min_count=1, max_edges=None)
@@ -853,6 +873,179 @@ def code_all(codebook: Codebook, articles) -> dict[int, dict[int, int]]:
         if counts:
             out[art_id] = counts
     return out
+
+
+# --- a whole corpus at once: the word index's streams, with numpy ----------------------------
+
+def _ranges(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """indices[indptr[r]:indptr[r + 1]] for each r of rows, concatenated, and for each value the
+    position in rows it came from."""
+    sizes = indptr[rows + 1] - indptr[rows]
+    owner = np.repeat(np.arange(rows.size), sizes)
+    offsets = np.arange(owner.size) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return indices[np.repeat(indptr[rows], sizes) + offsets], owner
+
+
+def _table(lists: list) -> tuple[np.ndarray, np.ndarray]:
+    """(indptr, indices) of a list of lists of ints (a sparse row -> values table)."""
+    indptr = np.zeros(len(lists) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([len(x) for x in lists])
+    flat = [v for x in lists for v in x]
+    return indptr, np.array(flat, dtype=np.int64)
+
+
+def _outermost_mask(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """_outermost over arrays: which matches lie inside no longer match (the longest at each
+    start, unless an earlier start reaches as far)."""
+    if starts.size < 2:
+        return np.ones(starts.size, dtype=bool)
+    order = np.lexsort((-ends, starts))
+    s, e = starts[order], ends[order]
+    first = np.concatenate([[True], s[1:] != s[:-1]])
+    top = e[first]  # each start's longest match (sorted first)
+    reach = np.maximum.accumulate(top)
+    before = np.concatenate([[-1], reach[:-1]])
+    group = np.cumsum(first) - 1
+    keep = np.empty(starts.size, dtype=bool)
+    keep[order] = (e == top[group]) & (top > before)[group]
+    return keep
+
+
+class StreamCoder:
+    """A Codebook without KH Coder rules turned into lexicon ids, to code many articles at once
+    from their token streams (index.py's arrays: lexicon ids, 0 between paragraphs) and printed
+    texts, with the counts Codebook.code gives article by article (the tests compare the two):
+    one-token entries by a word -> codes table over the matched tokens, multi-token entries by
+    shifted comparisons at the tokens where one can start, longest-match-wins by
+    _outermost_mask, substrings by comparing the code points of the texts joined."""
+
+    def __init__(self, codebook: Codebook, words: list, flags):
+        """words[i]: the lexicon's word with id i (None for an id not in use); flags[i]: is_word."""
+        if codebook.rules:
+            raise ValueError("KH Coder rules are coded article by article")
+        self.book, self.size, self.n_codes = codebook, len(words), len(codebook.names)
+        by_fold = defaultdict(list)
+        for i, w in enumerate(words):
+            if w is not None:
+                by_fold[fold(w)].append(i)
+        globs = [e for e, (kind, _, _) in enumerate(codebook.elements) if kind == "glob"]
+        glob_words = []
+        if globs:  # one pass over the lexicon for all globs; each glob then tests the few found
+            any_glob = re.compile("|".join(f"(?:{codebook.globs[e].pattern})" for e in globs), re.S)
+            glob_words = [i for i, w in enumerate(words) if w is not None and flags[i] and any_glob.fullmatch(fold(w))]
+        self.element_ids = []
+        for eid, (kind, text, _) in enumerate(codebook.elements):
+            found = by_fold.get(text, ()) if kind == "lit" else glob_words
+            self.element_ids.append(np.array([i for i in found if codebook._ok(eid, words[i])], dtype=np.int64))
+        # One-token entries: word id -> the union of their codes (a token counts once a code).
+        word_codes = defaultdict(set)
+        self.multi = []  # (pattern id, a bool mask over ids for each of its elements)
+        for pid, pattern in enumerate(codebook.patterns):
+            if len(pattern) == 1:
+                for i in self.element_ids[pattern[0]].tolist():
+                    word_codes[i].update(codebook.pattern_codes[pid])
+            else:
+                self.multi.append((pid, [self._mask(e) for e in pattern]))
+        self.single = np.zeros(self.size, dtype=bool)
+        lists = [[] for _ in range(self.size)]
+        for i, codes in word_codes.items():
+            if codes:
+                self.single[i] = True
+                lists[i] = sorted(codes)
+        self.word_codes = _table(lists)
+        self.pattern_codes = _table(codebook.pattern_codes)
+        self.multi_first = np.zeros(self.size, dtype=bool)
+        for _, masks in self.multi:
+            self.multi_first |= masks[0]
+        self.longest = max((len(m) for _, m in self.multi), default=1)
+        self.substrings = codebook.substrings
+        self.sub_codes = _table(codebook.sub_codes)
+
+    def _mask(self, eid: int) -> np.ndarray:
+        mask = np.zeros(self.size, dtype=bool)
+        mask[self.element_ids[eid]] = True
+        return mask
+
+    def count(self, streams: list, texts: list | None = None) -> np.ndarray:
+        """Matches per article (rows, in the order given) and code (columns); texts: the
+        articles' printed texts, read when the dictionary has 'substring' entries."""
+        n, width = len(streams), self.n_codes
+        out = np.zeros(n * width, dtype=np.int64)
+        if not n:
+            return out.reshape(n, width)
+        lengths = np.fromiter((s.size for s in streams), dtype=np.int64, count=n)
+        gap = np.zeros(1, dtype=np.int64)
+        tokens = np.concatenate([x for s in streams for x in (s, gap)] + [np.zeros(self.longest, dtype=np.int64)])
+        tokens = tokens.astype(np.int64)
+        article = np.repeat(np.arange(n), lengths + 1)  # 0 between articles: no match crosses one
+        hit = self.single[tokens[:article.size]]
+        if self.multi:
+            starts, ends, pids = self._multi(tokens)
+            if not self.book.nested and starts.size:
+                keep = _outermost_mask(starts, ends)
+                starts, ends, pids = starts[keep], ends[keep], pids[keep]
+                sizes = ends - starts
+                inside = np.repeat(starts, sizes) + (np.arange(int(sizes.sum()))
+                                                     - np.repeat(np.cumsum(sizes) - sizes, sizes))
+                hit[inside] = False  # a token inside a longer match counts for no one-token entry
+            self._add_stretches(out, article[starts], starts, ends, pids, self.pattern_codes)
+        at = np.flatnonzero(hit)
+        codes, owner = _ranges(*self.word_codes, tokens[at])
+        out += np.bincount(article[at][owner] * width + codes, minlength=n * width)
+        if self.substrings and texts is not None:
+            self._count_substrings(out, texts)
+        return out.reshape(n, width)
+
+    def _multi(self, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(start, end, pattern id) of every multi-token match."""
+        can = np.flatnonzero(self.multi_first[tokens])
+        starts, ends, pids = [], [], []
+        for pid, masks in self.multi:
+            at = can[masks[0][tokens[can]]]
+            for k in range(1, len(masks)):
+                at = at[masks[k][tokens[at + k]]]
+            starts.append(at)
+            ends.append(at + len(masks))
+            pids.append(np.full(at.size, pid, dtype=np.int64))
+        return np.concatenate(starts), np.concatenate(ends), np.concatenate(pids)
+
+    def _add_stretches(self, out, rows, starts, ends, ids, table) -> None:
+        """Each code's distinct stretches, counted into out (rows x codes, flat)."""
+        codes, owner = _ranges(*table, ids)
+        span = int((ends - starts).max(initial=0)) + 1
+        key = (starts[owner] * span + (ends - starts)[owner]) * self.n_codes + codes
+        _, first = np.unique(key, return_index=True)
+        out += np.bincount(rows[owner][first] * self.n_codes + codes[first], minlength=out.size)
+
+    def _count_substrings(self, out, texts: list) -> None:
+        """Every occurrence of every substring in the texts joined by NUL (no entry holds one, so
+        none spans two articles), found by comparing code points from the places where its
+        first character stands."""
+        joined = fold("\0".join(texts))
+        chars = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        chars = np.concatenate([chars, np.zeros(max(len(t) for t, _ in self.substrings), dtype=np.uint32)])
+        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        first_at = np.cumsum(lengths + 1) - lengths - 1
+        starts, ends, sids = [], [], []
+        by_first = defaultdict(list)
+        for sid, (text, _) in enumerate(self.substrings):
+            by_first[text[0]].append(sid)
+        for ch, group in by_first.items():
+            can = np.flatnonzero(chars == ord(ch))
+            for sid in group:
+                text = self.substrings[sid][0]
+                at = can
+                for k in range(1, len(text)):
+                    at = at[chars[at + k] == ord(text[k])]
+                starts.append(at)
+                ends.append(at + len(text))
+                sids.append(np.full(at.size, sid, dtype=np.int64))
+        starts, ends, sids = np.concatenate(starts), np.concatenate(ends), np.concatenate(sids)
+        if not self.book.nested:
+            keep = _outermost_mask(starts, ends)
+            starts, ends, sids = starts[keep], ends[keep], sids[keep]
+        rows = np.searchsorted(first_at, starts, side="right") - 1
+        self._add_stretches(out, rows, starts, ends, sids, self.sub_codes)
 
 
 # --- database glue: every call into the database and report layer ------------------------------
@@ -947,15 +1140,54 @@ def load_codebook(db, path, *, nested: bool = False) -> Codebook:
     return Codebook(load_dictionary(path), cut=corpus_cut(db), pos=_CorpusPos(db), nested=nested)
 
 
+def lexicon_words(db) -> tuple[list, np.ndarray]:
+    """(words, flags): the lexicon's word and is_word by id (None where no id)."""
+    from .index import lexicon_size
+
+    size = lexicon_size(db)
+    words, flags = [None] * size, np.zeros(size, dtype=bool)
+    for i, word, flag in db.execute("SELECT id, word, is_word FROM lexicon"):
+        words[i], flags[i] = word, bool(flag)
+    return words, flags
+
+
+def printed_texts(db, ids) -> dict[int, str]:
+    """article id -> printed text (kicker, title, subtitle, body joined by newlines)."""
+    ids = [int(i) for i in ids]
+    out = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        out.update((r[0], "\n".join(x for x in r[1:] if x)) for r in db.execute(
+            f"SELECT id, kicker, title, subtitle, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})",
+            chunk))
+    return out
+
+
+def code_streams(db, codebook: Codebook, sel) -> np.ndarray:
+    """The selected articles' matches (rows in id order, a column per code) by StreamCoder, from
+    the word index's streams, a batch of articles at a time."""
+    ids, _ = sel.articles()
+    matrix = np.zeros((ids.size, len(codebook.names)), dtype=np.int64)
+    coder = StreamCoder(codebook, *lexicon_words(db))
+    for part, streams in sel.streams(ids):
+        texts = None
+        if codebook.needs_text:
+            printed = printed_texts(db, part)
+            texts = [printed.get(a, "") for a in part.tolist()]
+        matrix[np.searchsorted(ids, part)] = coder.count(streams, texts)
+    return matrix
+
+
 def code_corpus(db, codebook: Codebook, *, source=None, date_from=None, date_to=None, where=None, byline=None):
-    """(Coded, Selection) for the selected articles."""
+    """(Coded, Selection) for the selected articles: dictionaries through the word index at once
+    (code_streams), KH Coder rules article by article (code_all)."""
     sel = select(db, source=source, date_from=date_from, date_to=date_to, where=where, byline=byline)
     ids, tokens = sel.articles()
-    ids = ids.tolist()
-    coded = Coded(codebook.names, code_all(codebook, read_articles(db, ids, text=codebook.needs_text)),
-                  dict(zip(ids, tokens.tolist())), dict(zip(ids, sel.article_keys("source"))),
-                  dict(zip(ids, sel.article_dates())))
-    return coded, sel
+    keys, dates = sel.article_keys("source"), sel.article_dates()
+    if codebook.rules:
+        counts = code_all(codebook, read_articles(db, ids.tolist(), text=codebook.needs_text))
+        return Coded.of(codebook.names, counts, ids, tokens, keys, dates), sel
+    return Coded(list(codebook.names), ids, code_streams(db, codebook, sel), tokens, keys, dates), sel
 
 
 def code_kwic(db, codebook: Codebook, code: str, coded: Coded, *, width: int = 20) -> list[dict]:
@@ -963,10 +1195,13 @@ def code_kwic(db, codebook: Codebook, code: str, coded: Coded, *, width: int = 2
     if code not in codebook.names:
         raise ValueError(f"no code {code!r} in the dictionary: codes are {', '.join(codebook.names)}")
     ci = codebook.names.index(code)
-    ids = sorted((a for a, c in coded.counts.items() if ci in c), key=lambda a: (coded.date.get(a) or "", a))
+    holding = np.flatnonzero(coded.matrix[:, ci])
+    date = {int(coded.ids[k]): coded.date[k] for k in holding.tolist()}
+    source = {int(coded.ids[k]): coded.source[k] for k in holding.tolist()}
+    ids = sorted(date, key=lambda a: (date[a] or "", a))
     order = {a: k for k, a in enumerate(ids)}
     arts = sorted(read_articles(db, ids, text=True), key=lambda r: order[r[0]])
     rows = kwic_rows(codebook, code, arts, width=width)
-    return [{"article_id": r["article_id"], "date": coded.date.get(r["article_id"]),
-             "source": coded.source.get(r["article_id"]), **{k: r[k] for k in ("code", "left", "match", "right")}}
+    return [{"article_id": r["article_id"], "date": date.get(r["article_id"]),
+             "source": source.get(r["article_id"]), **{k: r[k] for k in ("code", "left", "match", "right")}}
             for r in rows]
