@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -397,10 +398,14 @@ class Codebook:
         self._single_codes: dict[str, list[int]] = {}  # token -> codes of its one-token matches
         self._single_codes_folded: dict[str, list[int]] = {}  # the same by folded token
         self._multi_candidates: dict[str, tuple[int, ...]] = {}  # token -> multi-token patterns
-        # Multi-token patterns as regexes over the tokens joined by spaces (paragraphs by newlines).
-        self.multi_res = {pid: re.compile(self._pattern_regex(pattern) + "(?=[ \\n]|$)", re.S)
-                          for pid, pattern in enumerate(self.patterns) if len(pattern) > 1}
         self._element_ok: dict[tuple[int, str], bool] = {}
+
+    @cached_property
+    def multi_res(self) -> dict[int, re.Pattern]:
+        """Multi-token patterns as regexes over the tokens joined by spaces (paragraphs by
+        newlines), for coding article by article (StreamCoder needs none)."""
+        return {pid: re.compile(self._pattern_regex(pattern) + "(?=[ \\n]|$)", re.S)
+                for pid, pattern in enumerate(self.patterns) if len(pattern) > 1}
 
     def _pattern_regex(self, pattern) -> str:
         parts = []
@@ -769,11 +774,15 @@ def _per_million(count: int, size: int) -> float | None:
 
 def summary_rows(coded: Coded) -> list[dict]:
     """code, articles (holding it), share (of the selected articles), matches, per_million."""
-    n_articles, n_tokens = int(coded.ids.size), int(coded.tokens.sum())
-    articles, matches = (coded.matrix > 0).sum(axis=0).tolist(), coded.matrix.sum(axis=0).tolist()
+    return totals_rows(coded.names, int(coded.ids.size), int(coded.tokens.sum()),
+                       (coded.matrix > 0).sum(axis=0).tolist(), coded.matrix.sum(axis=0).tolist())
+
+
+def totals_rows(names, n_articles: int, n_tokens: int, articles: list, matches: list) -> list[dict]:
+    """summary_rows from the totals: articles holding each code, and its matches."""
     return [{"code": name, "articles": articles[ci], "share": articles[ci] / n_articles if n_articles else None,
              "matches": matches[ci], "per_million": _per_million(matches[ci], n_tokens)}
-            for ci, name in enumerate(coded.names)]
+            for ci, name in enumerate(names)]
 
 
 def check_group(by: str) -> str:
@@ -798,11 +807,16 @@ def group_rows(coded: Coded, by: str) -> list[dict]:
     matches = np.zeros_like(articles)
     np.add.at(articles, g, (matrix > 0).astype(np.int64))
     np.add.at(matches, g, matrix)
-    articles, matches = articles.T.tolist(), matches.T.tolist()
+    return crosstab_rows(coded.names, names, docs, sizes, articles.T.tolist(), matches.T.tolist())
+
+
+def crosstab_rows(codes, groups, docs: list, sizes: list, articles: list, matches: list) -> list[dict]:
+    """group_rows from the counts per group: docs[j] articles of sizes[j] words in group j,
+    articles[ci][j] of them holding code ci, with matches[ci][j] matches."""
     rows = []
-    for ci, code in enumerate(coded.names):
+    for ci, code in enumerate(codes):
         test = presence_test(articles[ci], docs)
-        for j, (group, residual) in enumerate(zip(names, test["residuals"])):
+        for j, (group, residual) in enumerate(zip(groups, test["residuals"])):
             rows.append({"code": code, "group": group, "articles": articles[ci][j],
                          "share": articles[ci][j] / docs[j], "matches": matches[ci][j],
                          "per_million": _per_million(matches[ci][j], sizes[j]),
@@ -810,7 +824,7 @@ def group_rows(coded: Coded, by: str) -> list[dict]:
     return rows
 
 
-def trend_series(coded: Coded, rows: list[dict], by: str) -> tuple[list[str], dict[str, list[float | None]]]:
+def trend_series(codes: list[str], rows: list[dict], by: str) -> tuple[list[str], dict[str, list[float | None]]]:
     """Periods from the first to the last (none missing) and each code's share of the period's
     articles in percent (None for a period without articles), from group_rows' rows."""
     if by not in PERIODS:
@@ -819,14 +833,16 @@ def trend_series(coded: Coded, rows: list[dict], by: str) -> tuple[list[str], di
     seen = sorted({r["group"] for r in rows})
     periods = continuous_periods(seen[0], seen[-1], by) if seen else []
     series = {name: [None if (name, p) not in share else 100 * share[name, p] for p in periods]
-              for name in coded.names}
+              for name in codes}
     return periods, series
 
 
-def matrix_rows(coded: Coded) -> list[dict]:
-    """The article x code matrix: article_id, source, date and each code's match count."""
-    return [{"article_id": a, "source": source, "date": date, **dict(zip(coded.names, row))}
-            for a, source, date, row in zip(coded.ids.tolist(), coded.source, coded.date, coded.matrix.tolist())]
+def matrix_table(coded: Coded) -> tuple[dict, list[list]]:
+    """The article x code matrix: its columns (name -> type: article_id, source, date, then each
+    code's match count) and its rows as lists in that order."""
+    columns = {"article_id": int, "source": str, "date": str, **{name: int for name in coded.names}}
+    return columns, [[a, source, date, *row] for a, source, date, row in
+                     zip(coded.ids.tolist(), coded.source, coded.date, coded.matrix.tolist())]
 
 
 def code_graph(coded: Coded) -> net.Graph:
@@ -946,12 +962,19 @@ class StreamCoder:
                     word_codes[i].update(codebook.pattern_codes[pid])
             else:
                 self.multi.append((pid, [self._mask(e) for e in pattern]))
-        self.single = np.zeros(self.size, dtype=bool)
+        self.multi_by_first = defaultdict(list)  # first element -> its multi-token patterns
+        for pid, masks in self.multi:
+            self.multi_by_first[codebook.patterns[pid][0]].append((pid, masks))
+        self.single = np.zeros(self.size, dtype=bool)  # a one-token entry matches the word
+        self.one_code = np.full(self.size, -1, dtype=np.int64)  # ... of one code: which
         lists = [[] for _ in range(self.size)]
         for i, codes in word_codes.items():
             if codes:
                 self.single[i] = True
-                lists[i] = sorted(codes)
+                if len(codes) == 1:
+                    self.one_code[i] = next(iter(codes))
+                else:
+                    lists[i] = sorted(codes)
         self.word_codes = _table(lists)
         self.pattern_codes = _table(codebook.pattern_codes)
         self.multi_first = np.zeros(self.size, dtype=bool)
@@ -990,8 +1013,14 @@ class StreamCoder:
                 hit[inside] = False  # a token inside a longer match counts for no one-token entry
             self._add_stretches(out, article[starts], starts, ends, pids, self.pattern_codes)
         at = np.flatnonzero(hit)
-        codes, owner = _ranges(*self.word_codes, tokens[at])
-        out += np.bincount(article[at][owner] * width + codes, minlength=n * width)
+        words = tokens[at]
+        code = self.one_code[words]
+        one = code >= 0  # most words feed one code: counted directly, the others through the table
+        out += np.bincount(article[at[one]] * width + code[one], minlength=n * width)
+        if not one.all():
+            at, words = at[~one], words[~one]
+            codes, owner = _ranges(*self.word_codes, words)
+            out += np.bincount(article[at][owner] * width + codes, minlength=n * width)
         if self.substrings and texts is not None:
             self._count_substrings(out, texts)
         return out.reshape(n, width)
@@ -999,14 +1028,17 @@ class StreamCoder:
     def _multi(self, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(start, end, pattern id) of every multi-token match."""
         can = np.flatnonzero(self.multi_first[tokens])
+        first = tokens[can]
         starts, ends, pids = [], [], []
-        for pid, masks in self.multi:
-            at = can[masks[0][tokens[can]]]
-            for k in range(1, len(masks)):
-                at = at[masks[k][tokens[at + k]]]
-            starts.append(at)
-            ends.append(at + len(masks))
-            pids.append(np.full(at.size, pid, dtype=np.int64))
+        for patterns in self.multi_by_first.values():
+            begin = can[patterns[0][1][0][first]]
+            for pid, masks in patterns:
+                at = begin
+                for k in range(1, len(masks)):
+                    at = at[masks[k][tokens[at + k]]]
+                starts.append(at)
+                ends.append(at + len(masks))
+                pids.append(np.full(at.size, pid, dtype=np.int64))
         return np.concatenate(starts), np.concatenate(ends), np.concatenate(pids)
 
     def _add_stretches(self, out, rows, starts, ends, ids, table) -> None:
@@ -1021,9 +1053,10 @@ class StreamCoder:
         """Every occurrence of every substring in the texts joined by NUL (no entry holds one, so
         none spans two articles), found by comparing code points from the places where its
         first character stands."""
-        joined = fold("\0".join(texts))
-        chars = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        chars = np.frombuffer("\0".join(texts).encode("utf-32-le"), dtype=np.uint32)
         chars = np.concatenate([chars, np.zeros(max(len(t) for t, _ in self.substrings), dtype=np.uint32)])
+        upper = (chars >= ord("A")) & (chars <= ord("Z"))
+        chars[upper] += ord("a") - ord("A")  # fold(): ASCII letters lowered, in one pass
         lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
         first_at = np.cumsum(lengths + 1) - lengths - 1
         starts, ends, sids = [], [], []
@@ -1126,10 +1159,49 @@ def read_articles(db, ids, *, text: bool):
             yield art_id, paragraphs, printed.get(art_id, "")
 
 
-def save_matrix(db, name: str, rows: list[dict], *, params: dict) -> None:
+def save_matrix(db, name: str, coded: Coded, *, params: dict) -> None:
     from .saved import save_report
 
-    save_report(db, name, rows, command="code", params=params)
+    columns, rows = matrix_table(coded)
+    save_report(db, name, rows, command="code", params=params, columns=columns)
+
+
+def saved_codes(db, name: str) -> list[str]:
+    """The codes of a matrix saved by `code --save NAME`."""
+    import json
+
+    row = db.execute("SELECT command, params FROM saved_reports WHERE name = ?", [name]).fetchone()
+    if row is None or row[0] != "code" or not db[name].exists():
+        saved = [r[0] for r in db.execute("SELECT name FROM saved_reports WHERE command = 'code' ORDER BY name")]
+        raise ValueError(f"--saved {name!r}: no article x code matrix of that name; saved by `code --save`: "
+                         f"{', '.join(saved) or 'none'}")
+    return json.loads(row[1])["codes"]
+
+
+def saved_rows(db, name: str, *, by: str | None = None) -> tuple[list[str], list[dict]]:
+    """(codes, rows) of summary_rows, or with by of group_rows, from a saved article x code matrix
+    (no coding again): the counts summed in SQL per group, sizes in words from the word index
+    (articles no longer stored count with no words)."""
+    codes = saved_codes(db, name)
+    if by is None:
+        key = "NULL"
+    elif check_group(by) == "source":
+        key = "m.source"
+    else:
+        key = f"CASE WHEN length(m.date) >= {PERIODS[by]} THEN substr(m.date, 1, {PERIODS[by]}) END"
+    quoted = ['"' + c.replace('"', '""') + '"' for c in codes]
+    sums = ", ".join(f"SUM({c} > 0), SUM({c})" for c in quoted)
+    found = db.execute(f"SELECT {key} AS g, COUNT(*), COALESCE(SUM(i.tokens), 0), {sums} FROM [{name}] m "
+                       "LEFT JOIN article_index i ON i.article_id = m.article_id GROUP BY g ORDER BY g").fetchall()
+    if by is None:
+        _, n_articles, n_tokens, *counts = found[0] if found else (None, 0, 0, *[0] * 2 * len(codes))
+        return codes, totals_rows(codes, n_articles, n_tokens, [v or 0 for v in counts[0::2]],
+                                  [v or 0 for v in counts[1::2]])
+    found = [r for r in found if r[0] is not None]
+    width = len(codes)
+    return codes, crosstab_rows(codes, [r[0] for r in found], [r[1] for r in found], [r[2] for r in found],
+                                [[r[3 + 2 * ci] or 0 for r in found] for ci in range(width)],
+                                [[r[4 + 2 * ci] or 0 for r in found] for ci in range(width)])
 
 
 # --- the whole run ---------------------------------------------------------------------------
