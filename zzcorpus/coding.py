@@ -927,6 +927,11 @@ def _outermost_mask(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return keep
 
 
+def _folded(chars: np.ndarray) -> np.ndarray:
+    """fold() on code points: ASCII capitals lowered."""
+    return np.where((chars >= ord("A")) & (chars <= ord("Z")), chars + (ord("a") - ord("A")), chars)
+
+
 class StreamCoder:
     """A Codebook without KH Coder rules turned into lexicon ids, to code many articles at once
     from their token streams (index.py's arrays: lexicon ids, 0 between paragraphs) and printed
@@ -983,6 +988,9 @@ class StreamCoder:
         self.longest = max((len(m) for _, m in self.multi), default=1)
         self.substrings = codebook.substrings
         self.sub_codes = _table(codebook.sub_codes)
+        self.sub_by_first = defaultdict(list)  # first character -> the substrings it begins
+        for sid, (text, _) in enumerate(self.substrings):
+            self.sub_by_first[text[0]].append(sid)
 
     def _mask(self, eid: int) -> np.ndarray:
         mask = np.zeros(self.size, dtype=bool)
@@ -997,10 +1005,10 @@ class StreamCoder:
         if not n:
             return out.reshape(n, width)
         lengths = np.fromiter((s.size for s in streams), dtype=np.int64, count=n)
-        gap = np.zeros(1, dtype=np.int64)
-        tokens = np.concatenate([x for s in streams for x in (s, gap)] + [np.zeros(self.longest, dtype=np.int64)])
-        tokens = tokens.astype(np.int64)
-        article = np.repeat(np.arange(n), lengths + 1)  # 0 between articles: no match crosses one
+        gap = np.zeros(1, dtype=np.intp)  # 0 between articles: no match crosses one
+        tokens = np.concatenate([x for s in streams for x in (s, gap)] + [np.zeros(self.longest, dtype=np.intp)],
+                                dtype=np.intp)  # intp: numpy indexes with it without a copy
+        article = np.repeat(np.arange(n, dtype=np.int64), lengths + 1)
         hit = self.single[tokens[:article.size]]
         if self.multi:
             starts, ends, pids = self._multi(tokens)
@@ -1055,21 +1063,18 @@ class StreamCoder:
         first character stands."""
         chars = np.frombuffer("\0".join(texts).encode("utf-32-le"), dtype=np.uint32)
         chars = np.concatenate([chars, np.zeros(max(len(t) for t, _ in self.substrings), dtype=np.uint32)])
-        upper = (chars >= ord("A")) & (chars <= ord("Z"))
-        chars[upper] += ord("a") - ord("A")  # fold(): ASCII letters lowered, in one pass
         lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
         first_at = np.cumsum(lengths + 1) - lengths - 1
         starts, ends, sids = [], [], []
-        by_first = defaultdict(list)
-        for sid, (text, _) in enumerate(self.substrings):
-            by_first[text[0]].append(sid)
-        for ch, group in by_first.items():
-            can = np.flatnonzero(chars == ord(ch))
+        for ch, group in self.sub_by_first.items():
+            at_ch = np.flatnonzero(chars == ord(ch))
+            if "a" <= ch <= "z":
+                at_ch = np.sort(np.concatenate([at_ch, np.flatnonzero(chars == ord(ch.upper()))]))
             for sid in group:
                 text = self.substrings[sid][0]
-                at = can
+                at = at_ch
                 for k in range(1, len(text)):
-                    at = at[chars[at + k] == ord(text[k])]
+                    at = at[_folded(chars[at + k]) == ord(text[k])]
                 starts.append(at)
                 ends.append(at + len(text))
                 sids.append(np.full(at.size, sid, dtype=np.int64))
@@ -1237,11 +1242,13 @@ def printed_texts(db, ids) -> dict[int, str]:
 
 def code_streams(db, codebook: Codebook, sel) -> np.ndarray:
     """The selected articles' matches (rows in id order, a column per code) by StreamCoder, from
-    the word index's streams, a batch of articles at a time."""
+    the word index's streams (and printed texts for substrings), a batch of articles at a time."""
     ids, _ = sel.articles()
     matrix = np.zeros((ids.size, len(codebook.names)), dtype=np.int64)
+    from .index import iter_streams
+
     coder = StreamCoder(codebook, *lexicon_words(db))
-    for part, streams in sel.streams(ids):
+    for part, streams in iter_streams(db, ids, batch=5000):  # small batches: a quarter of the memory
         texts = None
         if codebook.needs_text:
             printed = printed_texts(db, part)
