@@ -933,7 +933,7 @@ def _folded(chars: np.ndarray) -> np.ndarray:
 
 
 class StreamCoder:
-    """A Codebook without KH Coder rules turned into lexicon ids, to code many articles at once
+    """A Codebook of dictionary codes turned into lexicon ids, to code many articles at once
     from their token streams (index.py's arrays: lexicon ids, 0 between paragraphs) and printed
     texts, with the counts Codebook.code gives article by article (the tests compare the two):
     one-token entries by a word -> codes table over the matched tokens, multi-token entries by
@@ -942,8 +942,6 @@ class StreamCoder:
 
     def __init__(self, codebook: Codebook, words: list, flags):
         """words[i]: the lexicon's word with id i (None for an id not in use); flags[i]: is_word."""
-        if codebook.rules:
-            raise ValueError("KH Coder rules are coded article by article")
         self.book, self.size, self.n_codes = codebook, len(words), len(codebook.names)
         by_fold = defaultdict(list)
         for i, w in enumerate(words):
@@ -1058,13 +1056,28 @@ class StreamCoder:
         out += np.bincount(rows[owner][first] * self.n_codes + codes[first], minlength=out.size)
 
     def _count_substrings(self, out, texts: list) -> None:
-        """Every occurrence of every substring in the texts joined by NUL (no entry holds one, so
-        none spans two articles), found by comparing code points from the places where its
-        first character stands."""
+        """Every occurrence of every substring in the texts, counted into out."""
+        starts, ends, sids, first_at = self._substring_hits(texts)
+        rows = np.searchsorted(first_at, starts, side="right") - 1
+        self._add_stretches(out, rows, starts, ends, sids, self.sub_codes)
+
+    def _substring_hits(self, texts):
+        """(start, end, substring id) of the substring matches (outermost unless nested) in the
+        texts joined by NUL (no entry holds one, so none spans two articles), and where each
+        text starts."""
         chars = np.frombuffer("\0".join(texts).encode("utf-32-le"), dtype=np.uint32)
         chars = np.concatenate([chars, np.zeros(max(len(t) for t, _ in self.substrings), dtype=np.uint32)])
         lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
         first_at = np.cumsum(lengths + 1) - lengths - 1
+        starts, ends, sids = self._find_substrings(chars)
+        if not self.book.nested:
+            keep = _outermost_mask(starts, ends)
+            starts, ends, sids = starts[keep], ends[keep], sids[keep]
+        return starts, ends, sids, first_at
+
+    def _find_substrings(self, chars: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(start, end, substring id) of each occurrence in the code points, found by comparing
+        the following characters where a substring's first one stands (ASCII in any case)."""
         starts, ends, sids = [], [], []
         for ch, group in self.sub_by_first.items():
             at_ch = np.flatnonzero(chars == ord(ch))
@@ -1078,13 +1091,122 @@ class StreamCoder:
                 starts.append(at)
                 ends.append(at + len(text))
                 sids.append(np.full(at.size, sid, dtype=np.int64))
-        starts, ends, sids = np.concatenate(starts), np.concatenate(ends), np.concatenate(sids)
+        return np.concatenate(starts), np.concatenate(ends), np.concatenate(sids)
+
+
+class RuleCoder(StreamCoder):
+    """KH Coder rules over many articles at once: the terms' matches found as StreamCoder finds
+    entries (longest-match-wins over every token pattern, and over the substrings), then each
+    condition evaluated on per-article vectors: a node gives whether it holds in each article
+    and, for each term, in which articles that term's stretches count (Codebook._eval's sets, as
+    vectors). near() and seq() need word positions and sentences: where all of a chain's words
+    occur, the articles are left to Codebook.code (`count` names them)."""
+
+    def __init__(self, codebook: Codebook, words: list, flags):
+        super().__init__(codebook, words, flags)
+        lists = [[] for _ in range(self.size)]  # word id -> the one-token patterns it matches
+        for pid, pattern in enumerate(codebook.patterns):
+            if len(pattern) == 1:
+                for i in self.element_ids[pattern[0]].tolist():
+                    lists[i].append(pid)
+        self.word_patterns = _table(lists)
+        self.any_single = np.array([bool(x) for x in lists], dtype=bool)
+        self.pattern_terms = _table(codebook.pattern_terms)
+        self.sub_terms = _table([tids for _, tids in codebook.substrings])
+        self.order = codebook._rule_order()
+        self.near_codes = [i for i in self.order if self._near_nodes(i)]
+
+    def _near_nodes(self, i: int, seen=None) -> list:
+        """The near/seq nodes code i's condition reads, through the codes it refers to."""
+        seen = seen if seen is not None else set()
+        out = []
+
+        def walk(node):
+            if node[0] == "near":
+                out.append(node)
+            elif node[0] == "ref" and node[1] not in seen:
+                seen.add(node[1])
+                walk(self.book.rules[node[1]])
+            elif node[0] in ("and", "or", "not"):
+                for n in node[1:]:
+                    walk(n)
+
+        walk(self.book.rules[i])
+        return out
+
+    def count(self, streams: list, texts: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(matches per article and code, the rows Codebook.code must code for near_codes)."""
+        n, width = len(streams), self.n_codes
+        if not n:
+            return np.zeros((0, width), dtype=np.int64), np.zeros(0, dtype=np.int64)
+        lengths = np.fromiter((s.size for s in streams), dtype=np.int64, count=n)
+        gap = np.zeros(1, dtype=np.intp)
+        tokens = np.concatenate([x for s in streams for x in (s, gap)] + [np.zeros(self.longest, dtype=np.intp)],
+                                dtype=np.intp)
+        article = np.repeat(np.arange(n, dtype=np.int64), lengths + 1)
+        # Every token match, one-token patterns too, then longest-match-wins over all of them.
+        at = np.flatnonzero(self.any_single[tokens[:article.size]])
+        pids, owner = _ranges(*self.word_patterns, tokens[at])
+        starts, pids_all = at[owner], pids
+        ends = starts + 1
+        if self.multi:
+            s, e, p = self._multi(tokens)
+            starts, ends, pids_all = np.concatenate([starts, s]), np.concatenate([ends, e]), np.concatenate([pids, p])
         if not self.book.nested:
             keep = _outermost_mask(starts, ends)
-            starts, ends, sids = starts[keep], ends[keep], sids[keep]
-        rows = np.searchsorted(first_at, starts, side="right") - 1
-        self._add_stretches(out, rows, starts, ends, sids, self.sub_codes)
+            starts, ends, pids_all = starts[keep], ends[keep], pids_all[keep]
+        span = self.longest + 1
+        terms, owner = _ranges(*self.pattern_terms, pids_all)
+        rows, keys = article[starts[owner]], starts[owner] * span + (ends - starts)[owner]
+        if self.substrings and texts is not None:
+            s, e, sids, first_at = self._substring_hits(texts)
+            sub_terms, owner = _ranges(*self.sub_terms, sids)
+            sub_span = int((e - s).max(initial=0)) + 1
+            terms = np.concatenate([terms, sub_terms])
+            rows = np.concatenate([rows, np.searchsorted(first_at, s[owner], side="right") - 1])
+            keys = np.concatenate([keys, -1 - (s[owner] * sub_span + (e - s)[owner])])  # a space of their own
+        present = np.zeros((n, len(self.book.terms)), dtype=bool)
+        present[rows, terms] = True
+        out = np.zeros((n, width), dtype=np.int64)
+        memo: dict[int, tuple] = {}
+        for i in self.order:
+            holds, contrib = self._code(i, present, memo)
+            counts = np.zeros(present.shape, dtype=bool)
+            for t, where in contrib.items():
+                counts[:, t] = where
+            mask = counts[rows, terms]
+            _, first = np.unique(keys[mask], return_index=True)
+            found = np.bincount(rows[mask][first], minlength=n)
+            out[:, i] = np.where(holds, np.maximum(found, 1), 0)
+        redo = np.zeros(n, dtype=bool)
+        for i in self.near_codes:
+            for node in self._near_nodes(i):
+                redo |= present[:, list(node[1])].all(axis=1)
+        return out, np.flatnonzero(redo)
 
+    def _code(self, i, present, memo) -> tuple:
+        if i not in memo:
+            memo[i] = self._node(self.book.rules[i], present, memo)
+        return memo[i]
+
+    def _node(self, node, present, memo) -> tuple[np.ndarray, dict]:
+        """(holds in each article, term -> the articles where its stretches count)."""
+        kind, n = node[0], present.shape[0]
+        if kind == "term":
+            return present[:, node[1]], {node[1]: present[:, node[1]]}
+        if kind == "ref":
+            return self._code(node[1], present, memo)
+        if kind == "not":
+            return ~self._node(node[1], present, memo)[0], {}
+        if kind == "near":  # holds only where Codebook.code is asked (count's redo rows)
+            return np.zeros(n, dtype=bool), {}
+        (a, ca), (b, cb) = (self._node(x, present, memo) for x in node[1:])
+        holds = a & b if kind == "and" else a | b
+        merged: dict = {}  # and: both sides' stretches where both hold; or: each side's where it holds
+        for side, c in ((a, ca), (b, cb)):
+            for t, w in c.items():
+                merged[t] = merged.get(t, np.zeros(n, dtype=bool)) | (w & (holds if kind == "and" else side))
+        return holds, merged
 
 # --- database glue: every call into the database and report layer ------------------------------
 # The core above reads plain data; these functions get it from corpus.db through the word index
@@ -1247,25 +1369,32 @@ def code_streams(db, codebook: Codebook, sel) -> np.ndarray:
     matrix = np.zeros((ids.size, len(codebook.names)), dtype=np.int64)
     from .index import iter_streams
 
-    coder = StreamCoder(codebook, *lexicon_words(db))
+    coder = (RuleCoder if codebook.rules else StreamCoder)(codebook, *lexicon_words(db))
     for part, streams in iter_streams(db, ids, batch=5000):  # small batches: a quarter of the memory
         texts = None
         if codebook.needs_text:
             printed = printed_texts(db, part)
             texts = [printed.get(a, "") for a in part.tolist()]
-        matrix[np.searchsorted(ids, part)] = coder.count(streams, texts)
+        rows = np.searchsorted(ids, part)
+        if not codebook.rules:
+            matrix[rows] = coder.count(streams, texts)
+            continue
+        matrix[rows], redo = coder.count(streams, texts)
+        # near() / seq() where all of a chain's words occur: those codes article by article.
+        at = {a: rows[k] for k, a in zip(redo.tolist(), part[redo].tolist())}
+        for art_id, paragraphs, text in read_articles(db, part[redo].tolist(), text=codebook.needs_text):
+            counts = codebook.code(paragraphs, text).counts
+            for i in coder.near_codes:
+                matrix[at[art_id], i] = counts.get(i, 0)
     return matrix
 
 
 def code_corpus(db, codebook: Codebook, *, source=None, date_from=None, date_to=None, where=None, byline=None):
-    """(Coded, Selection) for the selected articles: dictionaries through the word index at once
-    (code_streams), KH Coder rules article by article (code_all)."""
+    """(Coded, Selection) for the selected articles, coded through the word index at once
+    (code_streams)."""
     sel = select(db, source=source, date_from=date_from, date_to=date_to, where=where, byline=byline)
     ids, tokens = sel.articles()
     keys, dates = sel.article_keys("source"), sel.article_dates()
-    if codebook.rules:
-        counts = code_all(codebook, read_articles(db, ids.tolist(), text=codebook.needs_text))
-        return Coded.of(codebook.names, counts, ids, tokens, keys, dates), sel
     return Coded(list(codebook.names), ids, code_streams(db, codebook, sel), tokens, keys, dates), sel
 
 
