@@ -14,7 +14,7 @@ import sqlite_utils
 from click.testing import CliRunner
 from conftest import SEEDS, check_index
 
-from zzcorpus import coding
+from zzcorpus import coding, index
 from zzcorpus.cli import cli
 
 # Words, globs, phrases cut by the segmenter, spaced phrases, substrings; entries inside others
@@ -192,3 +192,15 @@ def test_code_from_a_saved_matrix_equals_coding_again(tmp_path):
                       ([], "give a DICTIONARY")]:
         result = CliRunner().invoke(cli, ["code", *map(str, args), "--db", str(db)])
         assert result.exit_code == 1 and why in result.stderr and result.stderr.count("\n") == 1, result.stderr
+
+
+def test_positions_from_the_stream_as_from_the_tokens(seed_db):
+    db = sqlite_utils.Database(seed_db)
+    coder = coding.RuleCoder(coding.load_codebook(db, SEEDS / "coding_rules.txt"), *coding.lexicon_words(db))
+    ids = coding.select(db).articles()[0].tolist()
+    streams = index.read_streams(db, ids)
+    for art_id, paragraphs, _ in coding.read_articles(db, ids, text=False):
+        got = coding.stream_positions(streams[art_id].astype(np.intp), coder.words, coder.finals)
+        want = coding._Positions(paragraphs)
+        assert (got.word, got.sentence) == (want.word, want.sentence)
+    db.close()

@@ -28,6 +28,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import accumulate
 
 import numpy as np
 
@@ -580,9 +581,10 @@ class Codebook:
             return True
         return all(is_word(t) for e, t in zip(pattern, matched.split(" ")) if self.elements[e][0] == "glob")
 
-    def code(self, paragraphs, text: str = "", *, spans: bool = False) -> CodedArticle:
+    def code(self, paragraphs, text: str = "", *, spans: bool = False, positions=None) -> CodedArticle:
         """Code one article: paragraphs are lists of tokens (title first), text its printed text
-        (read only when the dictionary has 'substring' entries)."""
+        (read only when the dictionary has 'substring' entries); positions: its _Positions when
+        the caller has them (near and seq read them)."""
         if not spans and not self.rules:
             return CodedArticle(self._count(paragraphs, text))
         token_hits = self._token_matches(paragraphs)
@@ -603,7 +605,8 @@ class Codebook:
                     term_spans[tid].append(stretch)
         if self.rules:
             memo: dict[int, tuple[bool, set]] = {}
-            positions = _Positions(paragraphs) if self.needs_positions else None
+            if self.needs_positions and positions is None:
+                positions = _Positions(paragraphs)
             present = set(term_spans)
             for i in self.rules:
                 if not self.rule_empty[i] and present.isdisjoint(self.rule_terms[i]):
@@ -671,21 +674,36 @@ class _Positions:
     """Word position, sentence and paragraph of each token of an article, for near() and seq():
     distances count words (punctuation and numbers are not words), sentences end at 。！？；…"""
 
+    KINDS: dict[str, tuple[int, int]] = {}  # token -> (is a word, ends a sentence), asked once
+
     def __init__(self, paragraphs):
         self.word, self.sentence = [], []
         w = s = 0
+        kinds = self.KINDS
         for tokens in paragraphs:
-            wp, sp = [], []
             for t in tokens:
-                wp.append(w)
-                sp.append(s)
-                if is_word(t):
-                    w += 1
-                elif t and all(ch in SENTENCE_FINAL for ch in t):
-                    s += 1
-            s += 1
-            self.word.append(wp)
-            self.sentence.append(sp)
+                if t not in kinds:
+                    word = is_word(t)
+                    kinds[t] = (int(word), int(not word and bool(t) and all(ch in SENTENCE_FINAL for ch in t)))
+            flags = [kinds[t] for t in tokens]
+            words = list(accumulate((f[0] for f in flags), initial=w))
+            ends = list(accumulate((f[1] for f in flags), initial=s))
+            self.word.append(words[:-1])  # each token's count of words (sentence ends) before it
+            self.sentence.append(ends[:-1])
+            w, s = words[-1], ends[-1] + 1
+
+
+def stream_positions(stream: np.ndarray, words: np.ndarray, finals: np.ndarray) -> _Positions:
+    """_Positions from an article's stream of lexicon ids (0 between paragraphs), words[i] and
+    finals[i] telling whether id i is a word or ends a sentence: the same numbers, by cumsum."""
+    w, f = words[stream], finals[stream] | (stream == 0)  # a paragraph's end ends its sentence
+    before_w, before_s = np.cumsum(w) - w, np.cumsum(f) - f
+    breaks = np.flatnonzero(stream == 0)
+    out = _Positions([])
+    for a, b in zip(np.concatenate([[-1], breaks]).tolist(), np.concatenate([breaks, [stream.size]]).tolist()):
+        out.word.append(before_w[a + 1:b].tolist())
+        out.sentence.append(before_s[a + 1:b].tolist())
+    return out
 
 
 def _chains(node, term_spans, positions: _Positions) -> list[tuple]:
@@ -1115,6 +1133,9 @@ class RuleCoder(StreamCoder):
         self.sub_terms = _table([tids for _, tids in codebook.substrings])
         self.order = codebook._rule_order()
         self.near_codes = [i for i in self.order if self._near_nodes(i)]
+        self.words = np.asarray(flags, dtype=bool)  # for near/seq positions (stream_positions)
+        self.finals = np.array([bool(w) and not f and all(ch in SENTENCE_FINAL for ch in w)
+                                for w, f in zip(words, self.words.tolist())], dtype=bool)
 
     def _near_nodes(self, i: int, seen=None) -> list:
         """The near/seq nodes code i's condition reads, through the codes it refers to."""
@@ -1381,11 +1402,13 @@ def code_streams(db, codebook: Codebook, sel) -> np.ndarray:
             continue
         matrix[rows], redo = coder.count(streams, texts)
         # near() / seq() where all of a chain's words occur: those codes article by article.
-        at = {a: rows[k] for k, a in zip(redo.tolist(), part[redo].tolist())}
+        at = {a: k for k, a in zip(redo.tolist(), part[redo].tolist())}
         for art_id, paragraphs, text in read_articles(db, part[redo].tolist(), text=codebook.needs_text):
-            counts = codebook.code(paragraphs, text).counts
+            k = at[art_id]
+            counts = codebook.code(paragraphs, text, positions=stream_positions(
+                streams[k].astype(np.intp), coder.words, coder.finals)).counts
             for i in coder.near_codes:
-                matrix[at[art_id], i] = counts.get(i, 0)
+                matrix[rows[k], i] = counts.get(i, 0)
     return matrix
 
 
