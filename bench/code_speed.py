@@ -74,11 +74,12 @@ def main() -> None:
     fast = time.perf_counter() - start
     print(f"{sum(len(c.entries) for c in book.dictionary.codes)} entries in {len(book.names)} codes compiled in "
           f"{compiled:.2f} s; {sel.n_articles:,} articles ({sel.n_tokens:,} word tokens) coded in {fast:.2f} s")
-    ids = sorted(coded.tokens)[:args.sample]
+    ids = coded.ids[:args.sample].tolist()
     start = time.perf_counter()
     slow = coding.code_all(book, coding.read_articles(db, ids, text=book.needs_text))
     seconds = time.perf_counter() - start
-    same = all(coded.counts.get(a, {}) == slow.get(a, {}) for a in ids)
+    fast = coded.counts
+    same = all(fast.get(a, {}) == slow.get(a, {}) for a in ids)
     print(f"article by article in Python: {len(ids):,} articles in {seconds:.2f} s "
           f"({seconds / max(1, len(ids)) * sel.n_articles:.0f} s for all); the same counts: {same}")
 
