@@ -984,7 +984,7 @@ def code_command(dictionary, db_path, by, nested, kwic_code, width, draw_trend, 
         raise click.ClickException(f"--trend needs --by {', '.join(coding.PERIODS)}")
     if saved_name is not None:
         if dictionary is not None:
-            raise click.ClickException("give a DICTIONARY to code, or --saved NAME to read codes saved before, not both")
+            raise click.ClickException("give a DICTIONARY to code, or --saved NAME to read saved codes, not both")
         given = [name for name, value in (("--nested", nested), ("--kwic", kwic_code is not None),
                                           ("--network", draw_network), ("--save", save_name),
                                           ("--source", source), ("--from", date_from), ("--to", date_to),
