@@ -922,6 +922,13 @@ def reprints(db_path, source, date_from, date_to, byline, where, save_name, fmt)
 CODE_PICTURES = charts.PICTURES + (".gexf",)
 
 
+def _draw_trend(codes, rows, by, out, *, title) -> None:
+    from . import coding
+
+    periods, series = coding.trend_series(codes, rows, by)
+    charts.save_picture(charts.line_chart_svg(periods, series, title=title, y_label="% of articles"), out, title=title)
+
+
 @cli.command("code")
 @click.argument("dictionary", type=click.Path(dir_okay=False), required=False)
 @db_option
@@ -990,8 +997,8 @@ def code_command(dictionary, db_path, by, nested, kwic_code, width, draw_trend, 
                                           ("--source", source), ("--from", date_from), ("--to", date_to),
                                           ("--where", where), ("--byline", byline)) if value]
         if given:
-            raise click.ClickException(f"--saved reads the matrix as it was coded and saved: {', '.join(given)} "
-                                       "need(s) a DICTIONARY")
+            raise click.ClickException(f"--saved reads the codes as they were saved: {', '.join(given)} "
+                                       "go(es) with a DICTIONARY, which codes the articles again")
         db = open_db(db_path)
         codes, rows = coding.saved_rows(db, saved_name, by=by)
         if draw_trend:
@@ -1036,9 +1043,3 @@ def code_command(dictionary, db_path, by, nested, kwic_code, width, draw_trend, 
     emit(rows, fmt)
     _said_not_saved(not_saved)
 
-
-def _draw_trend(codes, rows, by, out, *, title) -> None:
-    from . import coding
-
-    periods, series = coding.trend_series(codes, rows, by)
-    charts.save_picture(charts.line_chart_svg(periods, series, title=title, y_label="% of articles"), out, title=title)
