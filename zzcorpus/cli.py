@@ -1042,4 +1042,3 @@ def code_command(dictionary, db_path, by, nested, kwic_code, width, draw_trend, 
         click.echo(f"{len(graph.nodes)} codes, {len(graph.edges)} edges -> {out}", err=True)
     emit(rows, fmt)
     _said_not_saved(not_saved)
-
