@@ -206,3 +206,14 @@ def test_positions_from_the_stream_as_from_the_tokens(seed_db):
         want = coding._Positions(paragraphs)
         assert (got.word, got.sentence) == (want.word, want.sentence)
     db.close()
+
+
+def test_outermost_over_arrays_as_over_lists():
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        n = int(rng.integers(0, 30))
+        starts = rng.integers(0, 40, n)
+        ends = starts + rng.integers(1, 5, n)
+        found = [(int(s), int(e), k) for k, (s, e) in enumerate(zip(starts, ends))]
+        want = sorted(k for _, _, k in coding._outermost(list(found)))
+        assert np.flatnonzero(coding._outermost_mask(starts, ends)).tolist() == want
