@@ -581,10 +581,9 @@ class Codebook:
             return True
         return all(is_word(t) for e, t in zip(pattern, matched.split(" ")) if self.elements[e][0] == "glob")
 
-    def code(self, paragraphs, text: str = "", *, spans: bool = False, positions=None) -> CodedArticle:
+    def code(self, paragraphs, text: str = "", *, spans: bool = False) -> CodedArticle:
         """Code one article: paragraphs are lists of tokens (title first), text its printed text
-        (read only when the dictionary has 'substring' entries); positions: its _Positions when
-        the caller has them (near and seq read them)."""
+        (read only when the dictionary has 'substring' entries)."""
         if not spans and not self.rules:
             return CodedArticle(self._count(paragraphs, text))
         token_hits = self._token_matches(paragraphs)
@@ -605,8 +604,7 @@ class Codebook:
                     term_spans[tid].append(stretch)
         if self.rules:
             memo: dict[int, tuple[bool, set]] = {}
-            if self.needs_positions and positions is None:
-                positions = _Positions(paragraphs)
+            positions = _Positions(paragraphs) if self.needs_positions else None
             present = set(term_spans)
             for i in self.rules:
                 if not self.rule_empty[i] and present.isdisjoint(self.rule_terms[i]):
@@ -1118,7 +1116,8 @@ class RuleCoder(StreamCoder):
     condition evaluated on per-article vectors: a node gives whether it holds in each article
     and, for each term, in which articles that term's stretches count (Codebook._eval's sets, as
     vectors). near() and seq() need word positions and sentences: where all of a chain's words
-    occur, the articles are left to Codebook.code (`count` names them)."""
+    occur, the codes reading a chain are evaluated by Codebook's own code, article by article,
+    from the stretches found here and positions from the stream."""
 
     def __init__(self, codebook: Codebook, words: list, flags):
         super().__init__(codebook, words, flags)
@@ -1155,11 +1154,11 @@ class RuleCoder(StreamCoder):
         walk(self.book.rules[i])
         return out
 
-    def count(self, streams: list, texts: list | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(matches per article and code, the rows Codebook.code must code for near_codes)."""
+    def count(self, streams: list, texts: list | None = None) -> np.ndarray:
+        """Matches per article (rows, in the order given) and code (columns)."""
         n, width = len(streams), self.n_codes
         if not n:
-            return np.zeros((0, width), dtype=np.int64), np.zeros(0, dtype=np.int64)
+            return np.zeros((0, width), dtype=np.int64)
         lengths = np.fromiter((s.size for s in streams), dtype=np.int64, count=n)
         gap = np.zeros(1, dtype=np.intp)
         tokens = np.concatenate([x for s in streams for x in (s, gap)] + [np.zeros(self.longest, dtype=np.intp)],
@@ -1178,14 +1177,27 @@ class RuleCoder(StreamCoder):
             starts, ends, pids_all = starts[keep], ends[keep], pids_all[keep]
         span = self.longest + 1
         terms, owner = _ranges(*self.pattern_terms, pids_all)
-        rows, keys = article[starts[owner]], starts[owner] * span + (ends - starts)[owner]
+        starts, ends = starts[owner], ends[owner]
+        rows, keys = article[starts], starts * span + (ends - starts)
+        # Each token match as Codebook.code's stretch: (paragraph, start, end) within its article.
+        breaks = tokens[:article.size] == 0
+        last_break = np.maximum.accumulate(np.where(breaks, np.arange(article.size), -1))
+        breaks_before = np.cumsum(breaks) - breaks
+        first_token = np.cumsum(lengths + 1) - lengths - 1
+        local = starts - last_break[starts] - 1
+        stretches = [(rows, np.stack([breaks_before[starts] - breaks_before[first_token[rows]], local,
+                                      local + ends - starts], axis=1), terms)]
         if self.substrings and texts is not None:
             s, e, sids, first_at = self._substring_hits(texts)
             sub_terms, owner = _ranges(*self.sub_terms, sids)
+            s, e = s[owner], e[owner]
+            sub_rows = np.searchsorted(first_at, s, side="right") - 1
             sub_span = int((e - s).max(initial=0)) + 1
             terms = np.concatenate([terms, sub_terms])
-            rows = np.concatenate([rows, np.searchsorted(first_at, s[owner], side="right") - 1])
-            keys = np.concatenate([keys, -1 - (s[owner] * sub_span + (e - s)[owner])])  # a space of their own
+            rows = np.concatenate([rows, sub_rows])
+            keys = np.concatenate([keys, -1 - (s * sub_span + (e - s))])  # a space of their own
+            stretches.append((sub_rows, np.stack([np.full(s.size, -1), s - first_at[sub_rows],
+                                                  e - first_at[sub_rows]], axis=1), sub_terms))
         present = np.zeros((n, len(self.book.terms)), dtype=bool)
         present[rows, terms] = True
         out = np.zeros((n, width), dtype=np.int64)
@@ -1203,7 +1215,28 @@ class RuleCoder(StreamCoder):
         for i in self.near_codes:
             for node in self._near_nodes(i):
                 redo |= present[:, list(node[1])].all(axis=1)
-        return out, np.flatnonzero(redo)
+        if redo.any():
+            self._near_articles(out, np.flatnonzero(redo), stretches, streams)
+        return out
+
+    def _near_articles(self, out, redo, stretches, streams) -> None:
+        """The codes reading near() / seq() in the articles where all of a chain's words occur,
+        by Codebook's own evaluation, from the stretches found here and the positions of each
+        article's stream."""
+        spans: dict[int, dict[int, list]] = {int(r): {} for r in redo.tolist()}
+        for rows, where, terms in stretches:
+            keep = np.isin(rows, redo)
+            rows, where, terms = rows[keep], where[keep], terms[keep]
+            order = np.lexsort((where[:, 2], where[:, 1], where[:, 0], terms, rows))  # in text order
+            for r, (p, a, b), t in zip(rows[order].tolist(), where[order].tolist(), terms[order].tolist()):
+                spans[r].setdefault(t, []).append((p, a, b))
+        book = self.book
+        for r, term_spans in spans.items():
+            positions = stream_positions(streams[r].astype(np.intp), self.words, self.finals)
+            memo: dict[int, tuple[bool, set]] = {}
+            for i in self.near_codes:
+                holds, found = book._evaluate(i, term_spans, positions, memo)
+                out[r, i] = len(found) if holds and found else int(holds)
 
     def _code(self, i, present, memo) -> tuple:
         if i not in memo:
@@ -1396,19 +1429,7 @@ def code_streams(db, codebook: Codebook, sel) -> np.ndarray:
         if codebook.needs_text:
             printed = printed_texts(db, part)
             texts = [printed.get(a, "") for a in part.tolist()]
-        rows = np.searchsorted(ids, part)
-        if not codebook.rules:
-            matrix[rows] = coder.count(streams, texts)
-            continue
-        matrix[rows], redo = coder.count(streams, texts)
-        # near() / seq() where all of a chain's words occur: those codes article by article.
-        at = {a: k for k, a in zip(redo.tolist(), part[redo].tolist())}
-        for art_id, paragraphs, text in read_articles(db, part[redo].tolist(), text=codebook.needs_text):
-            k = at[art_id]
-            counts = codebook.code(paragraphs, text, positions=stream_positions(
-                streams[k].astype(np.intp), coder.words, coder.finals)).counts
-            for i in coder.near_codes:
-                matrix[rows[k], i] = counts.get(i, 0)
+        matrix[np.searchsorted(ids, part)] = coder.count(streams, texts)
     return matrix
 
 
