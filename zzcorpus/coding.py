@@ -1006,6 +1006,16 @@ class StreamCoder:
         for sid, (text, _) in enumerate(self.substrings):
             self.sub_by_first[text[0]].append(sid)
 
+    def _join(self, streams: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(tokens, article, lengths): the streams joined with a 0 after each (no match crosses
+        an article) and padding at the end for the longest pattern, as intp (numpy indexes with
+        it without a copy); the row of each token but the padding; each stream's length."""
+        lengths = np.fromiter((s.size for s in streams), dtype=np.int64, count=len(streams))
+        gap = np.zeros(1, dtype=np.intp)
+        tokens = np.concatenate([x for s in streams for x in (s, gap)] + [np.zeros(self.longest, dtype=np.intp)],
+                                dtype=np.intp)
+        return tokens, np.repeat(np.arange(len(streams), dtype=np.int64), lengths + 1), lengths
+
     def _mask(self, eid: int) -> np.ndarray:
         mask = np.zeros(self.size, dtype=bool)
         mask[self.element_ids[eid]] = True
@@ -1018,11 +1028,7 @@ class StreamCoder:
         out = np.zeros(n * width, dtype=np.int64)
         if not n:
             return out.reshape(n, width)
-        lengths = np.fromiter((s.size for s in streams), dtype=np.int64, count=n)
-        gap = np.zeros(1, dtype=np.intp)  # 0 between articles: no match crosses one
-        tokens = np.concatenate([x for s in streams for x in (s, gap)] + [np.zeros(self.longest, dtype=np.intp)],
-                                dtype=np.intp)  # intp: numpy indexes with it without a copy
-        article = np.repeat(np.arange(n, dtype=np.int64), lengths + 1)
+        tokens, article, _ = self._join(streams)
         hit = self.single[tokens[:article.size]]
         if self.multi:
             starts, ends, pids = self._multi(tokens)
@@ -1159,11 +1165,7 @@ class RuleCoder(StreamCoder):
         n, width = len(streams), self.n_codes
         if not n:
             return np.zeros((0, width), dtype=np.int64)
-        lengths = np.fromiter((s.size for s in streams), dtype=np.int64, count=n)
-        gap = np.zeros(1, dtype=np.intp)
-        tokens = np.concatenate([x for s in streams for x in (s, gap)] + [np.zeros(self.longest, dtype=np.intp)],
-                                dtype=np.intp)
-        article = np.repeat(np.arange(n, dtype=np.int64), lengths + 1)
+        tokens, article, lengths = self._join(streams)
         # Every token match, one-token patterns too, then longest-match-wins over all of them.
         at = np.flatnonzero(self.any_single[tokens[:article.size]])
         pids, owner = _ranges(*self.word_patterns, tokens[at])
