@@ -1,6 +1,7 @@
 """Benchmark zzcorpus on generated page-dump corpora, as whole processes.
 
     python bench/benchmark.py [--mb 200] [--keep DIR]
+    python bench/benchmark.py --code-only DIR   # only `code`, on the databases a --keep run left
 
 Builds two corpora, --mb megabytes and a tenth of that (three papers over six years, pages made
 from the seed pages: blocks reshuffled, numbers varied so that bodies differ), ingests both, and
@@ -177,11 +178,50 @@ def datasette_ms(db: Path, paths, repeat: int = 5) -> dict:
     return out
 
 
+# --- content analysis: `zzcorpus code` with a dictionary of each corpus's own words ------------
+
+CODE_ROWS = [  # (label, arguments after the dictionary or none, target seconds at the big size)
+    ("code 20 codes / 500 entries --save", ["--save", "codes"], 10.0),
+    ("code --saved codes --by month", ["--saved", "codes", "--by", "month"], 1.0),
+]
+
+
+def code_benchmark(dbs: dict) -> None:
+    """Code each corpus (name -> db) as a whole process with bench/code_speed.py's worst-case
+    dictionary drawn from its words, saving the matrix, then the crosstab from the saved codes;
+    on a copy of each database (--save writes a table), best of 3."""
+    from code_speed import make_dictionary
+
+    with tempfile.TemporaryDirectory(prefix="zzcode-") as tmp:
+        copies, dictionaries = {}, {}
+        for name, db in dbs.items():
+            copies[name] = Path(tmp) / f"{name}.db"
+            shutil.copyfile(db, copies[name])
+            dictionaries[name] = make_dictionary(db, Path(tmp) / f"{name}.yml")
+        for label, args, target in CODE_ROWS:
+            secs = {}
+            for name, db in copies.items():
+                cmd = ZZ + ["code"] + ([] if "--saved" in args else [str(dictionaries[name])]) + args
+                secs[name] = min(run(cmd + ["--db", str(db)])[0] for _ in range(3))
+            mark = "" if secs["big"] <= target else "  MISSED"
+            print(f"{label:34} {secs['small']:9.2f}s {secs['big']:9.2f}s {secs['big'] / secs['small']:6.1f}x  "
+                  f"<= {target} s{mark}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mb", type=float, default=200)
     parser.add_argument("--keep", type=Path, help="Write the corpora and databases here and keep them.")
+    parser.add_argument("--code-only", type=Path, metavar="DIR",
+                        help="Only the `code` rows, on the small-*.db and big-*.db already in DIR (not written).")
     args = parser.parse_args()
+    if args.code_only:
+        dbs = {name: next(args.code_only.glob(f"{name}-*.db"), None) for name in ("small", "big")}
+        if None in dbs.values():
+            raise SystemExit(f"{args.code_only}: no small-*.db and big-*.db")
+        print(f"{'what':34} {'small':>10} {'big':>10} {'growth':>7}  target at big")
+        code_benchmark(dbs)
+        return
     work = args.keep or Path(tempfile.mkdtemp(prefix="zzbench-"))
     work.mkdir(parents=True, exist_ok=True)
     sizes = {"small": args.mb / 10, "big": args.mb}
@@ -217,6 +257,7 @@ def main() -> None:
             mark = "" if secs["big"] <= target else "  MISSED"
             print(f"{label:34} {secs['small']:9.2f}s {secs['big']:9.2f}s {secs['big'] / secs['small']:6.1f}x  "
                   f"<= {target} s{mark}")
+        code_benchmark({n: f["db"] for n, f in found.items()})
         pages = {n: datasette_ms(f["db"], PAGES) for n, f in found.items()}
         for label, _ in PAGES:
             (ms_small, _), (ms_big, failed) = pages["small"][label], pages["big"][label]

@@ -927,8 +927,15 @@ def reprints(db_path, source, date_from, date_to, byline, where, save_name, fmt)
 CODE_PICTURES = charts.PICTURES + (".gexf",)
 
 
+def _draw_trend(codes, rows, by, out, *, title) -> None:
+    from . import coding
+
+    periods, series = coding.trend_series(codes, rows, by)
+    charts.save_picture(charts.line_chart_svg(periods, series, title=title, y_label="% of articles"), out, title=title)
+
+
 @cli.command("code")
-@click.argument("dictionary", type=click.Path(dir_okay=False))
+@click.argument("dictionary", type=click.Path(dir_okay=False), required=False)
 @db_option
 @click.option("--by", help="One row per code and source, year, month or day, with chi2, p and residuals.")
 @click.option("--nested", is_flag=True, help="Also count matches lying inside longer matches (工业 in 工业母机).")
@@ -943,13 +950,15 @@ CODE_PICTURES = charts.PICTURES + (".gexf",)
               help="The picture: .svg, .png or .html (--trend, --network), or .gexf (--network).")
 @click.option("--save", "save_name", metavar="NAME",
               help="Store the article x code matrix (article_id, source, date, one column per code) as table NAME.")
+@click.option("--saved", "saved_name", metavar="NAME",
+              help="Instead of DICTIONARY: the counts (--by: the crosstab, --trend) from the matrix saved as NAME.")
 @report_filters
 @wait_option
 @timeout_option
 @output_options
 @friendly_errors
 def code_command(dictionary, db_path, by, nested, kwic_code, width, draw_trend, draw_network, out, save_name,
-                 source, date_from, date_to, where, byline, fmt):
+                 saved_name, source, date_from, date_to, where, byline, fmt):
     """Content analysis: count a dictionary's codes in the articles: code, articles (holding it),
     share (of the selected articles), matches, per_million (tokens).
 
@@ -957,7 +966,8 @@ def code_command(dictionary, db_path, by, nested, kwic_code, width, draw_trend, 
     coding rules (.txt). Entries are words, globs (经济*), phrases cut by the corpus's segmenter
     and 'quoted' substrings; a match inside a longer match of any entry is not counted
     (--nested counts it). --by adds the group, each group's adjusted residual and the code's
-    chi2 and p over articles with / without it.
+    chi2 and p over articles with / without it. --saved NAME gives the same counts, crosstab
+    or trend from a matrix stored by --save NAME, without coding again.
 
     \b
     Example:
@@ -965,6 +975,7 @@ def code_command(dictionary, db_path, by, nested, kwic_code, width, draw_trend, 
         zzcorpus code seeds/coding_rules.txt --kwic 工业
         zzcorpus code seeds/dictionary.yml --trend --by month --out trend.svg
         zzcorpus code seeds/dictionary.yml --network --out codes.gexf
+        zzcorpus code --saved codes --by source
     """
     import hashlib
 
@@ -983,6 +994,24 @@ def code_command(dictionary, db_path, by, nested, kwic_code, width, draw_trend, 
         coding.check_group(by)
     if draw_trend and by not in coding.PERIODS:
         raise click.ClickException(f"--trend needs --by {', '.join(coding.PERIODS)}")
+    if saved_name is not None:
+        if dictionary is not None:
+            raise click.ClickException("give a DICTIONARY to code, or --saved NAME to read saved codes, not both")
+        given = [name for name, value in (("--nested", nested), ("--kwic", kwic_code is not None),
+                                          ("--network", draw_network), ("--save", save_name),
+                                          ("--source", source), ("--from", date_from), ("--to", date_to),
+                                          ("--where", where), ("--byline", byline)) if value]
+        if given:
+            raise click.ClickException(f"--saved reads the codes as they were saved: {', '.join(given)} "
+                                       "go(es) with a DICTIONARY, which codes the articles again")
+        db = open_db(db_path)
+        codes, rows = coding.saved_rows(db, saved_name, by=by)
+        if draw_trend:
+            _draw_trend(codes, rows, by, out, title=f"{saved_name}: share of articles (%), by {by}")
+        emit(rows, fmt)
+        return
+    if dictionary is None:
+        raise click.ClickException("give a DICTIONARY to code (or --saved NAME: codes saved before)")
     db = open_db(db_path)
     codebook = coding.load_codebook(db, dictionary, nested=nested)
     coded, sel = coding.code_corpus(db, codebook, source=source, date_from=date_from, date_to=date_to, where=where,
@@ -992,8 +1021,7 @@ def code_command(dictionary, db_path, by, nested, kwic_code, width, draw_trend, 
         params = {"dictionary": str(dictionary), "dictionary_sha256": hashlib.sha256(
             Path(dictionary).read_bytes()).hexdigest(), **sel.filters.params(), "nested": nested,
             "codes": codebook.names, "articles": sel.n_articles, "tokens": sel.n_tokens}
-        matrix = coding.matrix_rows(coded, sorted(coded.tokens))
-        not_saved = _save(db, save_name, lambda: coding.save_matrix(db, save_name, matrix, params=params))
+        not_saved = _save(db, save_name, lambda: coding.save_matrix(db, save_name, coded, params=params))
     if kwic_code is not None:
         rows = coding.code_kwic(db, codebook, kwic_code, coded, width=width)
         if fmt:
@@ -1007,10 +1035,7 @@ def code_command(dictionary, db_path, by, nested, kwic_code, width, draw_trend, 
         return
     rows = coding.group_rows(coded, by) if by else coding.summary_rows(coded)
     if draw_trend:
-        periods, series = coding.trend_series(coded, rows, by)
-        title = f"{Path(dictionary).name}: share of articles (%), by {by}"
-        charts.save_picture(charts.line_chart_svg(periods, series, title=title, y_label="% of articles"), out,
-                            title=title)
+        _draw_trend(codebook.names, rows, by, out, title=f"{Path(dictionary).name}: share of articles (%), by {by}")
     if draw_network:
         graph = coding.code_graph(coded)
         title = f"{Path(dictionary).name}: codes joined by Jaccard over articles"

@@ -26,7 +26,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
+from itertools import accumulate
+
+import numpy as np
 
 from . import network as net
 from .crosstab import presence_test
@@ -395,10 +399,14 @@ class Codebook:
         self._single_codes: dict[str, list[int]] = {}  # token -> codes of its one-token matches
         self._single_codes_folded: dict[str, list[int]] = {}  # the same by folded token
         self._multi_candidates: dict[str, tuple[int, ...]] = {}  # token -> multi-token patterns
-        # Multi-token patterns as regexes over the tokens joined by spaces (paragraphs by newlines).
-        self.multi_res = {pid: re.compile(self._pattern_regex(pattern) + "(?=[ \\n]|$)", re.S)
-                          for pid, pattern in enumerate(self.patterns) if len(pattern) > 1}
         self._element_ok: dict[tuple[int, str], bool] = {}
+
+    @cached_property
+    def multi_res(self) -> dict[int, re.Pattern]:
+        """Multi-token patterns as regexes over the tokens joined by spaces (paragraphs by
+        newlines), for coding article by article (StreamCoder needs none)."""
+        return {pid: re.compile(self._pattern_regex(pattern) + "(?=[ \\n]|$)", re.S)
+                for pid, pattern in enumerate(self.patterns) if len(pattern) > 1}
 
     def _pattern_regex(self, pattern) -> str:
         parts = []
@@ -664,21 +672,36 @@ class _Positions:
     """Word position, sentence and paragraph of each token of an article, for near() and seq():
     distances count words (punctuation and numbers are not words), sentences end at 。！？；…"""
 
+    KINDS: dict[str, tuple[int, int]] = {}  # token -> (is a word, ends a sentence), asked once
+
     def __init__(self, paragraphs):
         self.word, self.sentence = [], []
         w = s = 0
+        kinds = self.KINDS
         for tokens in paragraphs:
-            wp, sp = [], []
             for t in tokens:
-                wp.append(w)
-                sp.append(s)
-                if is_word(t):
-                    w += 1
-                elif t and all(ch in SENTENCE_FINAL for ch in t):
-                    s += 1
-            s += 1
-            self.word.append(wp)
-            self.sentence.append(sp)
+                if t not in kinds:
+                    word = is_word(t)
+                    kinds[t] = (int(word), int(not word and bool(t) and all(ch in SENTENCE_FINAL for ch in t)))
+            flags = [kinds[t] for t in tokens]
+            words = list(accumulate((f[0] for f in flags), initial=w))
+            ends = list(accumulate((f[1] for f in flags), initial=s))
+            self.word.append(words[:-1])  # each token's count of words (sentence ends) before it
+            self.sentence.append(ends[:-1])
+            w, s = words[-1], ends[-1] + 1
+
+
+def stream_positions(stream: np.ndarray, words: np.ndarray, finals: np.ndarray) -> _Positions:
+    """_Positions from an article's stream of lexicon ids (0 between paragraphs), words[i] and
+    finals[i] telling whether id i is a word or ends a sentence: the same numbers, by cumsum."""
+    w, f = words[stream], finals[stream] | (stream == 0)  # a paragraph's end ends its sentence
+    before_w, before_s = np.cumsum(w) - w, np.cumsum(f) - f
+    breaks = np.flatnonzero(stream == 0)
+    out = _Positions([])
+    for a, b in zip(np.concatenate([[-1], breaks]).tolist(), np.concatenate([breaks, [stream.size]]).tolist()):
+        out.word.append(before_w[a + 1:b].tolist())
+        out.sentence.append(before_s[a + 1:b].tolist())
+    return out
 
 
 def _chains(node, term_spans, positions: _Positions) -> list[tuple]:
@@ -723,20 +746,42 @@ def _chains(node, term_spans, positions: _Positions) -> list[tuple]:
 
 @dataclass
 class Coded:
-    """The coded selection: for each article id its codes' match counts, its size in word tokens,
-    source and date."""
+    """The coded selection as arrays: the article ids (sorted), for each its codes' match counts
+    (a row of `matrix`, one column per code), its size in word tokens, source and date."""
 
     names: list[str]
-    counts: dict[int, dict[int, int]] = field(default_factory=dict)
-    tokens: dict[int, int] = field(default_factory=dict)
-    source: dict[int, str | None] = field(default_factory=dict)
-    date: dict[int, str | None] = field(default_factory=dict)
+    ids: np.ndarray
+    matrix: np.ndarray
+    tokens: np.ndarray
+    source: list
+    date: list
 
-    def group(self, by: str) -> dict[int, str | None]:
+    @classmethod
+    def of(cls, names, counts: dict[int, dict[int, int]], ids, tokens, source, date) -> "Coded":
+        """From code_all's article id -> {code index: matches}."""
+        ids = np.asarray(ids, dtype=np.int64)
+        matrix = np.zeros((ids.size, len(names)), dtype=np.int64)
+        row = {a: k for k, a in enumerate(ids.tolist())}
+        for a, found in counts.items():
+            for ci, n in found.items():
+                matrix[row[a], ci] = n
+        return cls(list(names), ids, matrix, np.asarray(tokens, dtype=np.int64), list(source), list(date))
+
+    @property
+    def counts(self) -> dict[int, dict[int, int]]:
+        """article id -> {code index: matches} for the articles holding any code."""
+        rows, cols = np.nonzero(self.matrix)
+        out: dict[int, dict[int, int]] = {}
+        for r, c, n in zip(rows.tolist(), cols.tolist(), self.matrix[rows, cols].tolist()):
+            out.setdefault(int(self.ids[r]), {})[c] = n
+        return out
+
+    def group(self, by: str) -> list:
+        """Each article's group (None: no source, or no date long enough), in id order."""
         if by == "source":
-            return dict(self.source)
+            return list(self.source)
         size = PERIODS[by]
-        return {a: d[:size] if d and len(d) >= size else None for a, d in self.date.items()}
+        return [d[:size] if d and len(d) >= size else None for d in self.date]
 
 
 def _per_million(count: int, size: int) -> float | None:
@@ -745,15 +790,15 @@ def _per_million(count: int, size: int) -> float | None:
 
 def summary_rows(coded: Coded) -> list[dict]:
     """code, articles (holding it), share (of the selected articles), matches, per_million."""
-    n_articles, n_tokens = len(coded.tokens), sum(coded.tokens.values())
-    articles, matches = Counter(), Counter()
-    for counts in coded.counts.values():
-        for ci, n in counts.items():
-            articles[ci] += 1
-            matches[ci] += n
+    return totals_rows(coded.names, int(coded.ids.size), int(coded.tokens.sum()),
+                       (coded.matrix > 0).sum(axis=0).tolist(), coded.matrix.sum(axis=0).tolist())
+
+
+def totals_rows(names, n_articles: int, n_tokens: int, articles: list, matches: list) -> list[dict]:
+    """summary_rows from the totals: articles holding each code, and its matches."""
     return [{"code": name, "articles": articles[ci], "share": articles[ci] / n_articles if n_articles else None,
              "matches": matches[ci], "per_million": _per_million(matches[ci], n_tokens)}
-            for ci, name in enumerate(coded.names)]
+            for ci, name in enumerate(names)]
 
 
 def check_group(by: str) -> str:
@@ -766,31 +811,36 @@ def group_rows(coded: Coded, by: str) -> list[dict]:
     """One row per code and group: the summary counts within the group, the adjusted residual of
     the group's 'with the code' cell, and the code's chi2 and p over its 2 x groups table.
     Articles without a source (or date) are left out; groups in order."""
-    groups = {a: g for a, g in coded.group(check_group(by)).items() if g is not None}
-    names = sorted(set(groups.values()))
-    sizes, docs = Counter(), Counter()
-    for a, g in groups.items():
-        sizes[g] += coded.tokens[a]
-        docs[g] += 1
-    articles, matches = Counter(), Counter()
-    for a, counts in coded.counts.items():
-        g = groups.get(a)
-        if g is None:
-            continue
-        for ci, n in counts.items():
-            articles[ci, g] += 1
-            matches[ci, g] += n
+    keys = coded.group(check_group(by))
+    names = sorted({g for g in keys if g is not None})
+    number = {g: j for j, g in enumerate(names)}
+    g = np.array([number.get(k, -1) for k in keys], dtype=np.int64)
+    inside = g >= 0
+    g, matrix, tokens = g[inside], coded.matrix[inside], coded.tokens[inside]
+    docs = np.bincount(g, minlength=len(names)).tolist()
+    sizes = np.bincount(g, weights=tokens, minlength=len(names)).astype(np.int64).tolist()
+    articles = np.zeros((len(names), len(coded.names)), dtype=np.int64)
+    matches = np.zeros_like(articles)
+    np.add.at(articles, g, (matrix > 0).astype(np.int64))
+    np.add.at(matches, g, matrix)
+    return crosstab_rows(coded.names, names, docs, sizes, articles.T.tolist(), matches.T.tolist())
+
+
+def crosstab_rows(codes, groups, docs: list, sizes: list, articles: list, matches: list) -> list[dict]:
+    """group_rows from the counts per group: docs[j] articles of sizes[j] words in group j,
+    articles[ci][j] of them holding code ci, with matches[ci][j] matches."""
     rows = []
-    for ci, code in enumerate(coded.names):
-        test = presence_test([articles[ci, g] for g in names], [docs[g] for g in names])
-        for g, residual in zip(names, test["residuals"]):
-            rows.append({"code": code, "group": g, "articles": articles[ci, g], "share": articles[ci, g] / docs[g],
-                         "matches": matches[ci, g], "per_million": _per_million(matches[ci, g], sizes[g]),
+    for ci, code in enumerate(codes):
+        test = presence_test(articles[ci], docs)
+        for j, (group, residual) in enumerate(zip(groups, test["residuals"])):
+            rows.append({"code": code, "group": group, "articles": articles[ci][j],
+                         "share": articles[ci][j] / docs[j], "matches": matches[ci][j],
+                         "per_million": _per_million(matches[ci][j], sizes[j]),
                          "residual": residual, "chi2": test["chi2"], "p": test["p"]})
     return rows
 
 
-def trend_series(coded: Coded, rows: list[dict], by: str) -> tuple[list[str], dict[str, list[float | None]]]:
+def trend_series(codes: list[str], rows: list[dict], by: str) -> tuple[list[str], dict[str, list[float | None]]]:
     """Periods from the first to the last (none missing) and each code's share of the period's
     articles in percent (None for a period without articles), from group_rows' rows."""
     if by not in PERIODS:
@@ -799,22 +849,24 @@ def trend_series(coded: Coded, rows: list[dict], by: str) -> tuple[list[str], di
     seen = sorted({r["group"] for r in rows})
     periods = continuous_periods(seen[0], seen[-1], by) if seen else []
     series = {name: [None if (name, p) not in share else 100 * share[name, p] for p in periods]
-              for name in coded.names}
+              for name in codes}
     return periods, series
 
 
-def matrix_rows(coded: Coded, ids) -> list[dict]:
-    """The article x code matrix: article_id, source, date and each code's match count."""
-    return [{"article_id": a, "source": coded.source.get(a), "date": coded.date.get(a),
-             **{name: coded.counts.get(a, {}).get(ci, 0) for ci, name in enumerate(coded.names)}}
-            for a in ids]
+def matrix_table(coded: Coded) -> tuple[dict, list[list]]:
+    """The article x code matrix: its columns (name -> type: article_id, source, date, then each
+    code's match count) and its rows as lists in that order."""
+    columns = {"article_id": int, "source": str, "date": str, **{name: int for name in coded.names}}
+    return columns, [[a, source, date, *row] for a, source, date, row in
+                     zip(coded.ids.tolist(), coded.source, coded.date, coded.matrix.tolist())]
 
 
 def code_graph(coded: Coded) -> net.Graph:
     """Codes as nodes (count = articles holding the code), joined by Jaccard over articles:
     articles holding both / articles holding either, for pairs found together more often than
     chance expects (network.build_graph's rule). Every selected article with words is a unit."""
-    units = [{coded.names[ci] for ci in coded.counts.get(a, {})} for a, t in coded.tokens.items() if t > 0]
+    units = [{coded.names[ci] for ci in np.flatnonzero(row).tolist()}
+             for row in coded.matrix[coded.tokens > 0]]
     o11, f, n = net.unit_pair_counts(units, coded.names)
     attrs = {name: {"count": f.get(name, 0), "pos": None} for name in coded.names}
     return net.build_graph(attrs, o11, f, n, measure="jaccard", unit=True, min_count=1, max_edges=None)
@@ -854,6 +906,363 @@ def code_all(codebook: Codebook, articles) -> dict[int, dict[int, int]]:
             out[art_id] = counts
     return out
 
+
+# --- a whole corpus at once: the word index's streams, with numpy ----------------------------
+
+def _ranges(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """indices[indptr[r]:indptr[r + 1]] for each r of rows, concatenated, and for each value the
+    position in rows it came from."""
+    sizes = indptr[rows + 1] - indptr[rows]
+    owner = np.repeat(np.arange(rows.size), sizes)
+    offsets = np.arange(owner.size) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return indices[np.repeat(indptr[rows], sizes) + offsets], owner
+
+
+def _table(lists: list) -> tuple[np.ndarray, np.ndarray]:
+    """(indptr, indices) of a list of lists of ints (a sparse row -> values table)."""
+    indptr = np.zeros(len(lists) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([len(x) for x in lists])
+    flat = [v for x in lists for v in x]
+    return indptr, np.array(flat, dtype=np.int64)
+
+
+def _outermost_mask(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """_outermost over arrays: which matches lie inside no longer match (the longest at each
+    start, unless an earlier start reaches as far)."""
+    if starts.size < 2:
+        return np.ones(starts.size, dtype=bool)
+    order = np.lexsort((-ends, starts))
+    s, e = starts[order], ends[order]
+    first = np.concatenate([[True], s[1:] != s[:-1]])
+    top = e[first]  # each start's longest match (sorted first)
+    reach = np.maximum.accumulate(top)
+    before = np.concatenate([[-1], reach[:-1]])
+    group = np.cumsum(first) - 1
+    keep = np.empty(starts.size, dtype=bool)
+    keep[order] = (e == top[group]) & (top > before)[group]
+    return keep
+
+
+def _folded(chars: np.ndarray) -> np.ndarray:
+    """fold() on code points: ASCII capitals lowered."""
+    return np.where((chars >= ord("A")) & (chars <= ord("Z")), chars + (ord("a") - ord("A")), chars)
+
+
+class StreamCoder:
+    """A Codebook of dictionary codes turned into lexicon ids, to code many articles at once
+    from their token streams (index.py's arrays: lexicon ids, 0 between paragraphs) and printed
+    texts, with the counts Codebook.code gives article by article (the tests compare the two):
+    one-token entries by a word -> codes table over the matched tokens, multi-token entries by
+    shifted comparisons at the tokens where one can start, longest-match-wins by
+    _outermost_mask, substrings by comparing the code points of the texts joined."""
+
+    def __init__(self, codebook: Codebook, words: list, flags):
+        """words[i]: the lexicon's word with id i (None for an id not in use); flags[i]: is_word."""
+        self.book, self.size, self.n_codes = codebook, len(words), len(codebook.names)
+        by_fold = defaultdict(list)
+        for i, w in enumerate(words):
+            if w is not None:
+                by_fold[fold(w)].append(i)
+        globs = [e for e, (kind, _, _) in enumerate(codebook.elements) if kind == "glob"]
+        glob_words = []
+        if globs:  # one pass over the lexicon for all globs; each glob then tests the few found
+            any_glob = re.compile("|".join(f"(?:{codebook.globs[e].pattern})" for e in globs), re.S)
+            glob_words = [i for i, w in enumerate(words) if w is not None and flags[i] and any_glob.fullmatch(fold(w))]
+        self.element_ids = []
+        for eid, (kind, text, _) in enumerate(codebook.elements):
+            found = by_fold.get(text, ()) if kind == "lit" else glob_words
+            self.element_ids.append(np.array([i for i in found if codebook._ok(eid, words[i])], dtype=np.int64))
+        # One-token entries: word id -> the union of their codes (a token counts once a code).
+        word_codes = defaultdict(set)
+        self.multi = []  # (pattern id, a bool mask over ids for each of its elements)
+        for pid, pattern in enumerate(codebook.patterns):
+            if len(pattern) == 1:
+                for i in self.element_ids[pattern[0]].tolist():
+                    word_codes[i].update(codebook.pattern_codes[pid])
+            else:
+                self.multi.append((pid, [self._mask(e) for e in pattern]))
+        self.multi_by_first = defaultdict(list)  # first element -> its multi-token patterns
+        for pid, masks in self.multi:
+            self.multi_by_first[codebook.patterns[pid][0]].append((pid, masks))
+        self.single = np.zeros(self.size, dtype=bool)  # a one-token entry matches the word
+        self.one_code = np.full(self.size, -1, dtype=np.int64)  # ... of one code: which
+        lists = [[] for _ in range(self.size)]
+        for i, codes in word_codes.items():
+            if codes:
+                self.single[i] = True
+                if len(codes) == 1:
+                    self.one_code[i] = next(iter(codes))
+                else:
+                    lists[i] = sorted(codes)
+        self.word_codes = _table(lists)
+        self.pattern_codes = _table(codebook.pattern_codes)
+        self.multi_first = np.zeros(self.size, dtype=bool)
+        for _, masks in self.multi:
+            self.multi_first |= masks[0]
+        self.longest = max((len(m) for _, m in self.multi), default=1)
+        self.substrings = codebook.substrings
+        self.sub_codes = _table(codebook.sub_codes)
+        self.sub_by_first = defaultdict(list)  # first character -> the substrings it begins
+        for sid, (text, _) in enumerate(self.substrings):
+            self.sub_by_first[text[0]].append(sid)
+
+    def _join(self, streams: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(tokens, article, lengths): the streams joined with a 0 after each (no match crosses
+        an article) and padding at the end for the longest pattern, as intp (numpy indexes with
+        it without a copy); the row of each token but the padding; each stream's length."""
+        lengths = np.fromiter((s.size for s in streams), dtype=np.int64, count=len(streams))
+        gap = np.zeros(1, dtype=np.intp)
+        tokens = np.concatenate([x for s in streams for x in (s, gap)] + [np.zeros(self.longest, dtype=np.intp)],
+                                dtype=np.intp)
+        return tokens, np.repeat(np.arange(len(streams), dtype=np.int64), lengths + 1), lengths
+
+    def _mask(self, eid: int) -> np.ndarray:
+        mask = np.zeros(self.size, dtype=bool)
+        mask[self.element_ids[eid]] = True
+        return mask
+
+    def count(self, streams: list, texts: list | None = None) -> np.ndarray:
+        """Matches per article (rows, in the order given) and code (columns); texts: the
+        articles' printed texts, read when the dictionary has 'substring' entries."""
+        n, width = len(streams), self.n_codes
+        out = np.zeros(n * width, dtype=np.int64)
+        if not n:
+            return out.reshape(n, width)
+        tokens, article, _ = self._join(streams)
+        hit = self.single[tokens[:article.size]]
+        if self.multi:
+            starts, ends, pids = self._multi(tokens)
+            if not self.book.nested and starts.size:
+                keep = _outermost_mask(starts, ends)
+                starts, ends, pids = starts[keep], ends[keep], pids[keep]
+                sizes = ends - starts
+                inside = np.repeat(starts, sizes) + (np.arange(int(sizes.sum()))
+                                                     - np.repeat(np.cumsum(sizes) - sizes, sizes))
+                hit[inside] = False  # a token inside a longer match counts for no one-token entry
+            self._add_stretches(out, article[starts], starts, ends, pids, self.pattern_codes)
+        at = np.flatnonzero(hit)
+        words = tokens[at]
+        code = self.one_code[words]
+        one = code >= 0  # most words feed one code: counted directly, the others through the table
+        out += np.bincount(article[at[one]] * width + code[one], minlength=n * width)
+        if not one.all():
+            at, words = at[~one], words[~one]
+            codes, owner = _ranges(*self.word_codes, words)
+            out += np.bincount(article[at][owner] * width + codes, minlength=n * width)
+        if self.substrings and texts is not None:
+            self._count_substrings(out, texts)
+        return out.reshape(n, width)
+
+    def _multi(self, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(start, end, pattern id) of every multi-token match."""
+        can = np.flatnonzero(self.multi_first[tokens])
+        first = tokens[can]
+        starts, ends, pids = [], [], []
+        for patterns in self.multi_by_first.values():
+            begin = can[patterns[0][1][0][first]]
+            for pid, masks in patterns:
+                at = begin
+                for k in range(1, len(masks)):
+                    at = at[masks[k][tokens[at + k]]]
+                starts.append(at)
+                ends.append(at + len(masks))
+                pids.append(np.full(at.size, pid, dtype=np.int64))
+        return np.concatenate(starts), np.concatenate(ends), np.concatenate(pids)
+
+    def _add_stretches(self, out, rows, starts, ends, ids, table) -> None:
+        """Each code's distinct stretches, counted into out (rows x codes, flat)."""
+        codes, owner = _ranges(*table, ids)
+        span = int((ends - starts).max(initial=0)) + 1
+        key = (starts[owner] * span + (ends - starts)[owner]) * self.n_codes + codes
+        _, first = np.unique(key, return_index=True)
+        out += np.bincount(rows[owner][first] * self.n_codes + codes[first], minlength=out.size)
+
+    def _count_substrings(self, out, texts: list) -> None:
+        """Every occurrence of every substring in the texts, counted into out."""
+        starts, ends, sids, first_at = self._substring_hits(texts)
+        rows = np.searchsorted(first_at, starts, side="right") - 1
+        self._add_stretches(out, rows, starts, ends, sids, self.sub_codes)
+
+    def _substring_hits(self, texts):
+        """(start, end, substring id) of the substring matches (outermost unless nested) in the
+        texts joined by NUL (no entry holds one, so none spans two articles), and where each
+        text starts."""
+        chars = np.frombuffer("\0".join(texts).encode("utf-32-le"), dtype=np.uint32)
+        chars = np.concatenate([chars, np.zeros(max(len(t) for t, _ in self.substrings), dtype=np.uint32)])
+        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        first_at = np.cumsum(lengths + 1) - lengths - 1
+        starts, ends, sids = self._find_substrings(chars)
+        if not self.book.nested:
+            keep = _outermost_mask(starts, ends)
+            starts, ends, sids = starts[keep], ends[keep], sids[keep]
+        return starts, ends, sids, first_at
+
+    def _find_substrings(self, chars: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(start, end, substring id) of each occurrence in the code points, found by comparing
+        the following characters where a substring's first one stands (ASCII in any case)."""
+        starts, ends, sids = [], [], []
+        for ch, group in self.sub_by_first.items():
+            at_ch = np.flatnonzero(chars == ord(ch))
+            if "a" <= ch <= "z":
+                at_ch = np.sort(np.concatenate([at_ch, np.flatnonzero(chars == ord(ch.upper()))]))
+            for sid in group:
+                text = self.substrings[sid][0]
+                at = at_ch
+                for k in range(1, len(text)):
+                    at = at[_folded(chars[at + k]) == ord(text[k])]
+                starts.append(at)
+                ends.append(at + len(text))
+                sids.append(np.full(at.size, sid, dtype=np.int64))
+        return np.concatenate(starts), np.concatenate(ends), np.concatenate(sids)
+
+
+class RuleCoder(StreamCoder):
+    """KH Coder rules over many articles at once: the terms' matches found as StreamCoder finds
+    entries (longest-match-wins over every token pattern, and over the substrings), then each
+    condition evaluated on per-article vectors: a node gives whether it holds in each article
+    and, for each term, in which articles that term's stretches count (Codebook._eval's sets, as
+    vectors). near() and seq() need word positions and sentences: where all of a chain's words
+    occur, the codes reading a chain are evaluated by Codebook's own code, article by article,
+    from the stretches found here and positions from the stream."""
+
+    def __init__(self, codebook: Codebook, words: list, flags):
+        super().__init__(codebook, words, flags)
+        lists = [[] for _ in range(self.size)]  # word id -> the one-token patterns it matches
+        for pid, pattern in enumerate(codebook.patterns):
+            if len(pattern) == 1:
+                for i in self.element_ids[pattern[0]].tolist():
+                    lists[i].append(pid)
+        self.word_patterns = _table(lists)
+        self.any_single = np.array([bool(x) for x in lists], dtype=bool)
+        self.pattern_terms = _table(codebook.pattern_terms)
+        self.sub_terms = _table([tids for _, tids in codebook.substrings])
+        self.order = codebook._rule_order()
+        self.near_codes = [i for i in self.order if self._near_nodes(i)]
+        self.words = np.asarray(flags, dtype=bool)  # for near/seq positions (stream_positions)
+        self.finals = np.array([bool(w) and not f and all(ch in SENTENCE_FINAL for ch in w)
+                                for w, f in zip(words, self.words.tolist())], dtype=bool)
+
+    def _near_nodes(self, i: int, seen=None) -> list:
+        """The near/seq nodes code i's condition reads, through the codes it refers to."""
+        seen = seen if seen is not None else set()
+        out = []
+
+        def walk(node):
+            if node[0] == "near":
+                out.append(node)
+            elif node[0] == "ref" and node[1] not in seen:
+                seen.add(node[1])
+                walk(self.book.rules[node[1]])
+            elif node[0] in ("and", "or", "not"):
+                for n in node[1:]:
+                    walk(n)
+
+        walk(self.book.rules[i])
+        return out
+
+    def count(self, streams: list, texts: list | None = None) -> np.ndarray:
+        """Matches per article (rows, in the order given) and code (columns)."""
+        n, width = len(streams), self.n_codes
+        if not n:
+            return np.zeros((0, width), dtype=np.int64)
+        tokens, article, lengths = self._join(streams)
+        # Every token match, one-token patterns too, then longest-match-wins over all of them.
+        at = np.flatnonzero(self.any_single[tokens[:article.size]])
+        pids, owner = _ranges(*self.word_patterns, tokens[at])
+        starts, pids_all = at[owner], pids
+        ends = starts + 1
+        if self.multi:
+            s, e, p = self._multi(tokens)
+            starts, ends, pids_all = np.concatenate([starts, s]), np.concatenate([ends, e]), np.concatenate([pids, p])
+        if not self.book.nested:
+            keep = _outermost_mask(starts, ends)
+            starts, ends, pids_all = starts[keep], ends[keep], pids_all[keep]
+        span = self.longest + 1
+        terms, owner = _ranges(*self.pattern_terms, pids_all)
+        starts, ends = starts[owner], ends[owner]
+        rows, keys = article[starts], starts * span + (ends - starts)
+        # Each token match as Codebook.code's stretch: (paragraph, start, end) within its article.
+        breaks = tokens[:article.size] == 0
+        last_break = np.maximum.accumulate(np.where(breaks, np.arange(article.size), -1))
+        breaks_before = np.cumsum(breaks) - breaks
+        first_token = np.cumsum(lengths + 1) - lengths - 1
+        local = starts - last_break[starts] - 1
+        stretches = [(rows, np.stack([breaks_before[starts] - breaks_before[first_token[rows]], local,
+                                      local + ends - starts], axis=1), terms)]
+        if self.substrings and texts is not None:
+            s, e, sids, first_at = self._substring_hits(texts)
+            sub_terms, owner = _ranges(*self.sub_terms, sids)
+            s, e = s[owner], e[owner]
+            sub_rows = np.searchsorted(first_at, s, side="right") - 1
+            sub_span = int((e - s).max(initial=0)) + 1
+            terms = np.concatenate([terms, sub_terms])
+            rows = np.concatenate([rows, sub_rows])
+            keys = np.concatenate([keys, -1 - (s * sub_span + (e - s))])  # a space of their own
+            stretches.append((sub_rows, np.stack([np.full(s.size, -1), s - first_at[sub_rows],
+                                                  e - first_at[sub_rows]], axis=1), sub_terms))
+        present = np.zeros((n, len(self.book.terms)), dtype=bool)
+        present[rows, terms] = True
+        out = np.zeros((n, width), dtype=np.int64)
+        memo: dict[int, tuple] = {}
+        for i in self.order:
+            holds, contrib = self._code(i, present, memo)
+            counts = np.zeros(present.shape, dtype=bool)
+            for t, where in contrib.items():
+                counts[:, t] = where
+            mask = counts[rows, terms]
+            _, first = np.unique(keys[mask], return_index=True)
+            found = np.bincount(rows[mask][first], minlength=n)
+            out[:, i] = np.where(holds, np.maximum(found, 1), 0)
+        redo = np.zeros(n, dtype=bool)
+        for i in self.near_codes:
+            for node in self._near_nodes(i):
+                redo |= present[:, list(node[1])].all(axis=1)
+        if redo.any():
+            self._near_articles(out, np.flatnonzero(redo), stretches, streams)
+        return out
+
+    def _near_articles(self, out, redo, stretches, streams) -> None:
+        """The codes reading near() / seq() in the articles where all of a chain's words occur,
+        by Codebook's own evaluation, from the stretches found here and the positions of each
+        article's stream."""
+        spans: dict[int, dict[int, list]] = {int(r): {} for r in redo.tolist()}
+        for rows, where, terms in stretches:
+            keep = np.isin(rows, redo)
+            rows, where, terms = rows[keep], where[keep], terms[keep]
+            order = np.lexsort((where[:, 2], where[:, 1], where[:, 0], terms, rows))  # in text order
+            for r, (p, a, b), t in zip(rows[order].tolist(), where[order].tolist(), terms[order].tolist()):
+                spans[r].setdefault(t, []).append((p, a, b))
+        book = self.book
+        for r, term_spans in spans.items():
+            positions = stream_positions(streams[r].astype(np.intp), self.words, self.finals)
+            memo: dict[int, tuple[bool, set]] = {}
+            for i in self.near_codes:
+                holds, found = book._evaluate(i, term_spans, positions, memo)
+                out[r, i] = len(found) if holds and found else int(holds)
+
+    def _code(self, i, present, memo) -> tuple:
+        if i not in memo:
+            memo[i] = self._node(self.book.rules[i], present, memo)
+        return memo[i]
+
+    def _node(self, node, present, memo) -> tuple[np.ndarray, dict]:
+        """(holds in each article, term -> the articles where its stretches count)."""
+        kind, n = node[0], present.shape[0]
+        if kind == "term":
+            return present[:, node[1]], {node[1]: present[:, node[1]]}
+        if kind == "ref":
+            return self._code(node[1], present, memo)
+        if kind == "not":
+            return ~self._node(node[1], present, memo)[0], {}
+        if kind == "near":  # holds only where Codebook.code is asked (count's redo rows)
+            return np.zeros(n, dtype=bool), {}
+        (a, ca), (b, cb) = (self._node(x, present, memo) for x in node[1:])
+        holds = a & b if kind == "and" else a | b
+        merged: dict = {}  # and: both sides' stretches where both hold; or: each side's where it holds
+        for side, c in ((a, ca), (b, cb)):
+            for t, w in c.items():
+                merged[t] = merged.get(t, np.zeros(n, dtype=bool)) | (w & (holds if kind == "and" else side))
+        return holds, merged
 
 # --- database glue: every call into the database and report layer ------------------------------
 # The core above reads plain data; these functions get it from corpus.db through the word index
@@ -933,10 +1342,49 @@ def read_articles(db, ids, *, text: bool):
             yield art_id, paragraphs, printed.get(art_id, "")
 
 
-def save_matrix(db, name: str, rows: list[dict], *, params: dict) -> None:
+def save_matrix(db, name: str, coded: Coded, *, params: dict) -> None:
     from .saved import save_report
 
-    save_report(db, name, rows, command="code", params=params)
+    columns, rows = matrix_table(coded)
+    save_report(db, name, rows, command="code", params=params, columns=columns)
+
+
+def saved_codes(db, name: str) -> list[str]:
+    """The codes of a matrix saved by `code --save NAME`."""
+    import json
+
+    row = db.execute("SELECT command, params FROM saved_reports WHERE name = ?", [name]).fetchone()
+    if row is None or row[0] != "code" or not db[name].exists():
+        saved = [r[0] for r in db.execute("SELECT name FROM saved_reports WHERE command = 'code' ORDER BY name")]
+        raise ValueError(f"--saved {name!r}: no article x code matrix of that name; saved by `code --save`: "
+                         f"{', '.join(saved) or 'none'}")
+    return json.loads(row[1])["codes"]
+
+
+def saved_rows(db, name: str, *, by: str | None = None) -> tuple[list[str], list[dict]]:
+    """(codes, rows) of summary_rows, or with by of group_rows, from a saved article x code matrix
+    (no coding again): the counts summed in SQL per group, sizes in words from the word index
+    (articles no longer stored count with no words)."""
+    codes = saved_codes(db, name)
+    if by is None:
+        key = "NULL"
+    elif check_group(by) == "source":
+        key = "m.source"
+    else:
+        key = f"CASE WHEN length(m.date) >= {PERIODS[by]} THEN substr(m.date, 1, {PERIODS[by]}) END"
+    quoted = ['"' + c.replace('"', '""') + '"' for c in codes]
+    sums = ", ".join(f"SUM({c} > 0), SUM({c})" for c in quoted)
+    found = db.execute(f"SELECT {key} AS g, COUNT(*), COALESCE(SUM(i.tokens), 0), {sums} FROM [{name}] m "
+                       "LEFT JOIN article_index i ON i.article_id = m.article_id GROUP BY g ORDER BY g").fetchall()
+    if by is None:
+        _, n_articles, n_tokens, *counts = found[0] if found else (None, 0, 0, *[0] * 2 * len(codes))
+        return codes, totals_rows(codes, n_articles, n_tokens, [v or 0 for v in counts[0::2]],
+                                  [v or 0 for v in counts[1::2]])
+    found = [r for r in found if r[0] is not None]
+    width = len(codes)
+    return codes, crosstab_rows(codes, [r[0] for r in found], [r[1] for r in found], [r[2] for r in found],
+                                [[r[3 + 2 * ci] or 0 for r in found] for ci in range(width)],
+                                [[r[4 + 2 * ci] or 0 for r in found] for ci in range(width)])
 
 
 # --- the whole run ---------------------------------------------------------------------------
@@ -947,15 +1395,53 @@ def load_codebook(db, path, *, nested: bool = False) -> Codebook:
     return Codebook(load_dictionary(path), cut=corpus_cut(db), pos=_CorpusPos(db), nested=nested)
 
 
+def lexicon_words(db) -> tuple[list, np.ndarray]:
+    """(words, flags): the lexicon's word and is_word by id (None where no id)."""
+    from .index import lexicon_size
+
+    size = lexicon_size(db)
+    words, flags = [None] * size, np.zeros(size, dtype=bool)
+    for i, word, flag in db.execute("SELECT id, word, is_word FROM lexicon"):
+        words[i], flags[i] = word, bool(flag)
+    return words, flags
+
+
+def printed_texts(db, ids) -> dict[int, str]:
+    """article id -> printed text (kicker, title, subtitle, body joined by newlines)."""
+    ids = [int(i) for i in ids]
+    out = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        out.update((r[0], "\n".join(x for x in r[1:] if x)) for r in db.execute(
+            f"SELECT id, kicker, title, subtitle, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})",
+            chunk))
+    return out
+
+
+def code_streams(db, codebook: Codebook, sel) -> np.ndarray:
+    """The selected articles' matches (rows in id order, a column per code) by StreamCoder, from
+    the word index's streams (and printed texts for substrings), a batch of articles at a time."""
+    ids, _ = sel.articles()
+    matrix = np.zeros((ids.size, len(codebook.names)), dtype=np.int64)
+    from .index import iter_streams
+
+    coder = (RuleCoder if codebook.rules else StreamCoder)(codebook, *lexicon_words(db))
+    for part, streams in iter_streams(db, ids, batch=5000):  # small batches: a quarter of the memory
+        texts = None
+        if codebook.needs_text:
+            printed = printed_texts(db, part)
+            texts = [printed.get(a, "") for a in part.tolist()]
+        matrix[np.searchsorted(ids, part)] = coder.count(streams, texts)
+    return matrix
+
+
 def code_corpus(db, codebook: Codebook, *, source=None, date_from=None, date_to=None, where=None, byline=None):
-    """(Coded, Selection) for the selected articles."""
+    """(Coded, Selection) for the selected articles, coded through the word index at once
+    (code_streams)."""
     sel = select(db, source=source, date_from=date_from, date_to=date_to, where=where, byline=byline)
     ids, tokens = sel.articles()
-    ids = ids.tolist()
-    coded = Coded(codebook.names, code_all(codebook, read_articles(db, ids, text=codebook.needs_text)),
-                  dict(zip(ids, tokens.tolist())), dict(zip(ids, sel.article_keys("source"))),
-                  dict(zip(ids, sel.article_dates())))
-    return coded, sel
+    keys, dates = sel.article_keys("source"), sel.article_dates()
+    return Coded(list(codebook.names), ids, code_streams(db, codebook, sel), tokens, keys, dates), sel
 
 
 def code_kwic(db, codebook: Codebook, code: str, coded: Coded, *, width: int = 20) -> list[dict]:
@@ -963,10 +1449,13 @@ def code_kwic(db, codebook: Codebook, code: str, coded: Coded, *, width: int = 2
     if code not in codebook.names:
         raise ValueError(f"no code {code!r} in the dictionary: codes are {', '.join(codebook.names)}")
     ci = codebook.names.index(code)
-    ids = sorted((a for a, c in coded.counts.items() if ci in c), key=lambda a: (coded.date.get(a) or "", a))
+    holding = np.flatnonzero(coded.matrix[:, ci])
+    date = {int(coded.ids[k]): coded.date[k] for k in holding.tolist()}
+    source = {int(coded.ids[k]): coded.source[k] for k in holding.tolist()}
+    ids = sorted(date, key=lambda a: (date[a] or "", a))
     order = {a: k for k, a in enumerate(ids)}
     arts = sorted(read_articles(db, ids, text=True), key=lambda r: order[r[0]])
     rows = kwic_rows(codebook, code, arts, width=width)
-    return [{"article_id": r["article_id"], "date": coded.date.get(r["article_id"]),
-             "source": coded.source.get(r["article_id"]), **{k: r[k] for k in ("code", "left", "match", "right")}}
+    return [{"article_id": r["article_id"], "date": date.get(r["article_id"]),
+             "source": source.get(r["article_id"]), **{k: r[k] for k in ("code", "left", "match", "right")}}
             for r in rows]

@@ -28,9 +28,11 @@ def reserved_names(db) -> set[str]:
     return {n.lower() for n in names}
 
 
-def save_report(db, name: str, rows: list[dict], *, command: str, params: dict) -> None:
+def save_report(db, name: str, rows: list, *, command: str, params: dict, columns: dict | None = None) -> None:
     """Write rows as table `name` (replacing an earlier saved report of that name) and record it
-    in saved_reports with the parameters, corpus size, segmenter and stopwords that made it."""
+    in saved_reports with the parameters, corpus size, segmenter and stopwords that made it.
+    Rows are dicts; or, when columns (name -> type) is given, sequences of values in that order,
+    so a large matrix is written without a dict per row."""
     if not NAME_RE.match(name or "") or name.lower().startswith("sqlite_"):
         raise ValueError(f"--save {name!r}: use a plain name (letters, digits, _; not starting with a digit)")
     if name.lower() in reserved_names(db):
@@ -42,12 +44,15 @@ def save_report(db, name: str, rows: list[dict], *, command: str, params: dict) 
     meta = get_meta(db)
     params = {**params, "segmenter": meta.get("segmenter"), "segmenter_version": meta.get("segmenter_version"),
               "corpus_tokens": corpus_tokens(db)}
-    columns = {}
-    for row in rows:  # a column's type from its values: a leading None must not make floats TEXT
-        for key, value in row.items():
-            if value is not None and columns.get(key) is not float:
-                columns[key] = type(value)
-            columns.setdefault(key, None)
+    values = rows
+    if columns is None:
+        columns = {}
+        for row in rows:  # a column's type from its values: a leading None must not make floats TEXT
+            for key, value in row.items():
+                if value is not None and columns.get(key) is not float:
+                    columns[key] = type(value)
+                columns.setdefault(key, None)
+        values = [[row.get(c) for c in columns] for row in rows]
     with transaction(db):  # raw statements: sqlite-utils' insert_all would commit halfway
         db.execute(f"DROP TABLE IF EXISTS [{name}]")
         db[name].create({k: v or str for k, v in columns.items()} or {"empty": str})
@@ -55,7 +60,7 @@ def save_report(db, name: str, rows: list[dict], *, command: str, params: dict) 
             names = list(columns)
             db.conn.executemany(
                 f"INSERT INTO [{name}] ({', '.join(f'[{c}]' for c in names)}) VALUES ({', '.join('?' * len(names))})",
-                [[row.get(c) for c in names] for row in rows],
+                values,
             )
         db.execute(
             "INSERT OR REPLACE INTO saved_reports (name, command, params, rows, created_at) VALUES (?, ?, ?, ?, ?)",
