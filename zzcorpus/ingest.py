@@ -325,6 +325,7 @@ class _Writer:
         self.fold, self.similarity = fold, similarity
         self.lexicon = index.Lexicon(db)
         self.seen = self._data_version()
+        self.memory = reprints.Memory()  # first printings met, for the batches after theirs
 
     def _data_version(self) -> int:
         return self.db.execute("PRAGMA data_version").fetchone()[0]
@@ -353,7 +354,7 @@ class _Writer:
             if replaced or gone:  # their reprints are looked at again once the new text is in
                 marks = ','.join('?' * len(replaced + gone))
                 orphans = reprints.forget(db, [r[0] for r in db.execute(
-                    f"SELECT id FROM articles WHERE document_id IN ({marks})", replaced + gone)])
+                    f"SELECT id FROM articles WHERE document_id IN ({marks})", replaced + gone)], self.memory)
             hashes = store.delete_articles(db, f"document_id IN ({','.join('?' * len(replaced + gone))})",
                                            replaced + gone) if replaced or gone else []
             if gone:
@@ -369,7 +370,7 @@ class _Writer:
             if self.similarity is not None:  # before the new articles are counted, so reprints never are
                 fps = {a["id"]: a.get("fingerprint") for a in articles if "fingerprint" in a}
                 fps.update({o: None for o in orphans})
-                index.recount(db, reprints.mark(db, fps, similarity=self.similarity) + orphans)
+                index.recount(db, reprints.mark(db, fps, similarity=self.similarity, memory=self.memory) + orphans)
             elif orphans:
                 index.recount(db, orphans)
             if chunks:  # a batch may hold only the ends of files (their gone records deleted above)

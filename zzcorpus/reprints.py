@@ -139,18 +139,20 @@ def _order_key(date, art_id):
     return (date is None or date == "", date or "", art_id)
 
 
-def _store(db, art_id: int, fp) -> None:
-    sh, sig, keys = fp
-    db.execute("INSERT OR REPLACE INTO reprint_signatures (article_id, shingles, signature) VALUES (?, ?, ?)",
-               [art_id, int(sh.size), sig.astype("<u4").tobytes()])
+def _store_all(db, firsts: dict) -> None:
+    """Store the signatures and band keys of new first printings (id -> fingerprint), in bulk."""
+    db.conn.executemany("INSERT OR REPLACE INTO reprint_signatures (article_id, shingles, signature) VALUES (?, ?, ?)",
+                        [(art_id, int(fp[0].size), fp[1].astype("<u4").tobytes()) for art_id, fp in firsts.items()])
     db.conn.executemany("INSERT OR IGNORE INTO reprint_bands (key, article_id) VALUES (?, ?)",
-                        [(k, art_id) for k in keys])
+                        [(k, art_id) for art_id, fp in firsts.items() for k in fp[2]])
 
 
-def _unstore(db, ids) -> None:
+def _unstore(db, ids, memory: "Memory | None" = None) -> None:
     """Drop the stored signatures and band keys of these articles: the keys come again from the
     signature, so each is one lookup by its primary key (reprint_bands has no other index)."""
     ids = list(ids)
+    if memory is not None:
+        memory.drop(ids)
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         marks = ", ".join("?" * len(chunk))
@@ -162,11 +164,57 @@ def _unstore(db, ids) -> None:
         db.execute(f"DELETE FROM reprint_signatures WHERE article_id IN ({marks})", chunk)
 
 
-def forget(db, article_ids) -> list[int]:
+class Memory:
+    """What one writing command keeps of the first printings it has met: their dates and shingles,
+    most recently used kept, up to a fixed size (memory stays flat whatever the corpus), so a
+    story printed again and again is compared without reading its first printing back. Made per
+    command and per database: article ids are not reused while it runs."""
+
+    MAX_BYTES = 48 << 20  # shingles kept (8 bytes each)
+    MAX_DATES = 1 << 18
+
+    def __init__(self):
+        from collections import OrderedDict
+
+        self.shingles: OrderedDict = OrderedDict()
+        self.dates: OrderedDict = OrderedDict()
+        self.bytes = 0
+
+    def keep(self, art_id: int, date, sh: np.ndarray | None = None) -> None:
+        self.dates[art_id] = date
+        self.dates.move_to_end(art_id)
+        while len(self.dates) > self.MAX_DATES:
+            self.dates.popitem(last=False)
+        if sh is None or art_id in self.shingles:
+            return
+        self.shingles[art_id] = sh
+        self.bytes += sh.nbytes
+        while self.bytes > self.MAX_BYTES:
+            self.bytes -= self.shingles.popitem(last=False)[1].nbytes
+
+    def shingles_of(self, db, art_id: int) -> np.ndarray:
+        got = self.shingles.get(art_id)
+        if got is not None:
+            self.shingles.move_to_end(art_id)
+            return got
+        body = db.execute("SELECT body FROM articles WHERE id = ?", [art_id]).fetchone()[0]
+        got = shingles(body)
+        self.keep(art_id, self.dates.get(art_id), got)
+        return got
+
+    def drop(self, ids) -> None:
+        for art_id in ids:
+            self.dates.pop(art_id, None)
+            sh = self.shingles.pop(art_id, None)
+            if sh is not None:
+                self.bytes -= sh.nbytes
+
+
+def forget(db, article_ids, memory: Memory | None = None) -> list[int]:
     """Before articles are deleted: drop their signatures and unmark the articles marked as
     their reprints; returns those, to be looked at again (mark)."""
     ids = sorted({int(a) for a in article_ids})
-    _unstore(db, ids)
+    _unstore(db, ids, memory)
     orphans = []
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
@@ -179,26 +227,31 @@ def forget(db, article_ids) -> list[int]:
     return orphans
 
 
-def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY) -> list[int]:
+def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: Memory | None = None) -> list[int]:
     """Compare articles (id -> fingerprint, or None to compute it from the stored body) with the
     corpus and with each other; mark reprints. Returns the ids whose mark changed (the caller
-    recounts them: index.recount).
+    recounts them: index.recount). memory: kept by the caller from one batch to the next.
 
     The stored first printings sharing a band with any of the articles are read in a few
     queries up front; the first printings found among the articles themselves join them as
-    the articles are taken in order of printing."""
+    the articles are taken in order of printing, and are stored together at the end."""
     check_similarity(similarity)
     if not articles:
         return []
+    memory = memory if memory is not None else Memory()
     ids = sorted(articles)
     info = {}
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
-        for art_id, date, dup, body in db.execute(
-            f"SELECT id, date, duplicate_of, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
+        for art_id, date, dup in db.execute(
+            f"SELECT id, date, duplicate_of FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
             info[art_id] = (date, dup)
-            if articles[art_id] is None:
-                articles[art_id] = fingerprint(body)
+    missing = [a for a in ids if articles[a] is None and a in info]
+    for i in range(0, len(missing), 500):  # only orphans come without a fingerprint
+        chunk = missing[i:i + 500]
+        for art_id, body in db.execute(
+            f"SELECT id, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
+            articles[art_id] = fingerprint(body)
     known_fp = {a: fp for a, fp in articles.items() if fp is not None}
     bands: dict[int, set] = {}  # band key -> first printings holding it
     keys = list({k for fp in known_fp.values() for k in fp[2]})
@@ -209,13 +262,21 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY) -> list[
             bands.setdefault(key, set()).add(other)
     stored = {}  # first printing -> (shingle count, signature, date)
     wanted = sorted({a for got in bands.values() for a in got})
+    dates = {a: memory.dates[a] for a in wanted if a in memory.dates}  # a date is read from a wide row
+    undated = [a for a in wanted if a not in dates]
+    for i in range(0, len(undated), 500):
+        chunk = undated[i:i + 500]
+        for other, date in db.execute(
+            f"SELECT id, date FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
+            dates[other] = date
+            memory.keep(other, date)
     for i in range(0, len(wanted), 500):
         chunk = wanted[i:i + 500]
-        for other, n, blob, date in db.execute(
-            "SELECT s.article_id, s.shingles, s.signature, a.date FROM reprint_signatures s JOIN articles a "
-            f"ON a.id = s.article_id WHERE s.article_id IN ({', '.join('?' * len(chunk))})", chunk):
-            stored[other] = (n, np.frombuffer(blob, dtype="<u4"), date)
-    touched, updates = [], []
+        for other, n, blob in db.execute(
+            "SELECT article_id, shingles, signature FROM reprint_signatures "
+            f"WHERE article_id IN ({', '.join('?' * len(chunk))})", chunk):
+            stored[other] = (n, np.frombuffer(blob, dtype="<u4"), dates.get(other))
+    touched, updates, firsts = [], [], {}
     for art_id in sorted(info, key=lambda a: _order_key(info[a][0], a)):
         date, dup = info[art_id]
         fp = articles.get(art_id)
@@ -223,29 +284,33 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY) -> list[
             continue
         mine = _order_key(date, art_id)
         candidates = {o for k in fp[2] for o in bands.get(k, ())} - {art_id}
-        matched = _matches(db, fp, [(o, *stored[o]) for o in candidates if o in stored], known_fp, similarity, mine)
+        matched = _matches(db, fp, [(o, *stored[o]) for o in candidates if o in stored], known_fp, similarity, mine,
+                           memory)
         earlier = [(s, other) for other, (other_date, s) in matched.items() if _order_key(other_date, other) < mine]
         if earlier:
             best = min(earlier, key=lambda e: (-e[0], _order_key(matched[e[1]][0], e[1])))
             updates.append((best[1], round(best[0], 4), art_id))
             touched.append(art_id)
             continue
-        _store(db, art_id, fp)
+        firsts[art_id] = fp
+        memory.keep(art_id, date, fp[0])
         stored[art_id] = (fp[0].size, fp[1], date)
         for k in fp[2]:
             bands.setdefault(k, set()).add(art_id)
         later = [(other, s) for other, (_, s) in matched.items()]
         if later:  # printed after this one: they become its reprints
             updates += [(art_id, round(s, 4), other) for other, s in later]
-            _unstore(db, [other for other, _ in later])
+            _unstore(db, [other for other, _ in later if firsts.pop(other, None) is None], memory)
+            memory.drop([other for other, _ in later])
             for other, _ in later:
                 stored.pop(other, None)
             touched += [other for other, _ in later]
+    _store_all(db, firsts)
     db.conn.executemany("UPDATE articles SET near_duplicate_of = ?, similarity = ? WHERE id = ?", updates)
     return touched
 
 
-def _matches(db, fp, candidates: list, known_fp: dict, similarity: float, mine) -> dict:
+def _matches(db, fp, candidates: list, known_fp: dict, similarity: float, mine, memory: Memory) -> dict:
     """The candidates (id, shingle count, signature, date) at least `similarity` like the article:
     id -> (date, similarity). Checked best estimate first; the first earlier printing that is
     alike ends the search (the article becomes its reprint), so a story printed many times
@@ -261,30 +326,13 @@ def _matches(db, fp, candidates: list, known_fp: dict, similarity: float, mine) 
                     reverse=True)
     out = {}
     for _, other, date in scored[:MAX_CHECKED]:
-        other_sh = known_fp[other][0] if other in known_fp else _stored_shingles(db, other)
+        other_sh = known_fp[other][0] if other in known_fp else memory.shingles_of(db, other)
         s = containment(sh, other_sh)
         if s >= similarity:
             out[other] = (date, s)
             if _order_key(date, other) < mine:
                 break
     return out
-
-
-_shingle_cache: dict = {}
-SHINGLE_CACHE = 4096  # first printings whose shingles are kept between batches (bounded memory)
-
-
-def _stored_shingles(db, art_id: int) -> np.ndarray:
-    """A stored first printing's shingles, kept for the next articles (ids are never reused
-    while the process runs: a replaced article gets a new id)."""
-    key = (id(db.conn), art_id)
-    got = _shingle_cache.get(key)
-    if got is None:
-        if len(_shingle_cache) >= SHINGLE_CACHE:
-            _shingle_cache.pop(next(iter(_shingle_cache)))
-        body = db.execute("SELECT body FROM articles WHERE id = ?", [art_id]).fetchone()[0]
-        got = _shingle_cache[key] = shingles(body)
-    return got
 
 
 def check_similarity(similarity) -> None:

@@ -109,19 +109,18 @@ def delete_articles(db, where: str, params=()) -> list[str]:
 
 def mark_duplicates(db, hashes) -> None:
     """Point each article at the first (lowest id) article with the same body, or at nothing;
-    the word index then counts exactly the articles report_articles holds."""
+    the word index then counts exactly the articles report_articles holds. Only rows whose mark
+    changes are written (a body printed a thousand times is not rewritten a thousand times per
+    batch) and recounted."""
     hashes = sorted(set(hashes))
+    first = ("(SELECT MIN(a2.id) FROM articles a2 WHERE a2.body_sha256 = articles.body_sha256 "
+             "AND a2.id < articles.id)")
     touched = []
     for i in range(0, len(hashes), 500):
         chunk = hashes[i : i + 500]
-        db.execute(
-            "UPDATE articles SET duplicate_of = (SELECT MIN(a2.id) FROM articles a2 "
-            "WHERE a2.body_sha256 = articles.body_sha256 AND a2.id < articles.id) "
-            f"WHERE body_sha256 IN ({','.join('?' * len(chunk))})",
-            chunk,
-        )
         touched += [r[0] for r in db.execute(
-            f"SELECT id FROM articles WHERE body_sha256 IN ({','.join('?' * len(chunk))})", chunk)]
+            f"UPDATE articles SET duplicate_of = {first} WHERE body_sha256 IN ({','.join('?' * len(chunk))}) "
+            f"AND duplicate_of IS NOT {first} RETURNING id", chunk).fetchall()]
     index.recount(db, touched)
 
 
