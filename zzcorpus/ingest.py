@@ -365,17 +365,22 @@ class _Writer:
                 for art in found:
                     art["document_id"] = doc_id
                 articles += found
-            hashes += store.write_articles(db, articles)
-            store.mark_duplicates(db, hashes)
+            store.mark_duplicates(db, hashes)  # stored articles that pointed at deleted ones
+            # The new articles' marks are decided before their rows are written (once, with them).
+            store.number_articles(db, articles)
+            changed = []
             if self.similarity is not None:  # before the new articles are counted, so reprints never are
-                fps = {a["id"]: a.get("fingerprint") for a in articles if "fingerprint" in a}
+                fps = {a["id"]: a.get("fingerprint") for a in articles}
                 fps.update({o: None for o in orphans})
-                index.recount(db, reprints.mark(db, fps, similarity=self.similarity, memory=self.memory) + orphans)
-            elif orphans:
-                index.recount(db, orphans)
+                changed = reprints.mark(db, fps, similarity=self.similarity, memory=self.memory,
+                                        new={a["id"]: a for a in articles})
+            store.write_articles(db, articles)
+            if changed or orphans:
+                index.recount(db, changed + orphans)
             if chunks:  # a batch may hold only the ends of files (their gone records deleted above)
                 index.write(db, self.lexicon, [a["id"] for a in articles],
-                            [(a["source"], a["date"]) for a in articles], [chunk for _, chunk in chunks])
+                            [(a["source"], a["date"]) for a in articles], [chunk for _, chunk in chunks],
+                            counted=store.counted(db, articles))
         self.seen = self._data_version()
         summary.replaced += len(replaced)
         summary.removed += len(gone)

@@ -227,10 +227,14 @@ def forget(db, article_ids, memory: Memory | None = None) -> list[int]:
     return orphans
 
 
-def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: Memory | None = None) -> list[int]:
+def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: Memory | None = None,
+         new: dict | None = None) -> list[int]:
     """Compare articles (id -> fingerprint, or None to compute it from the stored body) with the
-    corpus and with each other; mark reprints. Returns the ids whose mark changed (the caller
-    recounts them: index.recount). memory: kept by the caller from one batch to the next.
+    corpus and with each other; mark reprints. Returns the ids of stored articles whose mark
+    changed (the caller recounts them: index.recount). memory: kept by the caller from one batch
+    to the next. new: id -> article dict (date, duplicate_of) of articles not stored yet, whose
+    marks (near_duplicate_of, similarity) are set in the dict, so the row is written once with
+    them; their fingerprint is the one in `articles` (None: too short to compare).
 
     The stored first printings sharing a band with any of the articles are read in a few
     queries up front; the first printings found among the articles themselves join them as
@@ -239,8 +243,9 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
     if not articles:
         return []
     memory = memory if memory is not None else Memory()
-    ids = sorted(articles)
-    info = {}
+    new = new or {}
+    info = {a: (new[a]["date"], new[a].get("duplicate_of")) for a in articles if a in new}
+    ids = sorted(a for a in articles if a not in new)
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         for art_id, date, dup in db.execute(
@@ -306,8 +311,12 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
                 stored.pop(other, None)
             touched += [other for other, _ in later]
     _store_all(db, firsts)
-    db.conn.executemany("UPDATE articles SET near_duplicate_of = ?, similarity = ? WHERE id = ?", updates)
-    return touched
+    for other, s, art_id in updates:
+        if art_id in new:
+            new[art_id].update(near_duplicate_of=other, similarity=s)
+    db.conn.executemany("UPDATE articles SET near_duplicate_of = ?, similarity = ? WHERE id = ?",
+                        [u for u in updates if u[2] not in new])
+    return [a for a in touched if a not in new]
 
 
 def _matches(db, fp, candidates: list, known_fp: dict, similarity: float, mine, memory: Memory) -> dict:
