@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import __version__, index, pages, reprints, scripts, store
 from .readers import (Ended, Limits, PassedOver, Record, Skipped, Warned, codec_name, input_size, is_container,
-                      normalize, read_records)
+                      layout_of, normalize, read_records)
 from .schema import HEADLINE_FIELDS, PRINTED_FIELDS, check_corpus, checkpoint, migrate, transaction
 from .segment import DEFAULT_USERDICT, Segmenter, file_sha256, segment_articles
 
@@ -73,7 +73,7 @@ def prepare_record(record: Record, meta: dict) -> list[dict]:
     year = int(meta["date"][:4]) if (meta.get("date") or "")[:4].isdigit() else None
     text = normalize(record.raw)
     heads = {k: normalize(v) for k, v in record.heads.items() if v}
-    if record.layout == "plain":
+    if layout_of(record) == "plain":
         found = [pages.plain_article(text, title=record.title and normalize(record.title), **heads)]
     elif record.title is not None:
         found = [pages.clean_article(text, title=normalize(record.title), **heads)]
@@ -116,13 +116,14 @@ def segment(articles: list[dict]) -> index.Chunk:
     return chunk
 
 
-def _prepare_chunk(chunk: list[tuple[Record, dict]]) -> tuple[list[list[dict]], index.Chunk]:
-    """Articles per record, segmented, with the chunk's word index arrays."""
+def _prepare_chunk(chunk: list[tuple[Record, dict]]) -> tuple[list[list[dict]], index.Chunk, list[str]]:
+    """Articles per record, segmented, with the chunk's word index arrays and each record's
+    layout (decided here, in the worker, unless the command gave it)."""
     found = [prepare_record(record, meta) for record, meta in chunk]
     if _work["reprints"]:
         for art in (a for articles in found for a in articles):
             art["fingerprint"] = reprints.fingerprint(art["body"])
-    return found, segment([art for articles in found for art in articles])
+    return found, segment([art for articles in found for art in articles]), [record.layout for record, _ in chunk]
 
 
 # --- the orchestration (this process owns the database) ---
@@ -175,7 +176,7 @@ def _read_otherwise(db, doc_id: int, record: Record) -> bool:
     encoding, layout = db.execute("SELECT encoding, layout FROM documents WHERE id = ?", [doc_id]).fetchone()
     if (encoding and codec_name(encoding)) != (record.encoding and codec_name(record.encoding)):
         return True
-    return (layout or "page") != record.layout  # documents stored before layouts existed were pages
+    return (layout or "page") != layout_of(record)  # documents stored before layouts existed were pages
 
 
 def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_field="text",
@@ -341,7 +342,9 @@ class _Writer:
     def write(self, batch, ended, job, summary, on_progress) -> None:
         db = self.db
         chunks = job.get()
-        results = [articles for found, _ in chunks for articles in found]
+        results = [articles for found, _, _ in chunks for articles in found]
+        for (record, _), layout in zip(batch, (layout for _, _, layouts in chunks for layout in layouts)):
+            record.layout = layout  # decided by the worker
         with transaction(db):
             if self._data_version() != self.seen:  # another process wrote since our last commit
                 self.lexicon = index.Lexicon(db)
@@ -379,7 +382,7 @@ class _Writer:
                 index.recount(db, changed + orphans)
             if chunks:  # a batch may hold only the ends of files (their gone records deleted above)
                 index.write(db, self.lexicon, [a["id"] for a in articles],
-                            [(a["source"], a["date"]) for a in articles], [chunk for _, chunk in chunks],
+                            [(a["source"], a["date"]) for a in articles], [chunk for _, chunk, _ in chunks],
                             counted=store.counted(db, articles))
         self.seen = self._data_version()
         summary.replaced += len(replaced)

@@ -112,10 +112,14 @@ def _hash64(z: np.ndarray) -> np.ndarray:
 
 
 def containment(a: np.ndarray, b: np.ndarray) -> float:
-    """The share of the smaller shingle set found in the other (0 when either is empty)."""
+    """The share of the smaller shingle set found in the other (0 when either is empty); both
+    sorted and distinct, as shingles() makes them."""
     if not a.size or not b.size:
         return 0.0
-    return np.intersect1d(a, b, assume_unique=True).size / min(a.size, b.size)
+    if a.size > b.size:
+        a, b = b, a
+    at = np.searchsorted(b, a)  # each of the smaller set's shingles looked up in the other
+    return int(np.count_nonzero(b[np.minimum(at, b.size - 1)] == a)) / a.size
 
 
 def estimated_containment(sig_a, sig_b, n_a: int, n_b: int) -> float:
@@ -143,8 +147,9 @@ def _store_all(db, firsts: dict) -> None:
     """Store the signatures and band keys of new first printings (id -> fingerprint), in bulk."""
     db.conn.executemany("INSERT OR REPLACE INTO reprint_signatures (article_id, shingles, signature) VALUES (?, ?, ?)",
                         [(art_id, int(fp[0].size), fp[1].astype("<u4").tobytes()) for art_id, fp in firsts.items()])
+    # In key order: each row lands next to the previous one's page, not on a random one.
     db.conn.executemany("INSERT OR IGNORE INTO reprint_bands (key, article_id) VALUES (?, ?)",
-                        [(k, art_id) for art_id, fp in firsts.items() for k in fp[2]])
+                        sorted((k, art_id) for art_id, fp in firsts.items() for k in fp[2]))
 
 
 def _unstore(db, ids, memory: "Memory | None" = None) -> None:
@@ -281,16 +286,19 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
             "SELECT article_id, shingles, signature FROM reprint_signatures "
             f"WHERE article_id IN ({', '.join('?' * len(chunk))})", chunk):
             stored[other] = (n, np.frombuffer(blob, dtype="<u4"), dates.get(other))
+    order = sorted(info, key=lambda a: _order_key(info[a][0], a))
+    estimates = _estimates(order, info, articles, bands, stored)
     touched, updates, firsts = [], [], {}
-    for art_id in sorted(info, key=lambda a: _order_key(info[a][0], a)):
+    for art_id in order:
         date, dup = info[art_id]
         fp = articles.get(art_id)
         if dup is not None or fp is None:  # exact duplicates are marked already
             continue
         mine = _order_key(date, art_id)
-        candidates = {o for k in fp[2] for o in bands.get(k, ())} - {art_id}
-        matched = _matches(db, fp, [(o, *stored[o]) for o in candidates if o in stored], known_fp, similarity, mine,
-                           memory)
+        # The candidates that are first printings now (stored, or met before it in this batch).
+        scored = sorted(((e, o, stored[o][2]) for o, e in estimates.get(art_id, ())
+                         if o in stored and e >= similarity - MARGIN), reverse=True)
+        matched = _matches(db, fp, scored, known_fp, similarity, mine, memory)
         earlier = [(s, other) for other, (other_date, s) in matched.items() if _order_key(other_date, other) < mine]
         if earlier:
             best = min(earlier, key=lambda e: (-e[0], _order_key(matched[e[1]][0], e[1])))
@@ -300,8 +308,6 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
         firsts[art_id] = fp
         memory.keep(art_id, date, fp[0])
         stored[art_id] = (fp[0].size, fp[1], date)
-        for k in fp[2]:
-            bands.setdefault(k, set()).add(art_id)
         later = [(other, s) for other, (_, s) in matched.items()]
         if later:  # printed after this one: they become its reprints
             updates += [(art_id, round(s, 4), other) for other, s in later]
@@ -319,20 +325,51 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
     return [a for a in touched if a not in new]
 
 
-def _matches(db, fp, candidates: list, known_fp: dict, similarity: float, mine, memory: Memory) -> dict:
-    """The candidates (id, shingle count, signature, date) at least `similarity` like the article:
-    id -> (date, similarity). Checked best estimate first; the first earlier printing that is
-    alike ends the search (the article becomes its reprint), so a story printed many times
-    costs about one exact check per printing."""
-    if not candidates:
+def _estimates(order, info, articles, bands, stored) -> dict:
+    """article id -> [(candidate, estimated containment)]: every article it may be compared with
+    (the stored first printings sharing a band with it, and the articles of this batch before it
+    in order of printing sharing one; which of them are first printings when its turn comes
+    is decided then), estimated from the signatures for all pairs at once:
+    |A & B| = J (|A| + |B|) / (1 + J)."""
+    live = [a for a in order if info[a][1] is None and articles.get(a) is not None]
+    rank = {a: r for r, a in enumerate(live)}
+    local: dict[int, list] = {}
+    for a in live:
+        for k in articles[a][2]:
+            local.setdefault(k, []).append(a)
+    left, right = [], []
+    for a in live:
+        keys = articles[a][2]
+        found = {o for k in keys for o in bands.get(k, ())}
+        found.update(o for k in keys for o in local.get(k, ()) if rank[o] < rank[a])
+        found.discard(a)
+        left += [a] * len(found)
+        right += found
+    if not left:
         return {}
-    sh, sig, _ = fp
-    # Estimated containment of all candidates at once: |A & B| = J (|A| + |B|) / (1 + J).
-    j = (np.stack([c[2] for c in candidates]) == sig).mean(axis=1)
-    n = np.array([c[1] for c in candidates], dtype=np.float64)
-    est = j * (sh.size + n) / (1 + j) / np.maximum(1, np.minimum(sh.size, n))
-    scored = sorted(((float(e), c[0], c[3]) for e, c in zip(est.tolist(), candidates) if e >= similarity - MARGIN),
-                    reverse=True)
+    sig = {a: articles[a][1] for a in live}
+    size = {a: articles[a][0].size for a in live}
+    for o, (n, s, _) in stored.items():
+        sig.setdefault(o, s)
+        size.setdefault(o, n)
+    out: dict[int, list] = {}
+    for i in range(0, len(left), 20000):  # pairs at a time: the compared signatures stay a few MB
+        la, ro = left[i:i + 20000], right[i:i + 20000]
+        j = (np.stack([sig[a] for a in la]) == np.stack([sig[o] for o in ro])).mean(axis=1)
+        n_a = np.array([size[a] for a in la], dtype=np.float64)
+        n_b = np.array([size[o] for o in ro], dtype=np.float64)
+        est = j * (n_a + n_b) / (1 + j) / np.maximum(1, np.minimum(n_a, n_b))
+        for a, o, e in zip(la, ro, est.tolist()):
+            out.setdefault(a, []).append((o, e))
+    return out
+
+
+def _matches(db, fp, scored: list, known_fp: dict, similarity: float, mine, memory: Memory) -> dict:
+    """The candidates (estimate, id, date; best estimate first) at least `similarity` like the
+    article: id -> (date, similarity). The first earlier printing that is alike ends the search
+    (the article becomes its reprint), so a story printed many times costs about one exact
+    check per printing."""
+    sh = fp[0]
     out = {}
     for _, other, date in scored[:MAX_CHECKED]:
         other_sh = known_fp[other][0] if other in known_fp else memory.shingles_of(db, other)
