@@ -97,11 +97,13 @@ _BAND_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9
 
 
 def band_keys(sig: np.ndarray) -> list[int]:
-    """One signed 64-bit key per band: its rows mixed (splitmix64) with the band's number."""
+    """One signed 32-bit key per band: its rows mixed (splitmix64) with the band's number, the
+    top half kept (4 bytes stored a row, not 8; a rare shared key only adds a candidate that
+    its signature estimate drops)."""
     rows = np.asarray(sig, dtype=np.uint64).reshape(BANDS, ROWS)
     with np.errstate(over="ignore"):
         mixed = (rows * _BAND_MIX[:ROWS]).sum(axis=1) + np.arange(BANDS, dtype=np.uint64) * np.uint64(0xD6E8FEB86659FD93)
-        return _hash64(mixed).view(np.int64).tolist()
+        return (_hash64(mixed).view(np.int64) >> 32).tolist()
 
 
 def _hash64(z: np.ndarray) -> np.ndarray:
@@ -128,13 +130,21 @@ def estimated_containment(sig_a, sig_b, n_a: int, n_b: int) -> float:
     return j * (n_a + n_b) / (1 + j) / max(1, min(n_a, n_b))
 
 
+def stored_signature(sig: np.ndarray) -> np.ndarray:
+    """The top 16 bits of each MinHash value: what is stored and compared (two different minima
+    share them once in 65,536 slots, which moves an estimate by a hundredth of a percent on
+    average, where the margin below the threshold is 15 points)."""
+    return (np.asarray(sig, dtype=np.uint32) >> np.uint32(16)).astype("<u2")
+
+
 def fingerprint(body: str) -> tuple[np.ndarray, np.ndarray, list[int]] | None:
-    """(shingles, signature, band keys) of an article body, None when it is too short to compare."""
+    """(shingles, stored signature, band keys) of an article body, None when it is too short to
+    compare."""
     sh = shingles(body)
     if sh.size < MIN_SHINGLES:
         return None
     sig = signature(sh)
-    return sh, sig, band_keys(sig)
+    return sh, stored_signature(sig), band_keys(sig)
 
 
 # --- the database side --------------------------------------------------------------------------
@@ -146,26 +156,26 @@ def _order_key(date, art_id):
 def _store_all(db, firsts: dict) -> None:
     """Store the signatures and band keys of new first printings (id -> fingerprint), in bulk."""
     db.conn.executemany("INSERT OR REPLACE INTO reprint_signatures (article_id, shingles, signature) VALUES (?, ?, ?)",
-                        [(art_id, int(fp[0].size), fp[1].astype("<u4").tobytes()) for art_id, fp in firsts.items()])
+                        [(art_id, int(fp[0].size), fp[1].tobytes()) for art_id, fp in firsts.items()])
     # In key order: each row lands next to the previous one's page, not on a random one.
     db.conn.executemany("INSERT OR IGNORE INTO reprint_bands (key, article_id) VALUES (?, ?)",
                         sorted((k, art_id) for art_id, fp in firsts.items() for k in fp[2]))
 
 
 def _unstore(db, ids, memory: "Memory | None" = None) -> None:
-    """Drop the stored signatures and band keys of these articles: the keys come again from the
-    signature, so each is one lookup by its primary key (reprint_bands has no other index)."""
+    """Drop the stored signatures and band keys of these articles (rare: a first printing
+    replaced or found to be a reprint): the keys come again from the stored body, so each is
+    one lookup by its primary key (reprint_bands has no other index)."""
     ids = list(ids)
     if memory is not None:
         memory.drop(ids)
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         marks = ", ".join("?" * len(chunk))
-        stored = db.execute(f"SELECT article_id, signature FROM reprint_signatures WHERE article_id IN ({marks})",
-                            chunk).fetchall()
+        stored = db.execute(f"SELECT a.id, a.body FROM articles a JOIN reprint_signatures s ON s.article_id = a.id "
+                            f"WHERE s.article_id IN ({marks})", chunk).fetchall()
         db.conn.executemany("DELETE FROM reprint_bands WHERE key = ? AND article_id = ?",
-                            [(k, art_id) for art_id, sig in stored
-                             for k in band_keys(np.frombuffer(sig, dtype="<u4"))])
+                            [(k, art_id) for art_id, body in stored for k in (fingerprint(body) or ((), (), ()))[2]])
         db.execute(f"DELETE FROM reprint_signatures WHERE article_id IN ({marks})", chunk)
 
 
@@ -285,19 +295,23 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
         for other, n, blob in db.execute(
             "SELECT article_id, shingles, signature FROM reprint_signatures "
             f"WHERE article_id IN ({', '.join('?' * len(chunk))})", chunk):
-            stored[other] = (n, np.frombuffer(blob, dtype="<u4"), dates.get(other))
+            stored[other] = (n, np.frombuffer(blob, dtype="<u2"), dates.get(other))
     order = sorted(info, key=lambda a: _order_key(info[a][0], a))
-    estimates = _estimates(order, info, articles, bands, stored)
+    live = [a for a in order if info[a][1] is None and articles.get(a) is not None]
+    estimates = _estimates(live, articles, bands, stored)  # against the stored first printings
+    new_bands: dict[int, list] = {}  # band key -> first printings met in this batch
     touched, updates, firsts = [], [], {}
-    for art_id in order:
-        date, dup = info[art_id]
-        fp = articles.get(art_id)
-        if dup is not None or fp is None:  # exact duplicates are marked already
-            continue
+    for art_id in live:  # exact duplicates (marked already) and short bodies are left alone
+        date = info[art_id][0]
+        fp = articles[art_id]
         mine = _order_key(date, art_id)
-        # The candidates that are first printings now (stored, or met before it in this batch).
-        scored = sorted(((e, o, stored[o][2]) for o, e in estimates.get(art_id, ())
-                         if o in stored and e >= similarity - MARGIN), reverse=True)
+        # The candidates that are first printings now: stored, or met before it in this batch.
+        found = estimates.get(art_id, [])
+        met = {o for k in fp[2] for o in new_bands.get(k, ())}
+        if met:
+            found = found + _estimates([art_id], articles, {k: met for k in fp[2]}, stored)[art_id]
+        scored = sorted(((e, o, stored[o][2]) for o, e in found if o in stored and e >= similarity - MARGIN),
+                        reverse=True)
         matched = _matches(db, fp, scored, known_fp, similarity, mine, memory)
         earlier = [(s, other) for other, (other_date, s) in matched.items() if _order_key(other_date, other) < mine]
         if earlier:
@@ -308,6 +322,8 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
         firsts[art_id] = fp
         memory.keep(art_id, date, fp[0])
         stored[art_id] = (fp[0].size, fp[1], date)
+        for k in fp[2]:
+            new_bands.setdefault(k, []).append(art_id)
         later = [(other, s) for other, (_, s) in matched.items()]
         if later:  # printed after this one: they become its reprints
             updates += [(art_id, round(s, 4), other) for other, s in later]
@@ -325,39 +341,24 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
     return [a for a in touched if a not in new]
 
 
-def _estimates(order, info, articles, bands, stored) -> dict:
-    """article id -> [(candidate, estimated containment)]: every article it may be compared with
-    (the stored first printings sharing a band with it, and the articles of this batch before it
-    in order of printing sharing one; which of them are first printings when its turn comes
-    is decided then), estimated from the signatures for all pairs at once:
-    |A & B| = J (|A| + |B|) / (1 + J)."""
-    live = [a for a in order if info[a][1] is None and articles.get(a) is not None]
-    rank = {a: r for r, a in enumerate(live)}
-    local: dict[int, list] = {}
-    for a in live:
-        for k in articles[a][2]:
-            local.setdefault(k, []).append(a)
+def _estimates(live, articles, bands, stored) -> dict:
+    """article id -> [(candidate, estimated containment)] for every first printing in `stored`
+    sharing a band (bands: key -> ids) with it, estimated from the signatures for all pairs at
+    once: |A & B| = J (|A| + |B|) / (1 + J)."""
     left, right = [], []
     for a in live:
-        keys = articles[a][2]
-        found = {o for k in keys for o in bands.get(k, ())}
-        found.update(o for k in keys for o in local.get(k, ()) if rank[o] < rank[a])
+        found = {o for k in articles[a][2] for o in bands.get(k, ()) if o in stored}
         found.discard(a)
         left += [a] * len(found)
         right += found
     if not left:
         return {}
-    sig = {a: articles[a][1] for a in live}
-    size = {a: articles[a][0].size for a in live}
-    for o, (n, s, _) in stored.items():
-        sig.setdefault(o, s)
-        size.setdefault(o, n)
     out: dict[int, list] = {}
     for i in range(0, len(left), 20000):  # pairs at a time: the compared signatures stay a few MB
         la, ro = left[i:i + 20000], right[i:i + 20000]
-        j = (np.stack([sig[a] for a in la]) == np.stack([sig[o] for o in ro])).mean(axis=1)
-        n_a = np.array([size[a] for a in la], dtype=np.float64)
-        n_b = np.array([size[o] for o in ro], dtype=np.float64)
+        j = (np.stack([articles[a][1] for a in la]) == np.stack([stored[o][1] for o in ro])).mean(axis=1)
+        n_a = np.array([articles[a][0].size for a in la], dtype=np.float64)
+        n_b = np.array([stored[o][0] for o in ro], dtype=np.float64)
         est = j * (n_a + n_b) / (1 + j) / np.maximum(1, np.minimum(n_a, n_b))
         for a, o, e in zip(la, ro, est.tolist()):
             out.setdefault(a, []).append((o, e))

@@ -60,8 +60,9 @@ TABLES = {
     "period_counts": {"columns": {"group_id": int, "word_id": int, "count": int, "docs": int},
                       "pk": ("group_id", "word_id")},
     "meta": {"columns": {"key": str, "value": str}, "pk": "key"},
-    # Near-duplicate detection (reprints.py): each article's MinHash signature and its LSH band
-    # keys, so a later ingest compares new articles with the corpus without reading it again.
+    # Near-duplicate detection (reprints.py): each first printing's MinHash signature (the top 16
+    # bits of each of its 90 values) and its 30 LSH band keys (32 bits), so a later ingest
+    # compares new articles with the corpus without reading it again.
     "reprint_signatures": {"columns": {"article_id": int, "shingles": int, "signature": bytes}, "pk": "article_id"},
     "reprint_bands": {"columns": {"key": int, "article_id": int}, "pk": ("key", "article_id")},
     "saved_reports": {
@@ -222,8 +223,26 @@ def _scripts_and_reprints(db) -> None:
     for art_id, title, body in db.execute("SELECT id, title, body FROM articles").fetchall():
         db.execute("UPDATE articles SET script = ? WHERE id = ?", [scripts.script_of(f"{title or ''}\n{body or ''}"), art_id])
 
+def _compact_reprint_tables(db) -> None:
+    """v7: reprint band keys of 32 bits (the top half of the 64-bit ones) and signatures of 16
+    bits a value (the top half of each): a third less for the two tables, the same candidates.
+    Nothing to do on a new database (its tables are empty)."""
+    import numpy as np
+
+    # Through a temporary table, so the table keeps the definition a new database has.
+    db.execute("CREATE TEMP TABLE bands_v7 AS SELECT DISTINCT key >> 32 AS key, article_id FROM reprint_bands")
+    db.execute("DELETE FROM reprint_bands")
+    db.execute("INSERT OR IGNORE INTO reprint_bands (key, article_id) SELECT key, article_id FROM temp.bands_v7 "
+               "ORDER BY 1, 2")
+    db.execute("DROP TABLE temp.bands_v7")
+    rows = db.execute("SELECT article_id, signature FROM reprint_signatures").fetchall()
+    db.conn.executemany("UPDATE reprint_signatures SET signature = ? WHERE article_id = ?",
+                        [((np.frombuffer(sig, dtype="<u4") >> np.uint32(16)).astype("<u2").tobytes(), art_id)
+                         for art_id, sig in rows if len(sig) == 4 * 90])
+
+
 MIGRATIONS = [_create, _one_tag_per_word, _word_index, _document_reading_options, _every_printed_field,
-              _scripts_and_reprints]
+              _scripts_and_reprints, _compact_reprint_tables]
 
 
 class WriterBusy(ValueError):
