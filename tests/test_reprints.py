@@ -201,8 +201,8 @@ def test_signature_is_datasketchs_minhash():
 
 
 def test_a_v6_database_gets_the_compact_reprint_tables(seed_db, tmp_path):
-    """v6 stored 64-bit band keys and 32-bit signature values; the upgrade keeps their top halves,
-    which are what a new database stores, and the later ingest marks what a new one marks."""
+    """v6 stored 64-bit band keys and 32-bit signature values; the upgrade keeps half of each
+    (what a new database stores), and the later ingest marks what a new one marks."""
     from zzcorpus.schema import MIGRATIONS
 
     path, records = wire_corpus(seed_db, tmp_path)

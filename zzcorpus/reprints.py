@@ -131,10 +131,11 @@ def estimated_containment(sig_a, sig_b, n_a: int, n_b: int) -> float:
 
 
 def stored_signature(sig: np.ndarray) -> np.ndarray:
-    """The top 16 bits of each MinHash value: what is stored and compared (two different minima
-    share them once in 65,536 slots, which moves an estimate by a hundredth of a percent on
-    average, where the margin below the threshold is 15 points)."""
-    return (np.asarray(sig, dtype=np.uint32) >> np.uint32(16)).astype("<u2")
+    """The low 16 bits of each MinHash value: what is stored and compared. (Not the top bits:
+    minima are small numbers, whose top bits are mostly equal.) Two different minima share
+    them once in 65,536 slots, which moves an estimate by a hundredth of a percent on average,
+    where the margin below the threshold is 15 points."""
+    return (np.asarray(sig, dtype=np.uint32) & np.uint32(0xFFFF)).astype("<u2")
 
 
 def fingerprint(body: str) -> tuple[np.ndarray, np.ndarray, list[int]] | None:

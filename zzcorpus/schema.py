@@ -60,7 +60,7 @@ TABLES = {
     "period_counts": {"columns": {"group_id": int, "word_id": int, "count": int, "docs": int},
                       "pk": ("group_id", "word_id")},
     "meta": {"columns": {"key": str, "value": str}, "pk": "key"},
-    # Near-duplicate detection (reprints.py): each first printing's MinHash signature (the top 16
+    # Near-duplicate detection (reprints.py): each first printing's MinHash signature (the low 16
     # bits of each of its 90 values) and its 30 LSH band keys (32 bits), so a later ingest
     # compares new articles with the corpus without reading it again.
     "reprint_signatures": {"columns": {"article_id": int, "shingles": int, "signature": bytes}, "pk": "article_id"},
@@ -225,7 +225,7 @@ def _scripts_and_reprints(db) -> None:
 
 def _compact_reprint_tables(db) -> None:
     """v7: reprint band keys of 32 bits (the top half of the 64-bit ones) and signatures of 16
-    bits a value (the top half of each): a third less for the two tables, the same candidates.
+    bits a value (the low half of each): a third less for the two tables, the same candidates.
     Nothing to do on a new database (its tables are empty)."""
     import numpy as np
 
@@ -237,7 +237,7 @@ def _compact_reprint_tables(db) -> None:
     db.execute("DROP TABLE temp.bands_v7")
     rows = db.execute("SELECT article_id, signature FROM reprint_signatures").fetchall()
     db.conn.executemany("UPDATE reprint_signatures SET signature = ? WHERE article_id = ?",
-                        [((np.frombuffer(sig, dtype="<u4") >> np.uint32(16)).astype("<u2").tobytes(), art_id)
+                        [((np.frombuffer(sig, dtype="<u4") & np.uint32(0xFFFF)).astype("<u2").tobytes(), art_id)
                          for art_id, sig in rows if len(sig) == 4 * 90])
 
 
