@@ -78,7 +78,6 @@ INDEXES = [
     ("documents", ["sha256"], False),
     ("documents", ["path"], True),
     ("articles", ["document_id", "seq"], False),
-    ("articles", ["body_sha256"], False),
     ("articles", ["date"], False),
     ("articles", ["source"], False),
     # Covering indexes for the corpus description (info, the Datasette front page), so it never
@@ -92,6 +91,14 @@ INDEXES = [
     ("groups", ["source", "month"], False),
     ("articles", ["near_duplicate_of"], False),
 ]
+
+# Duplicate bodies are looked up by the first 16 hex digits of their hash (an index a third the
+# size of one on the whole hash), then compared whole.
+BODY_HASH_PREFIX = "substr(body_sha256, 1, 16)"
+EXPRESSION_INDEXES = {
+    "idx_articles_body_hash_prefix": f"CREATE INDEX IF NOT EXISTS [idx_articles_body_hash_prefix] ON [articles] "
+                                     f"({BODY_HASH_PREFIX})",
+}
 
 # The character index is contentless because its text (one token per character) is derived,
 # never shown. It holds every printed field of an article, in printed order, so search finds a
@@ -137,6 +144,8 @@ def _create(db) -> None:
         _create_table(db, name, spec)
     for table, columns, unique in INDEXES:
         db[table].create_index(columns, unique=unique, if_not_exists=True)
+    for sql in EXPRESSION_INDEXES.values():
+        db.execute(sql)
     db.execute(CHAR_FTS_SQL)
     for name, sql in VIEWS.items():
         db.create_view(name, sql, replace=True)
@@ -223,11 +232,16 @@ def _scripts_and_reprints(db) -> None:
     for art_id, title, body in db.execute("SELECT id, title, body FROM articles").fetchall():
         db.execute("UPDATE articles SET script = ? WHERE id = ?", [scripts.script_of(f"{title or ''}\n{body or ''}"), art_id])
 
-def _compact_reprint_tables(db) -> None:
+def _compact_reprints_and_body_hashes(db) -> None:
     """v7: reprint band keys of 32 bits (the top half of the 64-bit ones) and signatures of 16
-    bits a value (the low half of each): a third less for the two tables, the same candidates.
-    Nothing to do on a new database (its tables are empty)."""
+    bits a value (the low half of each): a third less for the two tables, the same candidates;
+    the body hash index on the hash's first 16 hex digits. Nothing to do on a new database (its
+    reprint tables are empty, its index made)."""
     import numpy as np
+
+    db.execute("DROP INDEX IF EXISTS idx_articles_body_sha256")
+    for sql in EXPRESSION_INDEXES.values():
+        db.execute(sql)
 
     # Through a temporary table, so the table keeps the definition a new database has.
     db.execute("CREATE TEMP TABLE bands_v7 AS SELECT DISTINCT key >> 32 AS key, article_id FROM reprint_bands")
@@ -242,7 +256,7 @@ def _compact_reprint_tables(db) -> None:
 
 
 MIGRATIONS = [_create, _one_tag_per_word, _word_index, _document_reading_options, _every_printed_field,
-              _scripts_and_reprints, _compact_reprint_tables]
+              _scripts_and_reprints, _compact_reprints_and_body_hashes]
 
 
 class WriterBusy(ValueError):

@@ -13,7 +13,7 @@ import re
 from datetime import datetime, timezone
 
 from . import index
-from .schema import CHAR_FTS_TABLE, PRINTED_FIELDS, REPORT_CONDITION
+from .schema import BODY_HASH_PREFIX, CHAR_FTS_TABLE, PRINTED_FIELDS, REPORT_CONDITION
 from .scripts import fold
 
 # One FTS token per letter or digit; every run of anything else becomes a private-use
@@ -77,15 +77,18 @@ INSERT_ARTICLE = f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) VALUES ({
 def number_articles(db, articles: list[dict]) -> None:
     """Give each new article its `id` (after the highest stored) and its `duplicate_of`: the
     first (lowest id) stored or new article with the same body. Marks are decided before the
-    rows are written, so a row is written once with them (a row that grows after its page
-    filled splits the page: a quarter of the table's pages went unused that way)."""
+    rows are written, so a row is written once with them, never rewritten (with its overflow
+    pages) by an update in the same batch."""
     next_id = (db.execute("SELECT MAX(id) FROM articles").fetchone()[0] or 0) + 1
     first = {}
     hashes = sorted({a["body_sha256"] for a in articles if a["body_sha256"]})
-    for i in range(0, len(hashes), 500):
-        chunk = hashes[i:i + 500]
-        first.update(db.execute(f"SELECT body_sha256, MIN(id) FROM articles WHERE body_sha256 IN "
-                                f"({','.join('?' * len(chunk))}) GROUP BY body_sha256", chunk))
+    for h in hashes:
+        # `+body_sha256`: a plain `body_sha256 = ?` would be propagated into the prefix
+        # expression, which then no longer matches the index (a scan of the table).
+        row = db.conn.execute(f"SELECT id FROM articles WHERE {BODY_HASH_PREFIX} = ? AND +body_sha256 = ? "
+                         "ORDER BY id LIMIT 1", [h[:16], h]).fetchone()
+        if row:
+            first[h] = row[0]
     for art_id, a in enumerate(articles, next_id):
         a["id"] = art_id
         h = a["body_sha256"]
@@ -140,14 +143,17 @@ def mark_duplicates(db, hashes) -> None:
     changes are written (a body printed a thousand times is not rewritten a thousand times per
     batch) and recounted."""
     hashes = sorted(set(hashes))
-    first = ("(SELECT MIN(a2.id) FROM articles a2 WHERE a2.body_sha256 = articles.body_sha256 "
-             "AND a2.id < articles.id)")
+    # `+`: see number_articles
+    first = ("(SELECT a2.id FROM articles a2 WHERE substr(a2.body_sha256, 1, 16) = substr(articles.body_sha256, 1, 16) "
+             "AND +a2.body_sha256 = articles.body_sha256 AND a2.id < articles.id ORDER BY a2.id LIMIT 1)")
     touched = []
     for i in range(0, len(hashes), 500):
         chunk = hashes[i : i + 500]
+        marks = ','.join('?' * len(chunk))
         touched += [r[0] for r in db.execute(
-            f"UPDATE articles SET duplicate_of = {first} WHERE body_sha256 IN ({','.join('?' * len(chunk))}) "
-            f"AND duplicate_of IS NOT {first} RETURNING id", chunk).fetchall()]
+            f"UPDATE articles SET duplicate_of = {first} WHERE {BODY_HASH_PREFIX} IN ({marks}) "
+            f"AND +body_sha256 IN ({marks}) AND duplicate_of IS NOT {first} RETURNING id",
+            [h[:16] for h in chunk] + chunk).fetchall()]
     index.recount(db, touched)
 
 
