@@ -51,7 +51,8 @@ def shingles(text: str) -> np.ndarray:
     if cps.size < SHINGLE:
         return np.zeros(0, dtype=np.uint64)
     keys = (cps[:-2] << np.uint64(42)) | (cps[1:-1] << np.uint64(21)) | cps[2:]
-    return np.unique(keys)
+    keys.sort()  # then runs dropped: several times faster than np.unique, which hashes here
+    return keys[np.concatenate([[True], keys[1:] != keys[:-1]])]
 
 
 def _hash32(keys: np.ndarray) -> np.ndarray:
@@ -90,7 +91,9 @@ def signature(sh: np.ndarray) -> np.ndarray:
         return np.full(NUM_PERM, MAX_HASH, dtype=np.uint32)
     a, b = _permutations()
     with np.errstate(over="ignore"):
-        return (a * _fmix32(_hash32(sh).astype(np.uint32))[None, :] + b).min(axis=1)
+        values = np.multiply(a, _fmix32(_hash32(sh).astype(np.uint32))[None, :])
+        values += b  # in place: one permutations-by-shingles array, not two
+        return values.min(axis=1)
 
 
 _BAND_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dtype=np.uint64)
@@ -164,20 +167,26 @@ def _store_all(db, firsts: dict) -> None:
 
 
 def _unstore(db, ids, memory: "Memory | None" = None) -> None:
-    """Drop the stored signatures and band keys of these articles (rare: a first printing
-    replaced or found to be a reprint): the keys come again from the stored body, so each is
-    one lookup by its primary key (reprint_bands has no other index)."""
+    """Drop the stored signatures and band keys of these articles (first printings replaced, or
+    found to be reprints of an earlier printing met later): the keys come again from their
+    shingles (kept in memory, or from the stored body), so each is one lookup by its primary
+    key (reprint_bands has no other index)."""
     ids = list(ids)
-    if memory is not None:
-        memory.drop(ids)
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         marks = ", ".join("?" * len(chunk))
-        stored = db.execute(f"SELECT a.id, a.body FROM articles a JOIN reprint_signatures s ON s.article_id = a.id "
-                            f"WHERE s.article_id IN ({marks})", chunk).fetchall()
-        db.conn.executemany("DELETE FROM reprint_bands WHERE key = ? AND article_id = ?",
-                            [(k, art_id) for art_id, body in stored for k in (fingerprint(body) or ((), (), ()))[2]])
+        kept = {a: sh for a in chunk if (sh := memory.shingles.get(a) if memory is not None else None) is not None}
+        keys = [(k, a) for a, sh in kept.items() for k in band_keys(signature(sh))]
+        unknown = [a for a in chunk if a not in kept]
+        if unknown:
+            for art_id, body in db.execute(
+                f"SELECT a.id, a.body FROM articles a JOIN reprint_signatures s ON s.article_id = a.id "
+                f"WHERE s.article_id IN ({', '.join('?' * len(unknown))})", unknown).fetchall():
+                keys += [(k, art_id) for k in (fingerprint(body) or ((), (), ()))[2]]
+        db.conn.executemany("DELETE FROM reprint_bands WHERE key = ? AND article_id = ?", keys)
         db.execute(f"DELETE FROM reprint_signatures WHERE article_id IN ({marks})", chunk)
+    if memory is not None:
+        memory.drop(ids)
 
 
 class Memory:
