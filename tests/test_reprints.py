@@ -240,3 +240,19 @@ def test_a_v6_database_gets_the_compact_reprint_tables(seed_db, tmp_path):
         assert old.execute(sql).fetchall() == fresh.execute(sql).fetchall(), sql
     assert old.execute("SELECT COUNT(*) FROM articles WHERE near_duplicate_of IS NOT NULL").fetchone()[0] > 10
     check_index(old)
+
+
+def test_fingerprints_of_a_chunk_are_each_bodys_fingerprint(seed_db):
+    """The workers fingerprint a chunk at once, from the folded letters of the character index."""
+    from zzcorpus import store
+
+    bodies = [s["body"] for s in seed_stories(seed_db, min_chars=0)] + ["短", "", "「新華社」電：" * 20]
+    folded = [store.char_tokens(b).replace(" ", "").replace(store.BREAK, "") for b in bodies]
+    assert folded == [reprints.letters(b) for b in bodies]
+    many = reprints.fingerprints(bodies, folded)
+    assert sum(fp is None for fp in many) >= 2 and sum(fp is not None for fp in many) >= 30
+    for body, got in zip(bodies, many):
+        one = reprints.fingerprint(body)
+        assert (one is None) == (got is None)
+        if one is not None:
+            assert np.array_equal(one[0], got[0]) and np.array_equal(one[1], got[1]) and one[2] == got[2]

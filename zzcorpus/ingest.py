@@ -121,8 +121,11 @@ def _prepare_chunk(chunk: list[tuple[Record, dict]]) -> tuple[list[list[dict]], 
     layout (decided here, in the worker, unless the command gave it)."""
     found = [prepare_record(record, meta) for record, meta in chunk]
     if _work["reprints"]:
-        for art in (a for articles in found for a in articles):
-            art["fingerprint"] = reprints.fingerprint(art["body"])
+        arts = [a for articles in found for a in articles]
+        # The body's character index text holds its folded letters already, spaced and broken.
+        folded = [a["char_tokens"][-1].replace(" ", "").replace(store.BREAK, "") for a in arts]
+        for art, fp in zip(arts, reprints.fingerprints([a["body"] for a in arts], folded)):
+            art["fingerprint"] = fp
     return found, segment([art for articles in found for art in articles]), [record.layout for record, _ in chunk]
 
 
