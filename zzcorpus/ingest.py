@@ -204,6 +204,11 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
     # WAL lets `datasette corpus.db` read while we write; NORMAL sync is still safe against a
     # killed process (only a power cut can lose the last commits); a fixed 32 MB page cache
     # keeps memory flat whatever the corpus size.
+    if not db.execute("PRAGMA page_count").fetchone()[0]:
+        # A new file (only then can it be set): pages freed while writing (postings blocks
+        # merged at the end, group vectors rewritten) are given back at the end of each ingest
+        # instead of staying in the file, empty.
+        db.execute("PRAGMA auto_vacuum = INCREMENTAL")
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA cache_size = -32768")
@@ -307,6 +312,8 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
             store.set_meta(db, zzcorpus_version=__version__, updated_at=store.now())
         if similarity is not None:
             store.set_meta(db, reprint_similarity=str(similarity))
+    with transaction(db):
+        db.execute("PRAGMA incremental_vacuum").fetchall()  # nothing to do in a file made without it
     summary.wal_pages = checkpoint(db)
     summary.seconds = time.perf_counter() - started
     return summary
