@@ -201,14 +201,14 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
         reprints.check_similarity(similarity)
     started = time.perf_counter()
     check_corpus(db)  # before WAL mode or any table touches a file that is not ours
+    if not db.execute("PRAGMA page_count").fetchone()[0]:
+        # A new file (only then can it be set): pages freed while writing (postings blocks
+        # merged, index segments merged) are given back at the end of each ingest instead of
+        # staying in the file, empty.
+        db.execute("PRAGMA auto_vacuum = INCREMENTAL")
     # WAL lets `datasette corpus.db` read while we write; NORMAL sync is still safe against a
     # killed process (only a power cut can lose the last commits); a fixed 32 MB page cache
     # keeps memory flat whatever the corpus size.
-    if not db.execute("PRAGMA page_count").fetchone()[0]:
-        # A new file (only then can it be set): pages freed while writing (postings blocks
-        # merged at the end, group vectors rewritten) are given back at the end of each ingest
-        # instead of staying in the file, empty.
-        db.execute("PRAGMA auto_vacuum = INCREMENTAL")
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA cache_size = -32768")
@@ -358,6 +358,7 @@ class _Writer:
         with transaction(db):
             if self._data_version() != self.seen:  # another process wrote since our last commit
                 self.lexicon = index.Lexicon(db)
+                self.memory = reprints.Memory()  # it may have deleted first printings
             self.claim()
             # Each file's state as it is now, under the lock (another writer may have stored it).
             states = [store.document_state(db, record.path) for record, _ in batch]

@@ -25,6 +25,7 @@ commits: the caller owns the transaction.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from functools import lru_cache
 
 import numpy as np
@@ -221,14 +222,13 @@ class Memory:
     """What one writing command keeps of the first printings it has met: their dates and shingles,
     most recently used kept, up to a fixed size (memory stays flat whatever the corpus), so a
     story printed again and again is compared without reading its first printing back. Made per
-    command and per database: article ids are not reused while it runs."""
+    command and per database; deleted first printings are dropped from it (forget), and the
+    writer starts a new one when another process has written."""
 
     MAX_BYTES = 48 << 20  # shingles kept (8 bytes each)
     MAX_DATES = 1 << 18
 
     def __init__(self):
-        from collections import OrderedDict
-
         self.shingles: OrderedDict = OrderedDict()
         self.dates: OrderedDict = OrderedDict()
         self.bytes = 0
