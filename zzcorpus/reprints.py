@@ -311,15 +311,15 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
             f"SELECT id, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
             articles[art_id] = fingerprint(body)
     known_fp = {a: fp for a, fp in articles.items() if fp is not None}
-    bands: dict[int, set] = {}  # band key -> first printings holding it
+    found_rows = []  # (band key, stored first printing holding it)
     keys = list({k for fp in known_fp.values() for k in fp[2]})
     for i in range(0, len(keys), 900):
         chunk = keys[i:i + 900]
-        for key, other in db.execute(
-            f"SELECT key, article_id FROM reprint_bands WHERE key IN ({', '.join('?' * len(chunk))})", chunk):
-            bands.setdefault(key, set()).add(other)
+        found_rows += db.execute(
+            f"SELECT key, article_id FROM reprint_bands WHERE key IN ({', '.join('?' * len(chunk))})", chunk).fetchall()
+    bands = np.array(found_rows, dtype=np.int64).reshape(-1, 2)
     stored = {}  # first printing -> (shingle count, signature, date)
-    wanted = sorted({a for got in bands.values() for a in got})
+    wanted = np.unique(bands[:, 1]).tolist()
     dates = {a: memory.dates[a] for a in wanted if a in memory.dates}  # a date is read from a wide row
     undated = [a for a in wanted if a not in dates]
     for i in range(0, len(undated), 500):
@@ -336,7 +336,8 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
             stored[other] = (n, np.frombuffer(blob, dtype="<u2"), dates.get(other))
     order = sorted(info, key=lambda a: _order_key(info[a][0], a))
     live = [a for a in order if info[a][1] is None and articles.get(a) is not None]
-    estimates = _estimates(live, articles, bands, stored)  # against the stored first printings
+    floor = similarity - MARGIN
+    estimates = _estimates(live, articles, bands, stored, floor)  # against the stored first printings
     new_bands: dict[int, list] = {}  # band key -> first printings met in this batch
     touched, updates, firsts = [], [], {}
     for art_id in live:  # exact duplicates (marked already) and short bodies are left alone
@@ -345,11 +346,10 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
         mine = _order_key(date, art_id)
         # The candidates that are first printings now: stored, or met before it in this batch.
         found = estimates.get(art_id, [])
-        met = {o for k in fp[2] for o in new_bands.get(k, ())}
+        met = sorted({o for k in fp[2] for o in new_bands.get(k, ())})
         if met:
-            found = found + _estimates([art_id], articles, {k: met for k in fp[2]}, stored)[art_id]
-        scored = sorted(((e, o, stored[o][2]) for o, e in found if o in stored and e >= similarity - MARGIN),
-                        reverse=True)
+            found = found + _estimated(fp, met, stored, floor)
+        scored = sorted(((e, o, stored[o][2]) for o, e in found if o in stored), reverse=True)
         matched = _matches(db, fp, scored, known_fp, similarity, mine, memory)
         earlier = [(s, other) for other, (other_date, s) in matched.items() if _order_key(other_date, other) < mine]
         if earlier:
@@ -379,28 +379,52 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
     return [a for a in touched if a not in new]
 
 
-def _estimates(live, articles, bands, stored) -> dict:
+def _estimates(live, articles, bands: np.ndarray, stored: dict, floor: float) -> dict:
     """article id -> [(candidate, estimated containment)] for every first printing in `stored`
-    sharing a band (bands: key -> ids) with it, estimated from the signatures for all pairs at
-    once: |A & B| = J (|A| + |B|) / (1 + J)."""
-    left, right = [], []
-    for a in live:
-        found = {o for k in articles[a][2] for o in bands.get(k, ()) if o in stored}
-        found.discard(a)
-        left += [a] * len(found)
-        right += found
-    if not left:
+    sharing a band with it (bands: rows of band key, first printing) whose estimate reaches
+    floor, estimated from the signatures for all pairs at once: |A & B| = J (|A| + |B|) / (1 + J).
+    On a corpus of many alike stories an article has a hundred candidates or more: they are
+    joined, counted and filtered as arrays, never a Python object per pair."""
+    if not live or not len(bands):
         return {}
+    order = np.argsort(bands[:, 0], kind="stable")
+    band_key, band_art = bands[order, 0], bands[order, 1]
+    keys = np.array([articles[a][2] for a in live], dtype=np.int64)
+    who = np.repeat(np.arange(len(live)), keys.shape[1])
+    keys = keys.ravel()
+    lo, hi = np.searchsorted(band_key, keys, "left"), np.searchsorted(band_key, keys, "right")
+    n = hi - lo
+    if not n.sum():
+        return {}
+    left = np.repeat(who, n)
+    right = band_art[np.repeat(lo - np.cumsum(n) + n, n) + np.arange(int(n.sum()))]
+    known = np.fromiter(stored, dtype=np.int64, count=len(stored))
+    keep = np.isin(right, known) & (right != np.asarray(live, dtype=np.int64)[left])
+    pairs = np.unique((left[keep] << 40) | right[keep])  # each (article, candidate) once
+    left, right = pairs >> 40, pairs & ((1 << 40) - 1)
+    candidates, right = np.unique(right, return_inverse=True)
+    theirs = np.stack([stored[o][1] for o in candidates.tolist()])
+    their_n = np.array([stored[o][0] for o in candidates.tolist()], dtype=np.float64)
+    mine = np.stack([articles[a][1] for a in live])
+    my_n = np.array([articles[a][0].size for a in live], dtype=np.float64)
     out: dict[int, list] = {}
-    for i in range(0, len(left), 20000):  # pairs at a time: the compared signatures stay a few MB
+    for i in range(0, left.size, 20000):  # pairs at a time: the compared signatures stay a few MB
         la, ro = left[i:i + 20000], right[i:i + 20000]
-        j = (np.stack([articles[a][1] for a in la]) == np.stack([stored[o][1] for o in ro])).mean(axis=1)
-        n_a = np.array([articles[a][0].size for a in la], dtype=np.float64)
-        n_b = np.array([stored[o][0] for o in ro], dtype=np.float64)
+        j = (mine[la] == theirs[ro]).mean(axis=1)
+        n_a, n_b = my_n[la], their_n[ro]
         est = j * (n_a + n_b) / (1 + j) / np.maximum(1, np.minimum(n_a, n_b))
-        for a, o, e in zip(la, ro, est.tolist()):
-            out.setdefault(a, []).append((o, e))
+        high = est >= floor
+        for a, o, e in zip(la[high].tolist(), candidates[ro[high]].tolist(), est[high].tolist()):
+            out.setdefault(live[a], []).append((o, e))
     return out
+
+
+def _estimated(fp, others: list, stored: dict, floor: float) -> list:
+    """[(candidate, estimate)] of one article against a few first printings (as _estimates)."""
+    j = (np.stack([stored[o][1] for o in others]) == fp[1]).mean(axis=1)
+    n_a, n_b = float(fp[0].size), np.array([stored[o][0] for o in others], dtype=np.float64)
+    est = j * (n_a + n_b) / (1 + j) / np.maximum(1, np.minimum(n_a, n_b))
+    return [(o, e) for o, e in zip(others, est.tolist()) if e >= floor]
 
 
 def _matches(db, fp, scored: list, known_fp: dict, similarity: float, mine, memory: Memory) -> dict:
