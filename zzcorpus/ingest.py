@@ -17,6 +17,7 @@ import gc
 import json
 import multiprocessing
 import os
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -312,11 +313,23 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
             store.set_meta(db, zzcorpus_version=__version__, updated_at=store.now())
         if similarity is not None:
             store.set_meta(db, reprint_similarity=str(similarity))
-    with transaction(db):
-        db.execute("PRAGMA incremental_vacuum").fetchall()  # nothing to do in a file made without it
+    _give_back_free_pages(db)
     summary.wal_pages = checkpoint(db)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _give_back_free_pages(db) -> None:
+    """Cut the pages this ingest freed off the end of the file (a file made with auto_vacuum =
+    incremental; nothing to do in an older one). A script, because the pragma frees one page a
+    step and only a script steps it to the end; a busy file keeps them for next time."""
+    if not db.execute("PRAGMA freelist_count").fetchone()[0]:
+        return
+    try:
+        db.conn.executescript("BEGIN IMMEDIATE; PRAGMA incremental_vacuum; COMMIT;")
+    except sqlite3.OperationalError:
+        if db.conn.in_transaction:
+            db.conn.rollback()
 
 
 class _Done:
