@@ -1,6 +1,6 @@
 """Benchmark zzcorpus on generated page-dump corpora, as whole processes.
 
-    python bench/benchmark.py [--mb 200] [--keep DIR]
+    python bench/benchmark.py [--mb 200] [--keep DIR] [--ingest-only [--only small|big]]
     python bench/benchmark.py --code-only DIR   # only `code`, on the databases a --keep run left
 
 Builds two corpora, --mb megabytes and a tenth of that (three papers over six years, pages made
@@ -214,6 +214,9 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="Write the corpora and databases here and keep them.")
     parser.add_argument("--code-only", type=Path, metavar="DIR",
                         help="Only the `code` rows, on the small-*.db and big-*.db already in DIR (not written).")
+    parser.add_argument("--ingest-only", action="store_true",
+                        help="Only the ingest figures (rate against jieba, memory, size), no reports or pages.")
+    parser.add_argument("--only", choices=("small", "big"), help="Only this corpus (with --ingest-only).")
     args = parser.parse_args()
     if args.code_only:
         dbs = {name: next(args.code_only.glob(f"{name}-*.db"), None) for name in ("small", "big")}
@@ -225,9 +228,14 @@ def main() -> None:
     work = args.keep or Path(tempfile.mkdtemp(prefix="zzbench-"))
     work.mkdir(parents=True, exist_ok=True)
     sizes = {"small": args.mb / 10, "big": args.mb}
+    if args.only:
+        if not args.ingest_only:
+            parser.error("--only needs --ingest-only (the report figures compare both sizes)")
     try:
         found = {}
         for name, mb in sizes.items():
+            if args.only and name != args.only:
+                continue
             folder = work / f"{name}-{mb:g}mb"
             if not folder.exists():
                 make_corpus(folder, mb)
@@ -236,6 +244,8 @@ def main() -> None:
             seconds, rss = ingest(folder, db)
             found[name] = {"folder": folder, "db": db, "text": text, "files": len(list(folder.iterdir())),
                            "ingest": seconds, "rss": rss, "jieba": jieba_rate(folder)}
+        if args.only:  # one corpus: its figures in both columns
+            found = {"small": found[args.only], "big": found[args.only]}
         small, big = found["small"], found["big"]
         info = json.loads(run(ZZ + ["info", "--json", "--db", str(big["db"])])[2])[0]
         print(f"corpora: {small['text'] / 1e6:.1f} MB ({small['files']} files) and {big['text'] / 1e6:.1f} MB "
@@ -252,6 +262,8 @@ def main() -> None:
         ratio = {n: f["db"].stat().st_size / f["text"] for n, f in found.items()}
         print(f"{'database / text':34} {ratio['small']:9.1f}x {ratio['big']:9.1f}x {'':7}  <= 6x "
               f"({big['db'].stat().st_size / 1e6:.0f} MB)")
+        if args.ingest_only:
+            return
         for label, cmd, target in COMMANDS:
             secs = {n: min(run(ZZ + cmd + ["--db", str(f["db"])])[0] for _ in range(3)) for n, f in found.items()}
             mark = "" if secs["big"] <= target else "  MISSED"

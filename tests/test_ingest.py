@@ -444,3 +444,23 @@ def test_older_corpus_gets_every_printed_field_indexed_and_its_headlines_counted
     assert db.execute("SELECT COUNT(*) FROM articles_chars_fts WHERE articles_chars_fts MATCH '\"张 环 泽\"'"
                       ).fetchone()[0] == len(his)
     check_index(db)
+
+
+def test_pages_freed_by_a_replacing_ingest_leave_the_file(tmp_path):
+    """A new file is made with auto_vacuum = incremental; an ingest that replaces a file's
+    articles gives the pages it freed back, and the corpus stays whole."""
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for p in SEED_PAGES[:3]:
+        (pages / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+    db_path = tmp_path / "c.db"
+    assert ingest(pages, db=db_path).exit_code == 0
+    changed = pages / SEED_PAGES[0].name
+    changed.write_text(changed.read_text(encoding="utf-8")[: len(changed.read_text(encoding="utf-8")) // 3],
+                       encoding="utf-8")
+    assert ingest(pages, db=db_path).exit_code == 0
+    db = sqlite_utils.Database(db_path)
+    assert db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2
+    assert db.execute("PRAGMA freelist_count").fetchone()[0] == 0
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    check_index(db)

@@ -198,3 +198,61 @@ def test_signature_is_datasketchs_minhash():
     assert np.array_equal(expected.hashvalues, reprints.signature(sh))
     # Folded: the same story in traditional characters has the same shingles.
     assert np.array_equal(sh, reprints.shingles("新華社北京3月1日電　國務院常務會議研究部署經濟工作，要求穩中求進、以進促穩。" * 2))
+
+
+def test_a_v6_database_gets_the_compact_reprint_tables(seed_db, tmp_path):
+    """v6 stored 64-bit band keys and 32-bit signature values; the upgrade keeps half of each
+    (what a new database stores), and the later ingest marks what a new one marks."""
+    from zzcorpus.schema import MIGRATIONS
+
+    path, records = wire_corpus(seed_db, tmp_path)
+    half = len(records) // 2
+    first = tmp_path / "first.jsonl"
+    first.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records[:half]), encoding="utf-8")
+    rest = tmp_path / "rest.jsonl"
+    rest.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records[half:]), encoding="utf-8")
+    fresh = ingest_records(first, tmp_path / "fresh.db")
+    old = ingest_records(first, tmp_path / "old.db")
+    with old.conn:  # v6's shape, by hand: full band keys and signatures, from the bodies
+        firsts = [r[0] for r in old.execute("SELECT article_id FROM reprint_signatures")]
+        old.execute("DELETE FROM reprint_bands")
+        for art_id in firsts:
+            body = old.execute("SELECT body FROM articles WHERE id = ?", [art_id]).fetchone()[0]
+            sig = reprints.signature(reprints.shingles(body))
+            rows = np.asarray(sig, dtype=np.uint64).reshape(reprints.BANDS, reprints.ROWS)
+            with np.errstate(over="ignore"):
+                mixed = ((rows * reprints._BAND_MIX[:reprints.ROWS]).sum(axis=1)
+                         + np.arange(reprints.BANDS, dtype=np.uint64) * np.uint64(0xD6E8FEB86659FD93))
+            old.conn.executemany("INSERT INTO reprint_bands (key, article_id) VALUES (?, ?)",
+                                 [(k, art_id) for k in reprints._hash64(mixed).view(np.int64).tolist()])
+            old.execute("UPDATE reprint_signatures SET signature = ? WHERE article_id = ?",
+                        [sig.astype("<u4").tobytes(), art_id])
+        old.execute("PRAGMA user_version = 6")
+    assert old.execute("SELECT MAX(ABS(key)) FROM reprint_bands").fetchone()[0] > 1 << 32
+    for db_path in (tmp_path / "old.db", tmp_path / "fresh.db"):
+        ingest_records(rest, db_path)
+    old, fresh = sqlite_utils.Database(tmp_path / "old.db"), sqlite_utils.Database(tmp_path / "fresh.db")
+    assert old.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    for sql in ("SELECT key, article_id FROM reprint_bands ORDER BY 1, 2",
+                "SELECT article_id, shingles, signature FROM reprint_signatures ORDER BY 1",
+                "SELECT id, duplicate_of, near_duplicate_of, similarity FROM articles ORDER BY id",
+                "SELECT type, name, sql FROM sqlite_master ORDER BY name"):
+        assert old.execute(sql).fetchall() == fresh.execute(sql).fetchall(), sql
+    assert old.execute("SELECT COUNT(*) FROM articles WHERE near_duplicate_of IS NOT NULL").fetchone()[0] > 10
+    check_index(old)
+
+
+def test_fingerprints_of_a_chunk_are_each_bodys_fingerprint(seed_db):
+    """The workers fingerprint a chunk at once, from the folded letters of the character index."""
+    from zzcorpus import store
+
+    bodies = [s["body"] for s in seed_stories(seed_db, min_chars=0)] + ["短", "", "「新華社」電：" * 20]
+    folded = [store.char_tokens(b).replace(" ", "").replace(store.BREAK, "") for b in bodies]
+    assert folded == [reprints.letters(b) for b in bodies]
+    many = reprints.fingerprints(bodies, folded)
+    assert sum(fp is None for fp in many) >= 2 and sum(fp is not None for fp in many) >= 30
+    for body, got in zip(bodies, many):
+        one = reprints.fingerprint(body)
+        assert (one is None) == (got is None)
+        if one is not None:
+            assert np.array_equal(one[0], got[0]) and np.array_equal(one[1], got[1]) and one[2] == got[2]

@@ -458,15 +458,18 @@ def _update_groups(db, st: StreamStats, art_groups: np.ndarray, sign: np.ndarray
 
 # --- writing ----------------------------------------------------------------------------------
 
-def add_articles(db, article_ids, groups, streams, st: StreamStats) -> None:
-    """Index new articles (not yet counted: recount() decides): their streams and postings."""
+def add_articles(db, article_ids, groups, streams, st: StreamStats, counted=None) -> None:
+    """Index new articles: their streams and postings; counted: a flag per article as stored
+    (not yet added to the group counts: the caller does that)."""
     rows = []
-    for i, (art_id, grp, ids) in enumerate(zip(article_ids, groups, streams)):
+    counted = [0] * len(article_ids) if counted is None else counted
+    for i, (art_id, grp, ids, c) in enumerate(zip(article_ids, groups, streams, counted)):
         blob, width = encode_stream(ids)
-        rows.append((art_id, grp, int(st.tokens[i]), int(st.para_units[i]), int(st.sent_units[i]), width, blob))
+        rows.append((art_id, grp, int(c), int(st.tokens[i]), int(st.para_units[i]), int(st.sent_units[i]), width,
+                     blob))
     db.conn.executemany(
         "INSERT INTO article_index (article_id, grp, counted, tokens, para_units, sent_units, width, stream) "
-        "VALUES (?, ?, 0, ?, ?, ?, ?, ?)", rows)
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
     if not st.word.size:
         return
     art_ids = np.asarray(article_ids, dtype=np.int64)
@@ -659,21 +662,21 @@ def has_index(db) -> bool:
 
 # --- building ---------------------------------------------------------------------------------
 
-def write(db, lexicon: Lexicon, article_ids, keys, chunks) -> None:
+def write(db, lexicon: Lexicon, article_ids, keys, chunks, *, counted=None) -> None:
     """Index newly stored articles (consecutive ids): keys = (source, date) of each, chunks = the
-    make_chunk results of their tokens, in order; counted as report_articles says."""
+    make_chunk results of their tokens, in order; counted as report_articles says (or as given:
+    a flag per article, when the caller knows it without reading the rows back)."""
     streams, st = to_global(chunks, lexicon)
     groups = group_ids(db, keys)
-    add_articles(db, article_ids, groups, streams, st)
+    if article_ids and counted is None:
+        first, last = min(article_ids), max(article_ids)
+        left_out = {r[0] for r in db.execute(
+            f"SELECT id FROM articles WHERE id BETWEEN ? AND ? AND NOT ({REPORT_CONDITION})", [first, last])}
+        counted = [a not in left_out for a in article_ids]
+    add_articles(db, article_ids, groups, streams, st, counted)
     if not article_ids:
         return
-    first, last = min(article_ids), max(article_ids)
-    left_out = {r[0] for r in db.execute(
-        f"SELECT id FROM articles WHERE id BETWEEN ? AND ? AND NOT ({REPORT_CONDITION})", [first, last])}
-    sign = np.array([0 if a in left_out else 1 for a in article_ids], dtype=np.int64)
-    _update_groups(db, st, np.asarray(groups, dtype=np.int64), sign)
-    db.execute(f"UPDATE article_index SET counted = ({REPORT_CONDITION}) "
-               "FROM articles a WHERE a.id = article_index.article_id AND article_id BETWEEN ? AND ?", [first, last])
+    _update_groups(db, st, np.asarray(groups, dtype=np.int64), np.array(counted, dtype=np.int64))
 
 
 def build(db, *, tags: dict, batch: int = 5000) -> None:

@@ -17,13 +17,14 @@ import gc
 import json
 import multiprocessing
 import os
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__, index, pages, reprints, scripts, store
 from .readers import (Ended, Limits, PassedOver, Record, Skipped, Warned, codec_name, input_size, is_container,
-                      normalize, read_records)
+                      layout_of, normalize, read_records)
 from .schema import HEADLINE_FIELDS, PRINTED_FIELDS, check_corpus, checkpoint, migrate, transaction
 from .segment import DEFAULT_USERDICT, Segmenter, file_sha256, segment_articles
 
@@ -73,7 +74,7 @@ def prepare_record(record: Record, meta: dict) -> list[dict]:
     year = int(meta["date"][:4]) if (meta.get("date") or "")[:4].isdigit() else None
     text = normalize(record.raw)
     heads = {k: normalize(v) for k, v in record.heads.items() if v}
-    if record.layout == "plain":
+    if layout_of(record) == "plain":
         found = [pages.plain_article(text, title=record.title and normalize(record.title), **heads)]
     elif record.title is not None:
         found = [pages.clean_article(text, title=normalize(record.title), **heads)]
@@ -116,13 +117,17 @@ def segment(articles: list[dict]) -> index.Chunk:
     return chunk
 
 
-def _prepare_chunk(chunk: list[tuple[Record, dict]]) -> tuple[list[list[dict]], index.Chunk]:
-    """Articles per record, segmented, with the chunk's word index arrays."""
+def _prepare_chunk(chunk: list[tuple[Record, dict]]) -> tuple[list[list[dict]], index.Chunk, list[str]]:
+    """Articles per record, segmented, with the chunk's word index arrays and each record's
+    layout (decided here, in the worker, unless the command gave it)."""
     found = [prepare_record(record, meta) for record, meta in chunk]
     if _work["reprints"]:
-        for art in (a for articles in found for a in articles):
-            art["fingerprint"] = reprints.fingerprint(art["body"])
-    return found, segment([art for articles in found for art in articles])
+        arts = [a for articles in found for a in articles]
+        # The body's character index text holds its folded letters already, spaced and broken.
+        folded = [a["char_tokens"][-1].replace(" ", "").replace(store.BREAK, "") for a in arts]
+        for art, fp in zip(arts, reprints.fingerprints([a["body"] for a in arts], folded)):
+            art["fingerprint"] = fp
+    return found, segment([art for articles in found for art in articles]), [record.layout for record, _ in chunk]
 
 
 # --- the orchestration (this process owns the database) ---
@@ -175,7 +180,7 @@ def _read_otherwise(db, doc_id: int, record: Record) -> bool:
     encoding, layout = db.execute("SELECT encoding, layout FROM documents WHERE id = ?", [doc_id]).fetchone()
     if (encoding and codec_name(encoding)) != (record.encoding and codec_name(record.encoding)):
         return True
-    return (layout or "page") != record.layout  # documents stored before layouts existed were pages
+    return (layout or "page") != layout_of(record)  # documents stored before layouts existed were pages
 
 
 def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_field="text",
@@ -197,6 +202,11 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
         reprints.check_similarity(similarity)
     started = time.perf_counter()
     check_corpus(db)  # before WAL mode or any table touches a file that is not ours
+    if not db.execute("PRAGMA page_count").fetchone()[0]:
+        # A new file (only then can it be set): pages freed while writing (postings blocks
+        # merged, index segments merged) are given back at the end of each ingest instead of
+        # staying in the file, empty.
+        db.execute("PRAGMA auto_vacuum = INCREMENTAL")
     # WAL lets `datasette corpus.db` read while we write; NORMAL sync is still safe against a
     # killed process (only a power cut can lose the last commits); a fixed 32 MB page cache
     # keeps memory flat whatever the corpus size.
@@ -303,9 +313,23 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
             store.set_meta(db, zzcorpus_version=__version__, updated_at=store.now())
         if similarity is not None:
             store.set_meta(db, reprint_similarity=str(similarity))
+    _give_back_free_pages(db)
     summary.wal_pages = checkpoint(db)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _give_back_free_pages(db) -> None:
+    """Cut the pages this ingest freed off the end of the file (a file made with auto_vacuum =
+    incremental; nothing to do in an older one). A script, because the pragma frees one page a
+    step and only a script steps it to the end; a busy file keeps them for next time."""
+    if not db.execute("PRAGMA freelist_count").fetchone()[0]:
+        return
+    try:
+        db.conn.executescript("BEGIN IMMEDIATE; PRAGMA incremental_vacuum; COMMIT;")
+    except sqlite3.OperationalError:
+        if db.conn.in_transaction:
+            db.conn.rollback()
 
 
 class _Done:
@@ -325,6 +349,7 @@ class _Writer:
         self.fold, self.similarity = fold, similarity
         self.lexicon = index.Lexicon(db)
         self.seen = self._data_version()
+        self.memory = reprints.Memory()  # first printings met, for the batches after theirs
 
     def _data_version(self) -> int:
         return self.db.execute("PRAGMA data_version").fetchone()[0]
@@ -340,10 +365,13 @@ class _Writer:
     def write(self, batch, ended, job, summary, on_progress) -> None:
         db = self.db
         chunks = job.get()
-        results = [articles for found, _ in chunks for articles in found]
+        results = [articles for found, _, _ in chunks for articles in found]
+        for (record, _), layout in zip(batch, (layout for _, _, layouts in chunks for layout in layouts)):
+            record.layout = layout  # decided by the worker
         with transaction(db):
             if self._data_version() != self.seen:  # another process wrote since our last commit
                 self.lexicon = index.Lexicon(db)
+                self.memory = reprints.Memory()  # it may have deleted first printings
             self.claim()
             # Each file's state as it is now, under the lock (another writer may have stored it).
             states = [store.document_state(db, record.path) for record, _ in batch]
@@ -353,7 +381,7 @@ class _Writer:
             if replaced or gone:  # their reprints are looked at again once the new text is in
                 marks = ','.join('?' * len(replaced + gone))
                 orphans = reprints.forget(db, [r[0] for r in db.execute(
-                    f"SELECT id FROM articles WHERE document_id IN ({marks})", replaced + gone)])
+                    f"SELECT id FROM articles WHERE document_id IN ({marks})", replaced + gone)], self.memory)
             hashes = store.delete_articles(db, f"document_id IN ({','.join('?' * len(replaced + gone))})",
                                            replaced + gone) if replaced or gone else []
             if gone:
@@ -364,17 +392,22 @@ class _Writer:
                 for art in found:
                     art["document_id"] = doc_id
                 articles += found
-            hashes += store.write_articles(db, articles)
-            store.mark_duplicates(db, hashes)
+            store.mark_duplicates(db, hashes)  # stored articles that pointed at deleted ones
+            # The new articles' marks are decided before their rows are written (once, with them).
+            store.number_articles(db, articles)
+            changed = []
             if self.similarity is not None:  # before the new articles are counted, so reprints never are
-                fps = {a["id"]: a.get("fingerprint") for a in articles if "fingerprint" in a}
+                fps = {a["id"]: a.get("fingerprint") for a in articles}
                 fps.update({o: None for o in orphans})
-                index.recount(db, reprints.mark(db, fps, similarity=self.similarity) + orphans)
-            elif orphans:
-                index.recount(db, orphans)
+                changed = reprints.mark(db, fps, similarity=self.similarity, memory=self.memory,
+                                        new={a["id"]: a for a in articles})
+            store.write_articles(db, articles)
+            if changed or orphans:
+                index.recount(db, changed + orphans)
             if chunks:  # a batch may hold only the ends of files (their gone records deleted above)
                 index.write(db, self.lexicon, [a["id"] for a in articles],
-                            [(a["source"], a["date"]) for a in articles], [chunk for _, chunk in chunks])
+                            [(a["source"], a["date"]) for a in articles], [chunk for _, chunk, _ in chunks],
+                            counted=store.counted(db, articles))
         self.seen = self._data_version()
         summary.replaced += len(replaced)
         summary.removed += len(gone)

@@ -69,7 +69,9 @@ class Record:
     title: str | None = None  # given by a jsonl/csv record: the text is one article
     name_meta: dict = field(default_factory=dict)  # source/date/page read from the file name
     extra: dict = field(default_factory=dict)
-    layout: str = "page"  # how the text is read: "page" (reflowed, split) or "plain" (kept as written)
+    # How the text is read: "page" (reflowed, split) or "plain" (kept as written); None until
+    # layout_of decides it from the text (in the worker that prepares the record, when parallel).
+    layout: str | None = "page"
     heads: dict = field(default_factory=dict)  # kicker/subtitle a structured format gives beside the title
 
 
@@ -399,12 +401,19 @@ def read_records(paths, *, encoding: str | None = None, text_field: str = "text"
 
 
 def _laid_out(item, layout: str):
-    """The record with its layout decided: as asked, else from its own line profile."""
+    """The record with its layout as asked, or None for "auto": layout_of decides it later."""
     if isinstance(item, Record):
+        item.layout = None if layout == "auto" else layout
+    return item
+
+
+def layout_of(record: Record) -> str:
+    """The record's layout: as asked, else from its own line profile (decided once)."""
+    if record.layout is None:
         from .pages import choose_layout
 
-        item.layout = choose_layout(item.raw) if layout == "auto" else layout
-    return item
+        record.layout = choose_layout(record.raw)
+    return record.layout
 
 
 def records_from_bytes(path: str, data: bytes, *, encoding=None, text_field="text", layout="auto",

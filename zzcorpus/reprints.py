@@ -25,6 +25,7 @@ commits: the caller owns the transaction.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from functools import lru_cache
 
 import numpy as np
@@ -44,14 +45,22 @@ MAX_HASH = np.uint64((1 << 32) - 1)
 
 # --- pure functions: text -> shingles -> signature -> band keys ---------------------------------
 
-def shingles(text: str) -> np.ndarray:
-    """The sorted distinct 3-character shingles of the folded letters and digits of text, each
-    as one integer (three 21-bit code points)."""
-    cps = np.frombuffer(NON_TEXT_RE.sub("", fold(text or "")).encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+def letters(text: str) -> str:
+    """The folded letters and digits of text, all else dropped: what shingles are cut from."""
+    return NON_TEXT_RE.sub("", fold(text or ""))
+
+
+def shingles(text: str, *, folded: str | None = None) -> np.ndarray:
+    """The sorted distinct 3-character shingles of the folded letters and digits of text
+    (letters(text), or `folded` when the caller has them already), each as one integer
+    (three 21-bit code points)."""
+    cps = np.frombuffer((letters(text) if folded is None else folded).encode("utf-32-le"),
+                        dtype="<u4").astype(np.uint64)
     if cps.size < SHINGLE:
         return np.zeros(0, dtype=np.uint64)
     keys = (cps[:-2] << np.uint64(42)) | (cps[1:-1] << np.uint64(21)) | cps[2:]
-    return np.unique(keys)
+    keys.sort()  # then runs dropped: several times faster than np.unique, which hashes here
+    return keys[np.concatenate([[True], keys[1:] != keys[:-1]])]
 
 
 def _hash32(keys: np.ndarray) -> np.ndarray:
@@ -90,18 +99,27 @@ def signature(sh: np.ndarray) -> np.ndarray:
         return np.full(NUM_PERM, MAX_HASH, dtype=np.uint32)
     a, b = _permutations()
     with np.errstate(over="ignore"):
-        return (a * _fmix32(_hash32(sh).astype(np.uint32))[None, :] + b).min(axis=1)
+        values = np.multiply(a, _fmix32(_hash32(sh).astype(np.uint32))[None, :])
+        values += b  # in place: one permutations-by-shingles array, not two
+        return values.min(axis=1)
 
 
 _BAND_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dtype=np.uint64)
 
 
 def band_keys(sig: np.ndarray) -> list[int]:
-    """One signed 64-bit key per band: its rows mixed (splitmix64) with the band's number."""
-    rows = np.asarray(sig, dtype=np.uint64).reshape(BANDS, ROWS)
+    """One signed 32-bit key per band: its rows mixed (splitmix64) with the band's number, the
+    top half kept (4 bytes stored a row, not 8; a rare shared key only adds a candidate that
+    its signature estimate drops)."""
+    return _band_keys(np.asarray(sig)[None, :])[0].tolist()
+
+
+def _band_keys(sigs: np.ndarray) -> np.ndarray:
+    """band_keys of many signatures (one a row) at once."""
+    rows = np.asarray(sigs, dtype=np.uint64).reshape(len(sigs), BANDS, ROWS)
     with np.errstate(over="ignore"):
-        mixed = (rows * _BAND_MIX[:ROWS]).sum(axis=1) + np.arange(BANDS, dtype=np.uint64) * np.uint64(0xD6E8FEB86659FD93)
-        return _hash64(mixed).view(np.int64).tolist()
+        mixed = (rows * _BAND_MIX[:ROWS]).sum(axis=2) + np.arange(BANDS, dtype=np.uint64) * np.uint64(0xD6E8FEB86659FD93)
+        return _hash64(mixed).view(np.int64) >> 32
 
 
 def _hash64(z: np.ndarray) -> np.ndarray:
@@ -112,10 +130,14 @@ def _hash64(z: np.ndarray) -> np.ndarray:
 
 
 def containment(a: np.ndarray, b: np.ndarray) -> float:
-    """The share of the smaller shingle set found in the other (0 when either is empty)."""
+    """The share of the smaller shingle set found in the other (0 when either is empty); both
+    sorted and distinct, as shingles() makes them."""
     if not a.size or not b.size:
         return 0.0
-    return np.intersect1d(a, b, assume_unique=True).size / min(a.size, b.size)
+    if a.size > b.size:
+        a, b = b, a
+    at = np.searchsorted(b, a)  # each of the smaller set's shingles looked up in the other
+    return int(np.count_nonzero(b[np.minimum(at, b.size - 1)] == a)) / a.size
 
 
 def estimated_containment(sig_a, sig_b, n_a: int, n_b: int) -> float:
@@ -124,13 +146,38 @@ def estimated_containment(sig_a, sig_b, n_a: int, n_b: int) -> float:
     return j * (n_a + n_b) / (1 + j) / max(1, min(n_a, n_b))
 
 
+def stored_signature(sig: np.ndarray) -> np.ndarray:
+    """The low 16 bits of each MinHash value: what is stored and compared. (Not the top bits:
+    minima are small numbers, whose top bits are mostly equal.) Two different minima share
+    them once in 65,536 slots, which moves an estimate by a hundredth of a percent on average,
+    where the margin below the threshold is 15 points."""
+    return (np.asarray(sig, dtype=np.uint32) & np.uint32(0xFFFF)).astype("<u2")
+
+
 def fingerprint(body: str) -> tuple[np.ndarray, np.ndarray, list[int]] | None:
-    """(shingles, signature, band keys) of an article body, None when it is too short to compare."""
+    """(shingles, stored signature, band keys) of an article body, None when it is too short to
+    compare."""
     sh = shingles(body)
     if sh.size < MIN_SHINGLES:
         return None
     sig = signature(sh)
-    return sh, sig, band_keys(sig)
+    return sh, stored_signature(sig), band_keys(sig)
+
+
+def fingerprints(bodies, folded=None) -> list:
+    """fingerprint() of each body (folded: letters() of each, when the caller has them), the band
+    keys of all in one pass: per-article numpy calls on 90 values cost more than the work."""
+    out, sigs = [], []
+    for k, body in enumerate(bodies):
+        sh = shingles(body, folded=None if folded is None else folded[k])
+        if sh.size < MIN_SHINGLES:
+            out.append(None)
+            continue
+        sig = signature(sh)
+        sigs.append(sig)
+        out.append((sh, stored_signature(sig)))
+    keys = iter(_band_keys(np.stack(sigs)).tolist() if sigs else ())
+    return [None if fp is None else (*fp, next(keys)) for fp in out]
 
 
 # --- the database side --------------------------------------------------------------------------
@@ -139,34 +186,88 @@ def _order_key(date, art_id):
     return (date is None or date == "", date or "", art_id)
 
 
-def _store(db, art_id: int, fp) -> None:
-    sh, sig, keys = fp
-    db.execute("INSERT OR REPLACE INTO reprint_signatures (article_id, shingles, signature) VALUES (?, ?, ?)",
-               [art_id, int(sh.size), sig.astype("<u4").tobytes()])
+def _store_all(db, firsts: dict) -> None:
+    """Store the signatures and band keys of new first printings (id -> fingerprint), in bulk."""
+    db.conn.executemany("INSERT OR REPLACE INTO reprint_signatures (article_id, shingles, signature) VALUES (?, ?, ?)",
+                        [(art_id, int(fp[0].size), fp[1].tobytes()) for art_id, fp in firsts.items()])
+    # In key order: each row lands next to the previous one's page, not on a random one.
     db.conn.executemany("INSERT OR IGNORE INTO reprint_bands (key, article_id) VALUES (?, ?)",
-                        [(k, art_id) for k in keys])
+                        sorted((k, art_id) for art_id, fp in firsts.items() for k in fp[2]))
 
 
-def _unstore(db, ids) -> None:
-    """Drop the stored signatures and band keys of these articles: the keys come again from the
-    signature, so each is one lookup by its primary key (reprint_bands has no other index)."""
+def _unstore(db, ids, memory: "Memory | None" = None) -> None:
+    """Drop the stored signatures and band keys of these articles (first printings replaced, or
+    found to be reprints of an earlier printing met later): the keys come again from their
+    shingles (kept in memory, or from the stored body), so each is one lookup by its primary
+    key (reprint_bands has no other index)."""
     ids = list(ids)
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         marks = ", ".join("?" * len(chunk))
-        stored = db.execute(f"SELECT article_id, signature FROM reprint_signatures WHERE article_id IN ({marks})",
-                            chunk).fetchall()
-        db.conn.executemany("DELETE FROM reprint_bands WHERE key = ? AND article_id = ?",
-                            [(k, art_id) for art_id, sig in stored
-                             for k in band_keys(np.frombuffer(sig, dtype="<u4"))])
+        kept = {a: sh for a in chunk if (sh := memory.shingles.get(a) if memory is not None else None) is not None}
+        keys = [(k, a) for a, sh in kept.items() for k in band_keys(signature(sh))]
+        unknown = [a for a in chunk if a not in kept]
+        if unknown:
+            for art_id, body in db.execute(
+                f"SELECT a.id, a.body FROM articles a JOIN reprint_signatures s ON s.article_id = a.id "
+                f"WHERE s.article_id IN ({', '.join('?' * len(unknown))})", unknown).fetchall():
+                keys += [(k, art_id) for k in (fingerprint(body) or ((), (), ()))[2]]
+        db.conn.executemany("DELETE FROM reprint_bands WHERE key = ? AND article_id = ?", keys)
         db.execute(f"DELETE FROM reprint_signatures WHERE article_id IN ({marks})", chunk)
+    if memory is not None:
+        memory.drop(ids)
 
 
-def forget(db, article_ids) -> list[int]:
+class Memory:
+    """What one writing command keeps of the first printings it has met: their dates and shingles,
+    most recently used kept, up to a fixed size (memory stays flat whatever the corpus), so a
+    story printed again and again is compared without reading its first printing back. Made per
+    command and per database; deleted first printings are dropped from it (forget), and the
+    writer starts a new one when another process has written."""
+
+    MAX_BYTES = 48 << 20  # shingles kept (8 bytes each)
+    MAX_DATES = 1 << 18
+
+    def __init__(self):
+        self.shingles: OrderedDict = OrderedDict()
+        self.dates: OrderedDict = OrderedDict()
+        self.bytes = 0
+
+    def keep(self, art_id: int, date, sh: np.ndarray | None = None) -> None:
+        self.dates[art_id] = date
+        self.dates.move_to_end(art_id)
+        while len(self.dates) > self.MAX_DATES:
+            self.dates.popitem(last=False)
+        if sh is None or art_id in self.shingles:
+            return
+        self.shingles[art_id] = sh
+        self.bytes += sh.nbytes
+        while self.bytes > self.MAX_BYTES:
+            self.bytes -= self.shingles.popitem(last=False)[1].nbytes
+
+    def shingles_of(self, db, art_id: int) -> np.ndarray:
+        got = self.shingles.get(art_id)
+        if got is not None:
+            self.shingles.move_to_end(art_id)
+            return got
+        body = db.execute("SELECT body FROM articles WHERE id = ?", [art_id]).fetchone()[0]
+        got = shingles(body)
+        self.keep(art_id, self.dates.get(art_id), got)
+        return got
+
+    def drop(self, ids) -> None:
+        for art_id in ids:
+            self.dates.pop(art_id, None)
+            sh = self.shingles.pop(art_id, None)
+            if sh is not None:
+                self.bytes -= sh.nbytes
+
+
+def forget(db, article_ids, memory: Memory | None = None) -> list[int]:
     """Before articles are deleted: drop their signatures and unmark the articles marked as
     their reprints; returns those, to be looked at again (mark)."""
     ids = sorted({int(a) for a in article_ids})
-    _unstore(db, ids)
+    _unstore(db, ids, memory)
     orphans = []
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
@@ -179,112 +280,168 @@ def forget(db, article_ids) -> list[int]:
     return orphans
 
 
-def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY) -> list[int]:
+def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: Memory | None = None,
+         new: dict | None = None) -> list[int]:
     """Compare articles (id -> fingerprint, or None to compute it from the stored body) with the
-    corpus and with each other; mark reprints. Returns the ids whose mark changed (the caller
-    recounts them: index.recount).
+    corpus and with each other; mark reprints. Returns the ids of stored articles whose mark
+    changed (the caller recounts them: index.recount). memory: kept by the caller from one batch
+    to the next. new: id -> article dict (date, duplicate_of) of articles not stored yet, whose
+    marks (near_duplicate_of, similarity) are set in the dict, so the row is written once with
+    them; their fingerprint is the one in `articles` (None: too short to compare).
 
     The stored first printings sharing a band with any of the articles are read in a few
     queries up front; the first printings found among the articles themselves join them as
-    the articles are taken in order of printing."""
+    the articles are taken in order of printing, and are stored together at the end."""
     check_similarity(similarity)
     if not articles:
         return []
-    ids = sorted(articles)
-    info = {}
+    memory = memory if memory is not None else Memory()
+    new = new or {}
+    info = {a: (new[a]["date"], new[a].get("duplicate_of")) for a in articles if a in new}
+    ids = sorted(a for a in articles if a not in new)
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
-        for art_id, date, dup, body in db.execute(
-            f"SELECT id, date, duplicate_of, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
+        for art_id, date, dup in db.execute(
+            f"SELECT id, date, duplicate_of FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
             info[art_id] = (date, dup)
-            if articles[art_id] is None:
-                articles[art_id] = fingerprint(body)
+    missing = [a for a in ids if articles[a] is None and a in info]
+    for i in range(0, len(missing), 500):  # only orphans come without a fingerprint
+        chunk = missing[i:i + 500]
+        for art_id, body in db.execute(
+            f"SELECT id, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
+            articles[art_id] = fingerprint(body)
     known_fp = {a: fp for a, fp in articles.items() if fp is not None}
-    bands: dict[int, set] = {}  # band key -> first printings holding it
+    found_rows = []  # (band key, stored first printing holding it)
     keys = list({k for fp in known_fp.values() for k in fp[2]})
     for i in range(0, len(keys), 900):
         chunk = keys[i:i + 900]
-        for key, other in db.execute(
-            f"SELECT key, article_id FROM reprint_bands WHERE key IN ({', '.join('?' * len(chunk))})", chunk):
-            bands.setdefault(key, set()).add(other)
+        found_rows += db.execute(
+            f"SELECT key, article_id FROM reprint_bands WHERE key IN ({', '.join('?' * len(chunk))})", chunk).fetchall()
+    bands = np.array(found_rows, dtype=np.int64).reshape(-1, 2)
     stored = {}  # first printing -> (shingle count, signature, date)
-    wanted = sorted({a for got in bands.values() for a in got})
+    wanted = np.unique(bands[:, 1]).tolist()
+    dates = {a: memory.dates[a] for a in wanted if a in memory.dates}  # a date is read from a wide row
+    undated = [a for a in wanted if a not in dates]
+    for i in range(0, len(undated), 500):
+        chunk = undated[i:i + 500]
+        for other, date in db.execute(
+            f"SELECT id, date FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
+            dates[other] = date
+            memory.keep(other, date)
     for i in range(0, len(wanted), 500):
         chunk = wanted[i:i + 500]
-        for other, n, blob, date in db.execute(
-            "SELECT s.article_id, s.shingles, s.signature, a.date FROM reprint_signatures s JOIN articles a "
-            f"ON a.id = s.article_id WHERE s.article_id IN ({', '.join('?' * len(chunk))})", chunk):
-            stored[other] = (n, np.frombuffer(blob, dtype="<u4"), date)
-    touched, updates = [], []
-    for art_id in sorted(info, key=lambda a: _order_key(info[a][0], a)):
-        date, dup = info[art_id]
-        fp = articles.get(art_id)
-        if dup is not None or fp is None:  # exact duplicates are marked already
-            continue
+        for other, n, blob in db.execute(
+            "SELECT article_id, shingles, signature FROM reprint_signatures "
+            f"WHERE article_id IN ({', '.join('?' * len(chunk))})", chunk):
+            stored[other] = (n, np.frombuffer(blob, dtype="<u2"), dates.get(other))
+    order = sorted(info, key=lambda a: _order_key(info[a][0], a))
+    live = [a for a in order if info[a][1] is None and articles.get(a) is not None]
+    floor = similarity - MARGIN
+    estimates = _estimates(live, articles, bands, stored, floor)  # against the stored first printings
+    new_bands: dict[int, list] = {}  # band key -> first printings met in this batch
+    touched, updates, firsts = [], [], {}
+    for art_id in live:  # exact duplicates (marked already) and short bodies are left alone
+        date = info[art_id][0]
+        fp = articles[art_id]
         mine = _order_key(date, art_id)
-        candidates = {o for k in fp[2] for o in bands.get(k, ())} - {art_id}
-        matched = _matches(db, fp, [(o, *stored[o]) for o in candidates if o in stored], known_fp, similarity, mine)
+        # The candidates that are first printings now: stored, or met before it in this batch.
+        found = estimates.get(art_id, [])
+        met = sorted({o for k in fp[2] for o in new_bands.get(k, ())})
+        if met:
+            found = found + _estimated(fp, met, stored, floor)
+        scored = sorted(((e, o, stored[o][2]) for o, e in found if o in stored), reverse=True)
+        matched = _matches(db, fp, scored, known_fp, similarity, mine, memory)
         earlier = [(s, other) for other, (other_date, s) in matched.items() if _order_key(other_date, other) < mine]
         if earlier:
             best = min(earlier, key=lambda e: (-e[0], _order_key(matched[e[1]][0], e[1])))
             updates.append((best[1], round(best[0], 4), art_id))
             touched.append(art_id)
             continue
-        _store(db, art_id, fp)
+        firsts[art_id] = fp
+        memory.keep(art_id, date, fp[0])
         stored[art_id] = (fp[0].size, fp[1], date)
         for k in fp[2]:
-            bands.setdefault(k, set()).add(art_id)
+            new_bands.setdefault(k, []).append(art_id)
         later = [(other, s) for other, (_, s) in matched.items()]
         if later:  # printed after this one: they become its reprints
             updates += [(art_id, round(s, 4), other) for other, s in later]
-            _unstore(db, [other for other, _ in later])
+            _unstore(db, [other for other, _ in later if firsts.pop(other, None) is None], memory)
+            memory.drop([other for other, _ in later])
             for other, _ in later:
                 stored.pop(other, None)
             touched += [other for other, _ in later]
-    db.conn.executemany("UPDATE articles SET near_duplicate_of = ?, similarity = ? WHERE id = ?", updates)
-    return touched
+    _store_all(db, firsts)
+    for other, s, art_id in updates:
+        if art_id in new:
+            new[art_id].update(near_duplicate_of=other, similarity=s)
+    db.conn.executemany("UPDATE articles SET near_duplicate_of = ?, similarity = ? WHERE id = ?",
+                        [u for u in updates if u[2] not in new])
+    return [a for a in touched if a not in new]
 
 
-def _matches(db, fp, candidates: list, known_fp: dict, similarity: float, mine) -> dict:
-    """The candidates (id, shingle count, signature, date) at least `similarity` like the article:
-    id -> (date, similarity). Checked best estimate first; the first earlier printing that is
-    alike ends the search (the article becomes its reprint), so a story printed many times
-    costs about one exact check per printing."""
-    if not candidates:
+def _estimates(live, articles, bands: np.ndarray, stored: dict, floor: float) -> dict:
+    """article id -> [(candidate, estimated containment)] for every first printing in `stored`
+    sharing a band with it (bands: rows of band key, first printing) whose estimate reaches
+    floor, estimated from the signatures for all pairs at once: |A & B| = J (|A| + |B|) / (1 + J).
+    On a corpus of many alike stories an article has a hundred candidates or more: they are
+    joined, counted and filtered as arrays, never a Python object per pair."""
+    if not live or not len(bands):
         return {}
-    sh, sig, _ = fp
-    # Estimated containment of all candidates at once: |A & B| = J (|A| + |B|) / (1 + J).
-    j = (np.stack([c[2] for c in candidates]) == sig).mean(axis=1)
-    n = np.array([c[1] for c in candidates], dtype=np.float64)
-    est = j * (sh.size + n) / (1 + j) / np.maximum(1, np.minimum(sh.size, n))
-    scored = sorted(((float(e), c[0], c[3]) for e, c in zip(est.tolist(), candidates) if e >= similarity - MARGIN),
-                    reverse=True)
+    order = np.argsort(bands[:, 0], kind="stable")
+    band_key, band_art = bands[order, 0], bands[order, 1]
+    keys = np.array([articles[a][2] for a in live], dtype=np.int64)
+    who = np.repeat(np.arange(len(live)), keys.shape[1])
+    keys = keys.ravel()
+    lo, hi = np.searchsorted(band_key, keys, "left"), np.searchsorted(band_key, keys, "right")
+    n = hi - lo
+    if not n.sum():
+        return {}
+    left = np.repeat(who, n)
+    right = band_art[np.repeat(lo - np.cumsum(n) + n, n) + np.arange(int(n.sum()))]
+    known = np.fromiter(stored, dtype=np.int64, count=len(stored))
+    keep = np.isin(right, known) & (right != np.asarray(live, dtype=np.int64)[left])
+    pairs = np.unique((left[keep] << 40) | right[keep])  # each (article, candidate) once
+    left, right = pairs >> 40, pairs & ((1 << 40) - 1)
+    candidates, right = np.unique(right, return_inverse=True)
+    theirs = np.stack([stored[o][1] for o in candidates.tolist()])
+    their_n = np.array([stored[o][0] for o in candidates.tolist()], dtype=np.float64)
+    mine = np.stack([articles[a][1] for a in live])
+    my_n = np.array([articles[a][0].size for a in live], dtype=np.float64)
+    out: dict[int, list] = {}
+    for i in range(0, left.size, 20000):  # pairs at a time: the compared signatures stay a few MB
+        la, ro = left[i:i + 20000], right[i:i + 20000]
+        j = (mine[la] == theirs[ro]).mean(axis=1)
+        n_a, n_b = my_n[la], their_n[ro]
+        est = j * (n_a + n_b) / (1 + j) / np.maximum(1, np.minimum(n_a, n_b))
+        high = est >= floor
+        for a, o, e in zip(la[high].tolist(), candidates[ro[high]].tolist(), est[high].tolist()):
+            out.setdefault(live[a], []).append((o, e))
+    return out
+
+
+def _estimated(fp, others: list, stored: dict, floor: float) -> list:
+    """[(candidate, estimate)] of one article against a few first printings (as _estimates)."""
+    j = (np.stack([stored[o][1] for o in others]) == fp[1]).mean(axis=1)
+    n_a, n_b = float(fp[0].size), np.array([stored[o][0] for o in others], dtype=np.float64)
+    est = j * (n_a + n_b) / (1 + j) / np.maximum(1, np.minimum(n_a, n_b))
+    return [(o, e) for o, e in zip(others, est.tolist()) if e >= floor]
+
+
+def _matches(db, fp, scored: list, known_fp: dict, similarity: float, mine, memory: Memory) -> dict:
+    """The candidates (estimate, id, date; best estimate first) at least `similarity` like the
+    article: id -> (date, similarity). The first earlier printing that is alike ends the search
+    (the article becomes its reprint), so a story printed many times costs about one exact
+    check per printing."""
+    sh = fp[0]
     out = {}
     for _, other, date in scored[:MAX_CHECKED]:
-        other_sh = known_fp[other][0] if other in known_fp else _stored_shingles(db, other)
+        other_sh = known_fp[other][0] if other in known_fp else memory.shingles_of(db, other)
         s = containment(sh, other_sh)
         if s >= similarity:
             out[other] = (date, s)
             if _order_key(date, other) < mine:
                 break
     return out
-
-
-_shingle_cache: dict = {}
-SHINGLE_CACHE = 4096  # first printings whose shingles are kept between batches (bounded memory)
-
-
-def _stored_shingles(db, art_id: int) -> np.ndarray:
-    """A stored first printing's shingles, kept for the next articles (ids are never reused
-    while the process runs: a replaced article gets a new id)."""
-    key = (id(db.conn), art_id)
-    got = _shingle_cache.get(key)
-    if got is None:
-        if len(_shingle_cache) >= SHINGLE_CACHE:
-            _shingle_cache.pop(next(iter(_shingle_cache)))
-        body = db.execute("SELECT body FROM articles WHERE id = ?", [art_id]).fetchone()[0]
-        got = _shingle_cache[key] = shingles(body)
-    return got
 
 
 def check_similarity(similarity) -> None:

@@ -60,8 +60,9 @@ TABLES = {
     "period_counts": {"columns": {"group_id": int, "word_id": int, "count": int, "docs": int},
                       "pk": ("group_id", "word_id")},
     "meta": {"columns": {"key": str, "value": str}, "pk": "key"},
-    # Near-duplicate detection (reprints.py): each article's MinHash signature and its LSH band
-    # keys, so a later ingest compares new articles with the corpus without reading it again.
+    # Near-duplicate detection (reprints.py): each first printing's MinHash signature (the low 16
+    # bits of each of its 90 values) and its 30 LSH band keys (32 bits), so a later ingest
+    # compares new articles with the corpus without reading it again.
     "reprint_signatures": {"columns": {"article_id": int, "shingles": int, "signature": bytes}, "pk": "article_id"},
     "reprint_bands": {"columns": {"key": int, "article_id": int}, "pk": ("key", "article_id")},
     "saved_reports": {
@@ -77,7 +78,6 @@ INDEXES = [
     ("documents", ["sha256"], False),
     ("documents", ["path"], True),
     ("articles", ["document_id", "seq"], False),
-    ("articles", ["body_sha256"], False),
     ("articles", ["date"], False),
     ("articles", ["source"], False),
     # Covering indexes for the corpus description (info, the Datasette front page), so it never
@@ -94,6 +94,14 @@ INDEXES = [
     # with thousands of hits from the index, never from the text-heavy rows.
     ("articles", ["script", "page", "bylines"], False),
 ]
+
+# Duplicate bodies are looked up by the first 16 hex digits of their hash (an index a third the
+# size of one on the whole hash), then compared whole.
+BODY_HASH_PREFIX = "substr(body_sha256, 1, 16)"
+EXPRESSION_INDEXES = {
+    "idx_articles_body_hash_prefix": f"CREATE INDEX IF NOT EXISTS [idx_articles_body_hash_prefix] ON [articles] "
+                                     f"({BODY_HASH_PREFIX})",
+}
 
 # The character index is contentless because its text (one token per character) is derived,
 # never shown. It holds every printed field of an article, in printed order, so search finds a
@@ -139,6 +147,8 @@ def _create(db) -> None:
         _create_table(db, name, spec)
     for table, columns, unique in INDEXES:
         db[table].create_index(columns, unique=unique, if_not_exists=True)
+    for sql in EXPRESSION_INDEXES.values():
+        db.execute(sql)
     db.execute(CHAR_FTS_SQL)
     for name, sql in VIEWS.items():
         db.create_view(name, sql, replace=True)
@@ -225,14 +235,37 @@ def _scripts_and_reprints(db) -> None:
     for art_id, title, body in db.execute("SELECT id, title, body FROM articles").fetchall():
         db.execute("UPDATE articles SET script = ? WHERE id = ?", [scripts.script_of(f"{title or ''}\n{body or ''}"), art_id])
 
+def _compact_reprints_and_body_hashes(db) -> None:
+    """v7: reprint band keys of 32 bits (the top half of the 64-bit ones) and signatures of 16
+    bits a value (the low half of each): a third less for the two tables, the same candidates;
+    the body hash index on the hash's first 16 hex digits. Nothing to do on a new database (its
+    reprint tables are empty, its index made)."""
+    import numpy as np
+
+    db.execute("DROP INDEX IF EXISTS idx_articles_body_sha256")
+    for sql in EXPRESSION_INDEXES.values():
+        db.execute(sql)
+
+    # Through a temporary table, so the table keeps the definition a new database has.
+    db.execute("CREATE TEMP TABLE bands_v7 AS SELECT DISTINCT key >> 32 AS key, article_id FROM reprint_bands")
+    db.execute("DELETE FROM reprint_bands")
+    db.execute("INSERT OR IGNORE INTO reprint_bands (key, article_id) SELECT key, article_id FROM temp.bands_v7 "
+               "ORDER BY 1, 2")
+    db.execute("DROP TABLE temp.bands_v7")
+    rows = db.execute("SELECT article_id, signature FROM reprint_signatures").fetchall()
+    db.conn.executemany("UPDATE reprint_signatures SET signature = ? WHERE article_id = ?",
+                        [((np.frombuffer(sig, dtype="<u4") & np.uint32(0xFFFF)).astype("<u2").tobytes(), art_id)
+                         for art_id, sig in rows if len(sig) == 4 * 90])
+
+
 def _facet_index(db) -> None:
-    """v7: an index covering the article facets that had none (script, page, bylines)."""
+    """v8: an index covering the article facets that had none (script, page, bylines)."""
     for table, columns, unique in INDEXES:
         db[table].create_index(columns, unique=unique, if_not_exists=True)
 
 
 MIGRATIONS = [_create, _one_tag_per_word, _word_index, _document_reading_options, _every_printed_field,
-              _scripts_and_reprints, _facet_index]
+              _scripts_and_reprints, _compact_reprints_and_body_hashes, _facet_index]
 
 
 class WriterBusy(ValueError):

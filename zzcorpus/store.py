@@ -13,7 +13,7 @@ import re
 from datetime import datetime, timezone
 
 from . import index
-from .schema import CHAR_FTS_TABLE, PRINTED_FIELDS
+from .schema import BODY_HASH_PREFIX, CHAR_FTS_TABLE, PRINTED_FIELDS, REPORT_CONDITION
 from .scripts import fold
 
 # One FTS token per letter or digit; every run of anything else becomes a private-use
@@ -69,26 +69,56 @@ FTS_COLUMNS = ", ".join(PRINTED_FIELDS)
 ARTICLE_COLUMNS = [
     "id", "document_id", "seq", "kind", "title", "subtitle", "kicker", "byline", "bylines", "dateline",
     "body", "title_seg", "body_seg", "source", "date", "date_in_text", "page",
-    "chars", "tokens", "body_sha256", "script",
+    "chars", "tokens", "body_sha256", "script", "duplicate_of", "near_duplicate_of", "similarity",
 ]
 INSERT_ARTICLE = f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) VALUES ({', '.join('?' * len(ARTICLE_COLUMNS))})"
 
 
-def write_articles(db, articles: list[dict]) -> list[str]:
-    """Insert prepared articles (see ingest.prepare_article and ingest.segment; each with its
-    document_id and `char_tokens`, the character index's text of each printed field, made by the
-    worker that prepared it) and their character index rows, in bulk; each article gets its `id`. The caller
-    indexes their words (index.write). Returns the body hashes written, for duplicate marking.
-    """
+def number_articles(db, articles: list[dict]) -> None:
+    """Give each new article its `id` (after the highest stored) and its `duplicate_of`: the
+    first (lowest id) stored or new article with the same body. Marks are decided before the
+    rows are written, so a row is written once with them, never rewritten (with its overflow
+    pages) by an update in the same batch."""
     next_id = (db.execute("SELECT MAX(id) FROM articles").fetchone()[0] or 0) + 1
-    ids = range(next_id, next_id + len(articles))
+    first = {}
+    hashes = sorted({a["body_sha256"] for a in articles if a["body_sha256"]})
+    for h in hashes:
+        # `+body_sha256`: a plain `body_sha256 = ?` would be propagated into the prefix
+        # expression, which then no longer matches the index (a scan of the table).
+        row = db.conn.execute(f"SELECT id FROM articles WHERE {BODY_HASH_PREFIX} = ? AND +body_sha256 = ? "
+                         "ORDER BY id LIMIT 1", [h[:16], h]).fetchone()
+        if row:
+            first[h] = row[0]
+    for art_id, a in enumerate(articles, next_id):
+        a["id"] = art_id
+        h = a["body_sha256"]
+        a["duplicate_of"] = first.get(h) if h else None
+        if h and h not in first:
+            first[h] = art_id
+
+
+def write_articles(db, articles: list[dict]) -> None:
+    """Insert prepared articles (see ingest.prepare_article and ingest.segment; each with its
+    document_id, its `id` and `duplicate_of` (number_articles), its reprint mark if any, and
+    `char_tokens`, the character index's text of each printed field, made by the worker that
+    prepared it) and their character index rows, in bulk. The caller indexes their words
+    (index.write)."""
     conn = db.conn
-    for i, a in zip(ids, articles):
-        a["id"] = i
     conn.executemany(INSERT_ARTICLE, [[a.get(c) for c in ARTICLE_COLUMNS] for a in articles])
     conn.executemany(f"INSERT INTO {CHAR_FTS_TABLE} (rowid, {FTS_COLUMNS}) VALUES (?{', ?' * len(PRINTED_FIELDS)})",
-                     [(i, *a["char_tokens"]) for i, a in zip(ids, articles)])
-    return [a["body_sha256"] for a in articles if a["body_sha256"]]
+                     [(a["id"], *a["char_tokens"]) for a in articles])
+
+
+def counted(db, articles: list[dict]) -> list[bool]:
+    """Whether reports count each article (not yet stored): REPORT_CONDITION on its values."""
+    out = []
+    for i in range(0, len(articles), 200):
+        chunk = articles[i:i + 200]
+        values = [v for k, a in enumerate(chunk) for v in (k, a["kind"], a.get("duplicate_of"), a.get("near_duplicate_of"))]
+        out += [bool(r[0]) for r in db.execute(
+            "WITH v (k, kind, duplicate_of, near_duplicate_of) AS (VALUES "
+            f"{', '.join(['(?, ?, ?, ?)'] * len(chunk))}) SELECT {REPORT_CONDITION} FROM v ORDER BY k", values)]
+    return out
 
 
 def delete_articles(db, where: str, params=()) -> list[str]:
@@ -109,19 +139,21 @@ def delete_articles(db, where: str, params=()) -> list[str]:
 
 def mark_duplicates(db, hashes) -> None:
     """Point each article at the first (lowest id) article with the same body, or at nothing;
-    the word index then counts exactly the articles report_articles holds."""
+    the word index then counts exactly the articles report_articles holds. Only rows whose mark
+    changes are written (a body printed a thousand times is not rewritten a thousand times per
+    batch) and recounted."""
     hashes = sorted(set(hashes))
+    # `+`: see number_articles
+    first = ("(SELECT a2.id FROM articles a2 WHERE substr(a2.body_sha256, 1, 16) = substr(articles.body_sha256, 1, 16) "
+             "AND +a2.body_sha256 = articles.body_sha256 AND a2.id < articles.id ORDER BY a2.id LIMIT 1)")
     touched = []
     for i in range(0, len(hashes), 500):
         chunk = hashes[i : i + 500]
-        db.execute(
-            "UPDATE articles SET duplicate_of = (SELECT MIN(a2.id) FROM articles a2 "
-            "WHERE a2.body_sha256 = articles.body_sha256 AND a2.id < articles.id) "
-            f"WHERE body_sha256 IN ({','.join('?' * len(chunk))})",
-            chunk,
-        )
+        marks = ','.join('?' * len(chunk))
         touched += [r[0] for r in db.execute(
-            f"SELECT id FROM articles WHERE body_sha256 IN ({','.join('?' * len(chunk))})", chunk)]
+            f"UPDATE articles SET duplicate_of = {first} WHERE {BODY_HASH_PREFIX} IN ({marks}) "
+            f"AND +body_sha256 IN ({marks}) AND duplicate_of IS NOT {first} RETURNING id",
+            [h[:16] for h in chunk] + chunk).fetchall()]
     index.recount(db, touched)
 
 
