@@ -119,6 +119,17 @@ def check_index(db):
     lexicon = {w: (f, d) for w, f, d in db.execute("SELECT word, freq, docs FROM lexicon WHERE is_word = 1")}
     assert set(lexicon) == words  # no word without an article
     assert lexicon == {w: (lex_freq[w], lex_docs[w]) for w in words}
+    # lexicon.dp: Gries' DP of each word over the counted articles, their sizes its parts.
+    from zzcorpus.counting import dispersion
+
+    sizes = dict(db.execute("SELECT id, tokens FROM report_articles"))
+    held = {}
+    for (w, a), c in postings.items():
+        if a in sizes:
+            held.setdefault(w, {})[a] = c
+    for w, dp in db.execute("SELECT word, dp FROM lexicon WHERE is_word = 1"):
+        expected = dispersion(held[w], sizes) if lex_freq[w] else None
+        assert dp == (None if expected is None else pytest.approx(expected, abs=1e-12)), w
     stored_groups = {}
     for gid, source, month, *sizes, n_words, vector in db.execute(
         "SELECT id, source, month, articles, tokens, word_articles, para_units, sent_units, n_words, vector FROM groups"

@@ -412,6 +412,62 @@ def finish(db) -> None:
              if now.get(i, (0, 0)) != (f, d)]
     db.conn.executemany("UPDATE lexicon SET freq = ?, docs = ? WHERE id = ?", stale)
     db.execute("UPDATE groups SET dirty = 0 WHERE dirty = 1")
+    update_dispersion(db)
+
+
+def stored_dispersion(db, word_ids) -> dict[int, float | None]:
+    """word id -> lexicon.dp (update_dispersion)."""
+    ids = [int(i) for i in word_ids]
+    return dict(db.execute(f"SELECT id, dp FROM lexicon WHERE id IN ({', '.join('?' * len(ids))})", ids)) if ids else {}
+
+
+def update_dispersion(db, *, batch: int = 1 << 21) -> None:
+    """lexicon.dp: each word's Gries DP over the counted articles, the number `freq` prints for
+    the whole corpus, so a frequency list of the corpus reads no postings. As reports._dp: the
+    articles where the word is over-represented (count * N >= tokens * f) make one part, all the
+    others another. Every article changes N, so every word is recomputed, a batch of postings
+    at a time."""
+    from .counting import dispersion
+
+    rows = db.execute("SELECT article_id, tokens FROM article_index WHERE counted = 1").fetchall()
+    table = np.array(rows, dtype=np.int64).reshape(-1, 2)
+    size = np.zeros(int(table[:, 0].max()) + 1 if rows else 1, dtype=np.int64)  # 0: not counted
+    size[table[:, 0]] = table[:, 1]
+    n = int(size.sum())
+    freq = np.zeros(lexicon_size(db), dtype=np.int64)
+    for i, f in db.execute("SELECT id, freq FROM lexicon WHERE is_word = 1 AND freq > 0"):
+        freq[i] = f
+    over_count, over_size = np.zeros(freq.size, dtype=np.int64), np.zeros(freq.size, dtype=np.int64)
+    words, arts, counts, held = [], [], [], 0
+
+    def add():
+        w, a, c = np.concatenate(words), np.concatenate(arts), np.concatenate(counts)
+        a = np.minimum(a, size.size - 1) * (a < size.size)  # an article past the last counted one has size 0
+        tok = size[a]
+        over = (tok > 0) & (c * n >= tok * freq[w])
+        over_count[:] += np.bincount(w[over], weights=c[over], minlength=freq.size).astype(np.int64)
+        over_size[:] += np.bincount(w[over], weights=tok[over], minlength=freq.size).astype(np.int64)
+        words.clear(), arts.clear(), counts.clear()
+
+    for word_id, k, block in db.execute(
+        "SELECT p.word_id, p.n, p.block FROM postings p JOIN lexicon l ON l.id = p.word_id "
+        "WHERE l.is_word = 1 AND l.freq > 0"
+    ):
+        a, c = decode_postings(block, k)
+        words.append(np.full(k, word_id, dtype=np.int64))
+        arts.append(a)
+        counts.append(c)
+        held += k
+        if held >= batch:
+            add()
+            held = 0
+    if words:
+        add()
+    ids = np.flatnonzero(freq)
+    dp = [dispersion({"over": c, "rest": f - c}, {"over": t, "rest": n - t})
+          for c, f, t in zip(over_count[ids].tolist(), freq[ids].tolist(), over_size[ids].tolist())]
+    db.execute("UPDATE lexicon SET dp = NULL WHERE dp IS NOT NULL AND NOT (is_word = 1 AND freq > 0)")
+    db.conn.executemany("UPDATE lexicon SET dp = ? WHERE id = ?", zip(dp, ids.tolist()))
 
 
 def group_counts(db, group_id: int) -> Counts:

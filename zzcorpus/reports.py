@@ -88,6 +88,8 @@ def freq(db, sel: Selection, wf: WordFilter, *, top: int | None = 100, by: str |
         check_choice(by, GROUPS, name="group")
     groups = sel.counts(by)
     keys = sel.article_keys(by) if by is not None else None
+    # The lexicon holds each word's dp over the whole corpus (from schema version 9 on).
+    stored = by is None and sel.whole_corpus and "dp" in db["lexicon"].columns_dict
     rows = []
     for key, c in groups.items():
         picked = []
@@ -104,12 +106,13 @@ def freq(db, sel: Selection, wf: WordFilter, *, top: int | None = 100, by: str |
             in_group = np.zeros(sel.by_id()[0].size, dtype=bool)
             in_group[sel.articles()[0][np.array([k == key for k in keys], dtype=bool)]] = True
         docs = c.get("docs", [p[0] for p in picked])
+        dps = index.stored_dispersion(db, [p[0] for p in picked]) if stored else {}
         for (word_id, word, pos, count), doc_count in zip(picked, docs.tolist()):
             row = {} if by is None else {"source" if by == "source" else "period": key}
             row.update({
                 "word": word, "count": count, "per_million": per_million(count, c.tokens),
                 "doc_count": doc_count, "range": doc_count / c.articles,
-                "dp": _dp(sel, word_id, count, c.tokens, in_group), "pos": pos,
+                "dp": dps[word_id] if stored else _dp(sel, word_id, count, c.tokens, in_group), "pos": pos,
             })
             rows.append(row)
     if by is not None:  # groups in order (no source / no date last); stable: count order within

@@ -42,7 +42,7 @@ TABLES = {
         "foreign_keys": [("document_id", "documents", "id")],
     },
     "lexicon": {
-        "columns": {"id": int, "word": str, "pos": str, "is_word": int, "freq": int, "docs": int},
+        "columns": {"id": int, "word": str, "pos": str, "is_word": int, "freq": int, "docs": int, "dp": float},
         "pk": "id",
         "not_null": {"word"},
     },
@@ -264,8 +264,18 @@ def _facet_index(db) -> None:
         db[table].create_index(columns, unique=unique, if_not_exists=True)
 
 
+def _lexicon_dispersion(db) -> None:
+    """v9: lexicon.dp, each word's dispersion over the whole corpus (index.update_dispersion)."""
+    if "dp" in db["lexicon"].columns_dict:  # a database made by v9 or later
+        return
+    from . import index
+
+    db.execute("ALTER TABLE lexicon ADD COLUMN [dp] REAL")
+    index.update_dispersion(db)
+
+
 MIGRATIONS = [_create, _one_tag_per_word, _word_index, _document_reading_options, _every_printed_field,
-              _scripts_and_reprints, _compact_reprints_and_body_hashes, _facet_index]
+              _scripts_and_reprints, _compact_reprints_and_body_hashes, _facet_index, _lexicon_dispersion]
 
 
 class WriterBusy(ValueError):

@@ -128,6 +128,11 @@ class Selection:
         return got if got is not None else index.Counts.zero()
 
     @property
+    def whole_corpus(self) -> bool:
+        """Every article reports count (the lexicon's totals are this selection's)."""
+        return self.filters.empty and self.exclude is None
+
+    @property
     def n_tokens(self) -> int:
         return self.total().tokens
 
