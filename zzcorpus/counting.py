@@ -202,6 +202,14 @@ def dispersion(counts_by_part: dict, sizes_by_part: dict) -> float | None:
     )
 
 
+def split_dispersion(over_count: int, count: int, over_size: int, size: int) -> float | None:
+    """Gries' DP over many parts from two sums: DP = 0.5 * sum |v_i - s_i|, and |x| + |y| =
+    |x + y| when x and y have the same sign, so the parts where the word is over-represented
+    (v_i >= s_i) add up to one part (over_count of its count, over_size of the size) and all the
+    others, those without the word included, to another."""
+    return dispersion({"over": over_count, "rest": count - over_count}, {"over": over_size, "rest": size - over_size})
+
+
 def idf_lines(doc_freqs: dict, n_docs: int) -> list[str]:
     """Lines of an IDF file for jieba.analyse (`TFIDF(idf_path)` / `set_idf_path`).
 

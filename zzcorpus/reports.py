@@ -25,6 +25,7 @@ from .counting import (  # noqa: F401  (the pure functions, re-exported where re
     per_million,
     sentences,
     span_counts,
+    split_dispersion,
     unit_counts,
 )
 from .dates import continuous_periods, date_bound
@@ -122,20 +123,16 @@ def freq(db, sel: Selection, wf: WordFilter, *, top: int | None = 100, by: str |
 
 
 def _dp(sel: Selection, word_id: int, f: int, size: int, in_group) -> float | None:
-    """Gries' DP over the articles of a group, exactly as counting.dispersion gives it.
-
-    DP = 0.5 * sum |v_i - s_i| and |x| + |y| = |x + y| when x and y have the same sign, so the
-    articles where the word is over-represented (count_i * size >= tokens_i * f) merge into one
-    part and all the others, those without the word included, into another.
-    """
+    """Gries' DP over the articles of a group, exactly as counting.dispersion gives it
+    (counting.split_dispersion: the articles where the word is over-represented, count_i * size
+    >= tokens_i * f, make one part)."""
     arts, counts = sel.holding(word_id)
     if in_group is not None:  # a bool per article id
         keep = in_group[arts]
         arts, counts = arts[keep], counts[keep]
     tok = sel.by_id()[1][arts]
     over = counts * size >= tok * f
-    c, t = int(counts[over].sum()), int(tok[over].sum())
-    return dispersion({"over": c, "rest": f - c}, {"over": t, "rest": size - t})
+    return split_dispersion(int(counts[over].sum()), f, int(tok[over].sum()), size)
 
 
 # --- keyness ----------------------------------------------------------------------------------

@@ -89,6 +89,7 @@ TABLE_METADATA = {
             "id": "词号 / word id", "word": "词 / word", "pos": "词性（jieba 词典）/ its part-of-speech tag (jieba's)",
             "is_word": "1 = 词，0 = 标点或数字 / 1 = word, 0 = punctuation or number",
             "freq": "出现次数 / occurrences", "docs": "含该词的文章数 / articles holding it",
+            "dp": "Gries 离散度（0 = 均匀分布）/ Gries' DP over those articles (0 = evenly spread)",
         },
         "sort_desc": "freq",
         "facets": ["pos", "is_word"],
