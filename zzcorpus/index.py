@@ -342,6 +342,19 @@ class Chunk:
     streams: list
     stats: StreamStats
 
+    def __getstate__(self):
+        """Sent from the worker as 32-bit arrays, the streams as one: half the bytes to pickle,
+        pipe and unpickle in the writer, which is the busier process."""
+        lens = np.fromiter(map(len, self.streams), dtype=np.int64, count=len(self.streams))
+        flat = np.concatenate(self.streams) if self.streams else np.zeros(0, dtype=np.int64)
+        return (self.vocab, self.tags, flat.astype(np.int32), lens,
+                {f: getattr(self.stats, f).astype(np.int32) for f in StreamStats.__dataclass_fields__})
+
+    def __setstate__(self, state):
+        self.vocab, self.tags, flat, lens, stats = state
+        self.streams = np.split(flat.astype(np.int64), np.cumsum(lens)[:-1]) if len(lens) else []
+        self.stats = StreamStats(**{f: a.astype(np.int64) for f, a in stats.items()})
+
 
 def make_chunk(segs, tags: dict) -> Chunk:
     """segs: (title_seg, body_seg) per article; tags: each token's POS tag."""

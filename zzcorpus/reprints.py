@@ -6,7 +6,7 @@ character shingles, marked `near_duplicate_of` the earlier printing with their `
   (scripts.fold), punctuation and spaces dropped: a reprint in the other script is found too;
   the headline and dateline are left out, as reprints change them.
 - Similarity: the share of the shorter text's shingles found in the other (containment), so a
-  reprint with a paragraph cut is still ~1.0; computed exactly for each candidate pair.
+  reprint with a paragraph cut is still ~1.0; computed from the two shingle sets (their 32-bit hashes) for each candidate pair.
 - Candidates: MinHash signatures (datasketch's affine32 scheme, 90 permutations) cut into 30 bands of 3;
   two articles sharing a band are candidates (pairs with Jaccard 0.5 are found with probability
   0.98, 0.6 with 0.999, 0.3 with 0.56, 0.1 with 0.03). A reprint cut to a small part of the
@@ -52,13 +52,15 @@ def letters(text: str) -> str:
 
 def shingles(text: str, *, folded: str | None = None) -> np.ndarray:
     """The sorted distinct 3-character shingles of the folded letters and digits of text
-    (letters(text), or `folded` when the caller has them already), each as one integer
-    (three 21-bit code points)."""
+    (letters(text), or `folded` when the caller has them already), each as its 32-bit hash
+    (_hash32 of the three 21-bit code points): half the bytes of the shingle itself to send from
+    the worker and keep in memory, and two shingles of a pair of 1,000-shingle articles share a
+    hash once in 4,000 pairs, which moves that pair's similarity by a thousandth."""
     cps = np.frombuffer((letters(text) if folded is None else folded).encode("utf-32-le"),
                         dtype="<u4").astype(np.uint64)
     if cps.size < SHINGLE:
-        return np.zeros(0, dtype=np.uint64)
-    keys = (cps[:-2] << np.uint64(42)) | (cps[1:-1] << np.uint64(21)) | cps[2:]
+        return np.zeros(0, dtype=np.uint32)
+    keys = _hash32((cps[:-2] << np.uint64(42)) | (cps[1:-1] << np.uint64(21)) | cps[2:]).astype(np.uint32)
     keys.sort()  # then runs dropped: several times faster than np.unique, which hashes here
     return keys[np.concatenate([[True], keys[1:] != keys[:-1]])]
 
@@ -93,13 +95,13 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 
 
 def signature(sh: np.ndarray) -> np.ndarray:
-    """The MinHash signature of a shingle set: datasketch's default (affine32) scheme, min over
-    shingles of a * fmix32(h) + b mod 2^32 for each permutation, h = _hash32(shingle)."""
+    """The MinHash signature of a shingle set (shingles(): their hashes h): datasketch's default
+    (affine32) scheme, min over shingles of a * fmix32(h) + b mod 2^32 for each permutation."""
     if not sh.size:
         return np.full(NUM_PERM, MAX_HASH, dtype=np.uint32)
     a, b = _permutations()
     with np.errstate(over="ignore"):
-        values = np.multiply(a, _fmix32(_hash32(sh).astype(np.uint32))[None, :])
+        values = np.multiply(a, _fmix32(sh)[None, :])
         values += b  # in place: one permutations-by-shingles array, not two
         return values.min(axis=1)
 
@@ -154,14 +156,14 @@ def stored_signature(sig: np.ndarray) -> np.ndarray:
     return (np.asarray(sig, dtype=np.uint32) & np.uint32(0xFFFF)).astype("<u2")
 
 
-def fingerprint(body: str) -> tuple[np.ndarray, np.ndarray, list[int]] | None:
-    """(shingles, stored signature, band keys) of an article body, None when it is too short to
-    compare."""
+def fingerprint(body: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(shingles, stored signature, band keys) of an article body, each an array (one object to
+    send from a worker, not thirty), None when the body is too short to compare."""
     sh = shingles(body)
     if sh.size < MIN_SHINGLES:
         return None
     sig = signature(sh)
-    return sh, stored_signature(sig), band_keys(sig)
+    return sh, stored_signature(sig), _band_keys(sig[None, :])[0]
 
 
 def fingerprints(bodies, folded=None) -> list:
@@ -176,7 +178,7 @@ def fingerprints(bodies, folded=None) -> list:
         sig = signature(sh)
         sigs.append(sig)
         out.append((sh, stored_signature(sig)))
-    keys = iter(_band_keys(np.stack(sigs)).tolist() if sigs else ())
+    keys = iter(_band_keys(np.stack(sigs)) if sigs else ())
     return [None if fp is None else (*fp, next(keys)) for fp in out]
 
 
@@ -186,13 +188,19 @@ def _order_key(date, art_id):
     return (date is None or date == "", date or "", art_id)
 
 
-def _store_all(db, firsts: dict) -> None:
+def _store_all(db, firsts: dict, memory: "Memory") -> None:
     """Store the signatures and band keys of new first printings (id -> fingerprint), in bulk."""
+    if not firsts:
+        return
     db.conn.executemany("INSERT OR REPLACE INTO reprint_signatures (article_id, shingles, signature) VALUES (?, ?, ?)",
                         [(art_id, int(fp[0].size), fp[1].tobytes()) for art_id, fp in firsts.items()])
-    # In key order: each row lands next to the previous one's page, not on a random one.
+    keys = np.stack([fp[2] for fp in firsts.values()]).ravel()
+    ids = np.repeat(np.fromiter(firsts, dtype=np.int64, count=len(firsts)), BANDS)
+    order = np.lexsort((ids, keys))  # in key order: each row lands next to the previous one's page
     db.conn.executemany("INSERT OR IGNORE INTO reprint_bands (key, article_id) VALUES (?, ?)",
-                        sorted((k, art_id) for art_id, fp in firsts.items() for k in fp[2]))
+                        zip(keys[order].tolist(), ids[order].tolist()))
+    memory.band_table(db).add(keys[order], ids[order],
+                              {art_id: (int(fp[0].size), fp[1].tobytes()) for art_id, fp in firsts.items()})
 
 
 def _unstore(db, ids, memory: "Memory | None" = None) -> None:
@@ -211,11 +219,73 @@ def _unstore(db, ids, memory: "Memory | None" = None) -> None:
             for art_id, body in db.execute(
                 f"SELECT a.id, a.body FROM articles a JOIN reprint_signatures s ON s.article_id = a.id "
                 f"WHERE s.article_id IN ({', '.join('?' * len(unknown))})", unknown).fetchall():
-                keys += [(k, art_id) for k in (fingerprint(body) or ((), (), ()))[2]]
+                keys += [(k, art_id) for k in (fingerprint(body) or ((), (), np.zeros(0)))[2].tolist()]
         db.conn.executemany("DELETE FROM reprint_bands WHERE key = ? AND article_id = ?", keys)
         db.execute(f"DELETE FROM reprint_signatures WHERE article_id IN ({marks})", chunk)
     if memory is not None:
         memory.drop(ids)
+        if memory.bands is not None:
+            memory.bands.drop(ids)
+
+
+class BandTable:
+    """The reprint tables in memory while reprint_bands has at most MAX_ROWS rows (some 140,000
+    first printings; about 60 MB): the band keys as sorted arrays of keys and article ids, and
+    each first printing's signature. A batch's 100,000 band keys are looked up at once, and
+    its candidates' signatures taken from here, instead of one query each: a fifth of the
+    writer's time on a 200 MB ingest. Kept in step with the tables by _store_all and _unstore,
+    the keys as runs merged as they grow; past MAX_ROWS it is let go and the tables are read
+    as before."""
+
+    MAX_ROWS = 1 << 22
+
+    def __init__(self, db):
+        rows = db.execute(f"SELECT key, article_id FROM reprint_bands LIMIT {self.MAX_ROWS + 1}").fetchall()
+        self.active = len(rows) <= self.MAX_ROWS
+        self.runs = []  # (keys, ids), each sorted by key; each smaller than the one before
+        self.rows = len(rows)
+        self.dropped: set = set()
+        self.signatures: dict = {}  # first printing -> (shingle count, stored signature bytes)
+        if self.active and rows:
+            both = np.array(rows, dtype=np.int32)  # in key order: the table's primary key
+            self.runs.append((both[:, 0].copy(), both[:, 1].copy()))
+            self.signatures = {a: (n, sig) for a, n, sig in db.execute(
+                "SELECT article_id, shingles, signature FROM reprint_signatures")}
+
+    def add(self, keys: np.ndarray, ids: np.ndarray, signatures: dict) -> None:
+        """Band rows sorted by key, and their first printings' signatures."""
+        if not self.active:
+            return
+        self.rows += keys.size
+        if self.rows > self.MAX_ROWS:
+            self.active, self.runs, self.signatures = False, [], {}
+            return
+        self.dropped.difference_update(signatures)
+        self.signatures.update(signatures)
+        self.runs.append((keys.astype(np.int32), ids.astype(np.int32)))
+        while len(self.runs) > 1 and self.runs[-1][0].size * 2 >= self.runs[-2][0].size:
+            (k1, i1), (k2, i2) = self.runs.pop(), self.runs.pop()
+            k, i = np.concatenate([k2, k1]), np.concatenate([i2, i1])
+            order = np.argsort(k, kind="stable")
+            self.runs.append((k[order], i[order]))
+
+    def drop(self, ids) -> None:
+        for a in ids:
+            self.dropped.add(int(a))
+            self.signatures.pop(int(a), None)
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        """Rows (key, article id) of these keys (sorted, distinct)."""
+        found = []
+        for run_keys, run_ids in self.runs:
+            lo, hi = np.searchsorted(run_keys, keys, "left"), np.searchsorted(run_keys, keys, "right")
+            n = hi - lo
+            at = np.repeat(lo - np.cumsum(n) + n, n) + np.arange(int(n.sum()))
+            found.append(np.stack([run_keys[at], run_ids[at]], axis=1).astype(np.int64))
+        rows = np.concatenate(found) if found else np.zeros((0, 2), dtype=np.int64)
+        if self.dropped:
+            rows = rows[~np.isin(rows[:, 1], np.fromiter(self.dropped, dtype=np.int64))]
+        return rows
 
 
 class Memory:
@@ -225,13 +295,19 @@ class Memory:
     command and per database; deleted first printings are dropped from it (forget), and the
     writer starts a new one when another process has written."""
 
-    MAX_BYTES = 48 << 20  # shingles kept (8 bytes each)
+    MAX_BYTES = 48 << 20  # shingles kept (4 bytes each)
     MAX_DATES = 1 << 18
 
     def __init__(self):
         self.shingles: OrderedDict = OrderedDict()
         self.dates: OrderedDict = OrderedDict()
         self.bytes = 0
+        self.bands: BandTable | None = None  # read at the first look-up
+
+    def band_table(self, db) -> BandTable:
+        if self.bands is None:
+            self.bands = BandTable(db)
+        return self.bands
 
     def keep(self, art_id: int, date, sh: np.ndarray | None = None) -> None:
         self.dates[art_id] = date
@@ -311,13 +387,19 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
             f"SELECT id, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
             articles[art_id] = fingerprint(body)
     known_fp = {a: fp for a, fp in articles.items() if fp is not None}
-    found_rows = []  # (band key, stored first printing holding it)
-    keys = list({k for fp in known_fp.values() for k in fp[2]})
-    for i in range(0, len(keys), 900):
-        chunk = keys[i:i + 900]
-        found_rows += db.execute(
-            f"SELECT key, article_id FROM reprint_bands WHERE key IN ({', '.join('?' * len(chunk))})", chunk).fetchall()
-    bands = np.array(found_rows, dtype=np.int64).reshape(-1, 2)
+    # Rows of (band key, stored first printing holding it).
+    keys = np.unique(np.concatenate([fp[2] for fp in known_fp.values()])) if known_fp else np.zeros(0, np.int64)
+    table = memory.band_table(db)
+    if table.active:
+        bands = table.lookup(keys)
+    else:
+        found_rows, keys = [], keys.tolist()
+        for i in range(0, len(keys), 900):  # sorted: each query reads the pages next to the last one's
+            chunk = keys[i:i + 900]
+            found_rows += db.execute(
+                f"SELECT key, article_id FROM reprint_bands WHERE key IN ({', '.join('?' * len(chunk))})",
+                chunk).fetchall()
+        bands = np.array(found_rows, dtype=np.int64).reshape(-1, 2)
     stored = {}  # first printing -> (shingle count, signature, date)
     wanted = np.unique(bands[:, 1]).tolist()
     dates = {a: memory.dates[a] for a in wanted if a in memory.dates}  # a date is read from a wide row
@@ -328,8 +410,14 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
             f"SELECT id, date FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
             dates[other] = date
             memory.keep(other, date)
-    for i in range(0, len(wanted), 500):
-        chunk = wanted[i:i + 500]
+    unread = wanted
+    if table.active:
+        for other in wanted:
+            if (got := table.signatures.get(other)) is not None:
+                stored[other] = (got[0], np.frombuffer(got[1], dtype="<u2"), dates.get(other))
+        unread = [a for a in wanted if a not in stored]
+    for i in range(0, len(unread), 500):
+        chunk = unread[i:i + 500]
         for other, n, blob in db.execute(
             "SELECT article_id, shingles, signature FROM reprint_signatures "
             f"WHERE article_id IN ({', '.join('?' * len(chunk))})", chunk):
@@ -346,7 +434,8 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
         mine = _order_key(date, art_id)
         # The candidates that are first printings now: stored, or met before it in this batch.
         found = estimates.get(art_id, [])
-        met = sorted({o for k in fp[2] for o in new_bands.get(k, ())})
+        my_keys = fp[2].tolist()
+        met = sorted({o for k in my_keys for o in new_bands.get(k, ())})
         if met:
             found = found + _estimated(fp, met, stored, floor)
         scored = sorted(((e, o, stored[o][2]) for o, e in found if o in stored), reverse=True)
@@ -360,7 +449,7 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
         firsts[art_id] = fp
         memory.keep(art_id, date, fp[0])
         stored[art_id] = (fp[0].size, fp[1], date)
-        for k in fp[2]:
+        for k in my_keys:
             new_bands.setdefault(k, []).append(art_id)
         later = [(other, s) for other, (_, s) in matched.items()]
         if later:  # printed after this one: they become its reprints
@@ -370,7 +459,7 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
             for other, _ in later:
                 stored.pop(other, None)
             touched += [other for other, _ in later]
-    _store_all(db, firsts)
+    _store_all(db, firsts, memory)
     for other, s, art_id in updates:
         if art_id in new:
             new[art_id].update(near_duplicate_of=other, similarity=s)
@@ -389,7 +478,7 @@ def _estimates(live, articles, bands: np.ndarray, stored: dict, floor: float) ->
         return {}
     order = np.argsort(bands[:, 0], kind="stable")
     band_key, band_art = bands[order, 0], bands[order, 1]
-    keys = np.array([articles[a][2] for a in live], dtype=np.int64)
+    keys = np.stack([articles[a][2] for a in live])
     who = np.repeat(np.arange(len(live)), keys.shape[1])
     keys = keys.ravel()
     lo, hi = np.searchsorted(band_key, keys, "left"), np.searchsorted(band_key, keys, "right")
