@@ -37,7 +37,6 @@ ZZ = [sys.executable, "-m", "zzcorpus"]
 PAPERS = ("枣庄日报", "大众日报", "滕州日报")
 FIRST_DAY, YEARS = date(2019, 1, 1), 6
 PAGE_BYTES = 16_500  # about what 60 seed blocks make
-REPRINT_BLOCKS, RECENT_PAGES = 12, 24  # wire copy: a run of blocks from one of the last pages
 
 
 SENTENCE_RE = re.compile(r"[^。！？]*[。！？]")
@@ -46,55 +45,29 @@ SENTENCE_RE = re.compile(r"[^。！？]*[。！？]")
 def make_corpus(folder: Path, mb: float, *, seed: int = 42) -> int:
     """Pages of ~16 KB from shuffled seed blocks, three papers over six years; returns bytes.
 
-    Headlines, bylines and short blocks are kept; a body paragraph gets as many sentences as it
-    had, each spliced from the halves of two sentences of the whole seed pool (454 sentences
-    would make every short article a chance copy of hundreds of others; 200,000 halves pairs
-    do not), so articles are distinct stories with the seeds' vocabulary and page layout. Wire
-    copy is added as newspapers carry it: half the pages reprint a run of REPRINT_BLOCKS blocks
-    (an article or two) from a page of another paper of the last few days, numbers changed and,
-    half the time, a paragraph cut: about a tenth of the text."""
+    Headlines, bylines and short blocks are kept; a body paragraph gets as many sentences drawn
+    from the whole seed pool, so articles are distinct stories (not reprints of each other) with
+    the seeds' vocabulary and page layout."""
     rng = random.Random(seed)
     blocks = [b for p in SEEDS for b in re.split(r"\n\s*\n", p.read_text(encoding="utf-8")) if b.strip()]
     pool = [s for b in blocks for s in SENTENCE_RE.findall(b.replace("\n", "")) if len(s) > 8]
 
-    def numbers(text):
-        return re.sub(r"\d+", lambda m: str(rng.randint(1, 999)), text)
-
-    def sentence():
-        a, b = rng.choice(pool), rng.choice(pool)
-        return a[: len(a) // 2] + b[len(b) // 2 :]
-
     def block():
         chosen = rng.choice(blocks)
         n = len(SENTENCE_RE.findall(chosen.replace("\n", "")))
-        return numbers("".join(sentence() for _ in range(n)) if len(chosen) > 80 and n else chosen)
-
-    def reprinted(run):
-        run = [numbers(b) for b in run]
-        if rng.random() < 0.5:
-            del run[rng.randrange(1, len(run))]
-        return run
+        text = "".join(rng.choice(pool) for _ in range(n)) if len(chosen) > 80 and n >= 2 else chosen
+        return re.sub(r"\d+", lambda m: str(rng.randint(1, 999)), text)
 
     folder.mkdir(parents=True, exist_ok=True)
     pages = max(1, int(mb * 1e6 / PAGE_BYTES))
     days = YEARS * 365
-    recent = []  # (paper, blocks) of the last pages
     written, n = 0, 0
     while written < mb * 1e6:
         paper = PAPERS[n % len(PAPERS)]
         day = FIRST_DAY + timedelta(days=min(days - 1, n * days // pages))
-        page = [block() for _ in range(60)]
-        others = [b for p, b in recent if p != paper]
-        if others and rng.random() < 0.5:
-            source = rng.choice(others)
-            at = rng.randrange(len(source) - REPRINT_BLOCKS)
-            to = rng.randrange(len(page) - REPRINT_BLOCKS)
-            page[to : to + REPRINT_BLOCKS] = reprinted(source[at : at + REPRINT_BLOCKS])
-        recent = (recent + [(paper, page)])[-RECENT_PAGES:]
-        page_no = n % 8 + 1
-        while (path := folder / f"{paper}_{day.isoformat()}_{page_no:02}.txt").exists():
-            page_no += 1  # the last day takes the pages beyond the estimate
-        path.write_text("\n\n".join(page), encoding="utf-8")
+        page = "\n\n".join(block() for _ in range(60))
+        path = folder / f"{paper}_{day.isoformat()}_{n % 8 + 1:02}.txt"
+        path.write_text(page, encoding="utf-8")
         written += path.stat().st_size
         n += 1
     return written

@@ -13,7 +13,6 @@ describes: a run killed at any point leaves a corpus that says how it was cut.
 
 from __future__ import annotations
 
-import collections
 import gc
 import json
 import multiprocessing
@@ -32,7 +31,6 @@ from .segment import DEFAULT_USERDICT, Segmenter, file_sha256, segment_articles
 DEFAULT_STOPWORDS = DEFAULT_USERDICT.parent / "stopwords.txt"
 BATCH_BYTES = 4 << 20  # one commit per ~4 MB of input (and per file at least)
 PARALLEL_FROM_BYTES = 2 << 20  # below this, worker start-up costs more than it saves
-BATCHES_AHEAD = 2  # prepared or being prepared while one is written
 
 
 @dataclass
@@ -291,15 +289,15 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
     collecting = gc.isenabled()
     gc.disable()  # as in the workers: the batches in flight hold millions of fresh strings
     try:
-        pending = collections.deque()
+        pending = None
         for batch, ended in batches():
-            # Keep batches in the workers while this process writes an earlier one: with one,
-            # the workers wait whenever a write takes longer than preparing the next batch.
-            pending.append((batch, ended, prepared(batch)))
-            if len(pending) > BATCHES_AHEAD:
-                writer.write(*pending.popleft(), summary, on_progress)
-        while pending:
-            writer.write(*pending.popleft(), summary, on_progress)
+            # Keep one batch in the workers while this process writes the previous one.
+            job = (batch, ended, prepared(batch))
+            if pending:
+                writer.write(*pending, summary, on_progress)
+            pending = job
+        if pending:
+            writer.write(*pending, summary, on_progress)
     finally:
         if pool:
             pool.terminate()

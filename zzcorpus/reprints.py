@@ -6,7 +6,8 @@ character shingles, marked `near_duplicate_of` the earlier printing with their `
   (scripts.fold), punctuation and spaces dropped: a reprint in the other script is found too;
   the headline and dateline are left out, as reprints change them.
 - Similarity: the share of the shorter text's shingles found in the other (containment), so a
-  reprint with a paragraph cut is still ~1.0; computed from the two shingle sets (their 32-bit hashes) for each candidate pair.
+  reprint with a paragraph cut is still ~1.0; computed from the two shingle sets (as 32-bit
+  hashes) for each candidate pair.
 - Candidates: MinHash signatures (datasketch's affine32 scheme, 90 permutations) cut into 30 bands of 3;
   two articles sharing a band are candidates (pairs with Jaccard 0.5 are found with probability
   0.98, 0.6 with 0.999, 0.3 with 0.56, 0.1 with 0.03). A reprint cut to a small part of the
@@ -230,24 +231,27 @@ def _unstore(db, ids, memory: "Memory | None" = None) -> None:
 
 class BandTable:
     """The reprint tables in memory while reprint_bands has at most MAX_ROWS rows (some 140,000
-    first printings; about 60 MB): the band keys as sorted arrays of keys and article ids, and
-    each first printing's signature. A batch's 100,000 band keys are looked up at once, and
-    its candidates' signatures taken from here, instead of one query each: a fifth of the
-    writer's time on a 200 MB ingest. Kept in step with the tables by _store_all and _unstore,
-    the keys as runs merged as they grow; past MAX_ROWS it is let go and the tables are read
-    as before."""
+    first printings; about 50 MB): the band keys as sorted arrays of keys and article ids, and
+    each first printing's signature. A batch's 100,000 band keys are looked up at once and its
+    candidates' signatures taken from here, where one query each took most of the time reprint
+    detection spent in SQLite (a 200 MB ingest: 2.4 s of look-ups, against some 20 s).
+    Kept in step with the tables by _store_all and _unstore, the keys as runs merged as they
+    grow; past MAX_ROWS it is let go and the tables are read as before."""
 
     MAX_ROWS = 1 << 22
 
     def __init__(self, db):
-        rows = db.execute(f"SELECT key, article_id FROM reprint_bands LIMIT {self.MAX_ROWS + 1}").fetchall()
-        self.active = len(rows) <= self.MAX_ROWS
+        self.rows = db.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM reprint_bands LIMIT {self.MAX_ROWS + 1})").fetchone()[0]
+        self.active = self.rows <= self.MAX_ROWS
         self.runs = []  # (keys, ids), each sorted by key; each smaller than the one before
-        self.rows = len(rows)
         self.dropped: set = set()
         self.signatures: dict = {}  # first printing -> (shingle count, stored signature bytes)
-        if self.active and rows:
-            both = np.array(rows, dtype=np.int32)  # in key order: the table's primary key
+        if self.active and self.rows:
+            cursor = db.execute("SELECT key, article_id FROM reprint_bands")  # in key order: the primary key
+            parts = []
+            while rows := cursor.fetchmany(1 << 16):  # a few MB of tuples at a time, not the whole table's
+                parts.append(np.array(rows, dtype=np.int32))
+            both = np.concatenate(parts)
             self.runs.append((both[:, 0].copy(), both[:, 1].copy()))
             self.signatures = {a: (n, sig) for a, n, sig in db.execute(
                 "SELECT article_id, shingles, signature FROM reprint_signatures")}
@@ -276,7 +280,7 @@ class BandTable:
 
     def lookup(self, keys: np.ndarray) -> np.ndarray:
         """Rows (key, article id) of these keys (sorted, distinct)."""
-        found = []
+        keys, found = keys.astype(np.int32), []  # the runs' type: searched without a copy of them
         for run_keys, run_ids in self.runs:
             lo, hi = np.searchsorted(run_keys, keys, "left"), np.searchsorted(run_keys, keys, "right")
             n = hi - lo
