@@ -492,7 +492,8 @@ def _estimates(live, articles, bands: np.ndarray, stored: dict, floor: float) ->
     left = np.repeat(who, n)
     right = band_art[np.repeat(lo - np.cumsum(n) + n, n) + np.arange(int(n.sum()))]
     known = np.fromiter(stored, dtype=np.int64, count=len(stored))
-    keep = np.isin(right, known) & (right != np.asarray(live, dtype=np.int64)[left])
+    # A lookup table over the ids' range: sorting millions of pairs to test them took longer.
+    keep = np.isin(right, known, kind="table") & (right != np.asarray(live, dtype=np.int64)[left])
     pairs = np.unique((left[keep] << 40) | right[keep])  # each (article, candidate) once
     left, right = pairs >> 40, pairs & ((1 << 40) - 1)
     candidates, right = np.unique(right, return_inverse=True)
