@@ -189,7 +189,7 @@ def _order_key(date, art_id):
     return (date is None or date == "", date or "", art_id)
 
 
-def _store_all(db, firsts: dict, memory: "Memory") -> None:
+def _store_all(db, firsts: dict) -> None:
     """Store the signatures and band keys of new first printings (id -> fingerprint), in bulk."""
     if not firsts:
         return
@@ -200,8 +200,6 @@ def _store_all(db, firsts: dict, memory: "Memory") -> None:
     order = np.lexsort((ids, keys))  # in key order: each row lands next to the previous one's page
     db.conn.executemany("INSERT OR IGNORE INTO reprint_bands (key, article_id) VALUES (?, ?)",
                         zip(keys[order].tolist(), ids[order].tolist()))
-    memory.band_table(db).add(keys[order], ids[order],
-                              {art_id: (int(fp[0].size), fp[1].tobytes()) for art_id, fp in firsts.items()})
 
 
 def _unstore(db, ids, memory: "Memory | None" = None) -> None:
@@ -225,71 +223,6 @@ def _unstore(db, ids, memory: "Memory | None" = None) -> None:
         db.execute(f"DELETE FROM reprint_signatures WHERE article_id IN ({marks})", chunk)
     if memory is not None:
         memory.drop(ids)
-        if memory.bands is not None:
-            memory.bands.drop(ids)
-
-
-class BandTable:
-    """The reprint tables in memory while reprint_bands has at most MAX_ROWS rows (some 140,000
-    first printings; about 50 MB): the band keys as sorted arrays of keys and article ids, and
-    each first printing's signature. A batch's 100,000 band keys are looked up at once and its
-    candidates' signatures taken from here, where one query each took most of the time reprint
-    detection spent in SQLite (a 200 MB ingest: 2.4 s of look-ups, against some 20 s).
-    Kept in step with the tables by _store_all and _unstore, the keys as runs merged as they
-    grow; past MAX_ROWS it is let go and the tables are read as before."""
-
-    MAX_ROWS = 1 << 22
-
-    def __init__(self, db):
-        self.rows = db.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM reprint_bands LIMIT {self.MAX_ROWS + 1})").fetchone()[0]
-        self.active = self.rows <= self.MAX_ROWS
-        self.runs = []  # (keys, ids), each sorted by key; each smaller than the one before
-        self.dropped: set = set()
-        self.signatures: dict = {}  # first printing -> (shingle count, stored signature bytes)
-        if self.active and self.rows:
-            cursor = db.execute("SELECT key, article_id FROM reprint_bands")  # in key order: the primary key
-            parts = []
-            while rows := cursor.fetchmany(1 << 16):  # a few MB of tuples at a time, not the whole table's
-                parts.append(np.array(rows, dtype=np.int32))
-            both = np.concatenate(parts)
-            self.runs.append((both[:, 0].copy(), both[:, 1].copy()))
-            self.signatures = {a: (n, sig) for a, n, sig in db.execute(
-                "SELECT article_id, shingles, signature FROM reprint_signatures")}
-
-    def add(self, keys: np.ndarray, ids: np.ndarray, signatures: dict) -> None:
-        """Band rows sorted by key, and their first printings' signatures."""
-        if not self.active:
-            return
-        self.rows += keys.size
-        if self.rows > self.MAX_ROWS:
-            self.active, self.runs, self.signatures = False, [], {}
-            return
-        self.dropped.difference_update(signatures)
-        self.signatures.update(signatures)
-        self.runs.append((keys.astype(np.int32), ids.astype(np.int32)))
-        while len(self.runs) > 1 and self.runs[-1][0].size * 2 >= self.runs[-2][0].size:
-            (k1, i1), (k2, i2) = self.runs.pop(), self.runs.pop()
-            k, i = np.concatenate([k2, k1]), np.concatenate([i2, i1])
-            order = np.argsort(k, kind="stable")
-            self.runs.append((k[order], i[order]))
-
-    def drop(self, ids) -> None:
-        for a in ids:
-            self.dropped.add(int(a))
-            self.signatures.pop(int(a), None)
-
-    def lookup(self, keys: np.ndarray) -> np.ndarray:
-        """Rows (key, article id) of these keys (sorted, distinct)."""
-        keys, found = keys.astype(np.int32), []  # the runs' type: searched without a copy of them
-        for run_keys, run_ids in self.runs:
-            lo, hi = np.searchsorted(run_keys, keys, "left"), np.searchsorted(run_keys, keys, "right")
-            n = hi - lo
-            at = np.repeat(lo - np.cumsum(n) + n, n) + np.arange(int(n.sum()))
-            found.append(np.stack([run_keys[at], run_ids[at]], axis=1).astype(np.int64))
-        rows = np.concatenate(found) if found else np.zeros((0, 2), dtype=np.int64)
-        if self.dropped:
-            rows = rows[~np.isin(rows[:, 1], np.fromiter(self.dropped, dtype=np.int64))]
-        return rows
 
 
 class Memory:
@@ -306,12 +239,6 @@ class Memory:
         self.shingles: OrderedDict = OrderedDict()
         self.dates: OrderedDict = OrderedDict()
         self.bytes = 0
-        self.bands: BandTable | None = None  # read at the first look-up
-
-    def band_table(self, db) -> BandTable:
-        if self.bands is None:
-            self.bands = BandTable(db)
-        return self.bands
 
     def keep(self, art_id: int, date, sh: np.ndarray | None = None) -> None:
         self.dates[art_id] = date
@@ -391,19 +318,14 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
             f"SELECT id, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
             articles[art_id] = fingerprint(body)
     known_fp = {a: fp for a, fp in articles.items() if fp is not None}
-    # Rows of (band key, stored first printing holding it).
-    keys = np.unique(np.concatenate([fp[2] for fp in known_fp.values()])) if known_fp else np.zeros(0, np.int64)
-    table = memory.band_table(db)
-    if table.active:
-        bands = table.lookup(keys)
-    else:
-        found_rows, keys = [], keys.tolist()
-        for i in range(0, len(keys), 900):  # sorted: each query reads the pages next to the last one's
-            chunk = keys[i:i + 900]
-            found_rows += db.execute(
-                f"SELECT key, article_id FROM reprint_bands WHERE key IN ({', '.join('?' * len(chunk))})",
-                chunk).fetchall()
-        bands = np.array(found_rows, dtype=np.int64).reshape(-1, 2)
+    found_rows = []  # (band key, stored first printing holding it)
+    # Sorted: each query reads the pages next to the previous one's.
+    keys = np.unique(np.concatenate([fp[2] for fp in known_fp.values()])).tolist() if known_fp else []
+    for i in range(0, len(keys), 900):
+        chunk = keys[i:i + 900]
+        found_rows += db.execute(
+            f"SELECT key, article_id FROM reprint_bands WHERE key IN ({', '.join('?' * len(chunk))})", chunk).fetchall()
+    bands = np.array(found_rows, dtype=np.int64).reshape(-1, 2)
     stored = {}  # first printing -> (shingle count, signature, date)
     wanted = np.unique(bands[:, 1]).tolist()
     dates = {a: memory.dates[a] for a in wanted if a in memory.dates}  # a date is read from a wide row
@@ -414,14 +336,8 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
             f"SELECT id, date FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
             dates[other] = date
             memory.keep(other, date)
-    unread = wanted
-    if table.active:
-        for other in wanted:
-            if (got := table.signatures.get(other)) is not None:
-                stored[other] = (got[0], np.frombuffer(got[1], dtype="<u2"), dates.get(other))
-        unread = [a for a in wanted if a not in stored]
-    for i in range(0, len(unread), 500):
-        chunk = unread[i:i + 500]
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i:i + 500]
         for other, n, blob in db.execute(
             "SELECT article_id, shingles, signature FROM reprint_signatures "
             f"WHERE article_id IN ({', '.join('?' * len(chunk))})", chunk):
@@ -463,7 +379,7 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
             for other, _ in later:
                 stored.pop(other, None)
             touched += [other for other, _ in later]
-    _store_all(db, firsts, memory)
+    _store_all(db, firsts)
     for other, s, art_id in updates:
         if art_id in new:
             new[art_id].update(near_duplicate_of=other, similarity=s)
