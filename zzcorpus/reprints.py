@@ -218,7 +218,8 @@ def _unstore(db, ids, memory: "Memory | None" = None) -> None:
             for art_id, body in db.execute(
                 f"SELECT a.id, a.body FROM articles a JOIN reprint_signatures s ON s.article_id = a.id "
                 f"WHERE s.article_id IN ({', '.join('?' * len(unknown))})", unknown).fetchall():
-                keys += [(k, art_id) for k in (fingerprint(body) or ((), (), np.zeros(0)))[2].tolist()]
+                if (fp := fingerprint(body)) is not None:
+                    keys += [(k, art_id) for k in fp[2].tolist()]
         db.conn.executemany("DELETE FROM reprint_bands WHERE key = ? AND article_id = ?", keys)
         db.execute(f"DELETE FROM reprint_signatures WHERE article_id IN ({marks})", chunk)
     if memory is not None:
