@@ -143,10 +143,10 @@ def containment(a: np.ndarray, b: np.ndarray) -> float:
     return int(np.count_nonzero(b[np.minimum(at, b.size - 1)] == a)) / a.size
 
 
-def estimated_containment(sig_a, sig_b, n_a: int, n_b: int) -> float:
-    """Containment from two signatures and the set sizes: |A & B| = J (|A| + |B|) / (1 + J)."""
-    j = float(np.mean(np.asarray(sig_a) == np.asarray(sig_b)))
-    return j * (n_a + n_b) / (1 + j) / max(1, min(n_a, n_b))
+def estimated_containment(j, n_a, n_b):
+    """Containment from the share j of equal signature values and the two set sizes (numbers or
+    arrays of them): |A & B| = J (|A| + |B|) / (1 + J), over the smaller set."""
+    return j * (n_a + n_b) / (1 + j) / np.maximum(1, np.minimum(n_a, n_b))
 
 
 def stored_signature(sig: np.ndarray) -> np.ndarray:
@@ -422,8 +422,7 @@ def _estimates(live, articles, bands: np.ndarray, stored: dict, floor: float) ->
     for i in range(0, left.size, 20000):  # pairs at a time: the compared signatures stay a few MB
         la, ro = left[i:i + 20000], right[i:i + 20000]
         j = (mine[la] == theirs[ro]).mean(axis=1)
-        n_a, n_b = my_n[la], their_n[ro]
-        est = j * (n_a + n_b) / (1 + j) / np.maximum(1, np.minimum(n_a, n_b))
+        est = estimated_containment(j, my_n[la], their_n[ro])
         high = est >= floor
         for a, o, e in zip(la[high].tolist(), candidates[ro[high]].tolist(), est[high].tolist()):
             out.setdefault(live[a], []).append((o, e))
@@ -433,8 +432,7 @@ def _estimates(live, articles, bands: np.ndarray, stored: dict, floor: float) ->
 def _estimated(fp, others: list, stored: dict, floor: float) -> list:
     """[(candidate, estimate)] of one article against a few first printings (as _estimates)."""
     j = (np.stack([stored[o][1] for o in others]) == fp[1]).mean(axis=1)
-    n_a, n_b = float(fp[0].size), np.array([stored[o][0] for o in others], dtype=np.float64)
-    est = j * (n_a + n_b) / (1 + j) / np.maximum(1, np.minimum(n_a, n_b))
+    est = estimated_containment(j, float(fp[0].size), np.array([stored[o][0] for o in others], dtype=np.float64))
     return [(o, e) for o, e in zip(others, est.tolist()) if e >= floor]
 
 
