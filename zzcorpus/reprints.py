@@ -110,11 +110,11 @@ def signature(sh: np.ndarray) -> np.ndarray:
 _BAND_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dtype=np.uint64)
 
 
-def band_keys(sig: np.ndarray) -> list[int]:
+def band_keys(sig: np.ndarray) -> np.ndarray:
     """One signed 32-bit key per band: its rows mixed (splitmix64) with the band's number, the
     top half kept (4 bytes stored a row, not 8; a rare shared key only adds a candidate that
     its signature estimate drops)."""
-    return _band_keys(np.asarray(sig)[None, :])[0].tolist()
+    return _band_keys(np.asarray(sig)[None, :])[0]
 
 
 def _band_keys(sigs: np.ndarray) -> np.ndarray:
@@ -164,7 +164,7 @@ def fingerprint(body: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     if sh.size < MIN_SHINGLES:
         return None
     sig = signature(sh)
-    return sh, stored_signature(sig), _band_keys(sig[None, :])[0]
+    return sh, stored_signature(sig), band_keys(sig)
 
 
 def fingerprints(bodies, folded=None) -> list:
@@ -212,7 +212,7 @@ def _unstore(db, ids, memory: "Memory | None" = None) -> None:
         chunk = ids[i:i + 500]
         marks = ", ".join("?" * len(chunk))
         kept = {a: sh for a in chunk if (sh := memory.shingles.get(a) if memory is not None else None) is not None}
-        keys = [(k, a) for a, sh in kept.items() for k in band_keys(signature(sh))]
+        keys = [(k, a) for a, sh in kept.items() for k in band_keys(signature(sh)).tolist()]
         unknown = [a for a in chunk if a not in kept]
         if unknown:
             for art_id, body in db.execute(
