@@ -250,6 +250,10 @@ def main() -> None:
         info = json.loads(run(ZZ + ["info", "--json", "--db", str(big["db"])])[2])[0]
         print(f"corpora: {small['text'] / 1e6:.1f} MB ({small['files']} files) and {big['text'] / 1e6:.1f} MB "
               f"({big['files']} files, {info['articles']:,} articles, {info['report_tokens']:,} word tokens)")
+        # The generated pages reuse a few hundred seed sentences, so many articles are marked as
+        # duplicates or reprints and left out of the reports: the share the reports count.
+        print(f"reports count {info['report_articles']:,} articles ({info['duplicates']:,} exact duplicates and "
+              f"{info['reprints']:,} reprints left out), {info['report_tokens'] / info['tokens']:.0%} of the word tokens")
         print(f"{'what':34} {'small':>10} {'big':>10} {'growth':>7}  target at big")
         for name, f in found.items():
             f["rate"] = f["text"] / 1e6 / f["ingest"]

@@ -151,6 +151,25 @@ def test_identical_article_from_another_file_is_marked_duplicate(tmp_path):
     check_index(db)
 
 
+def test_files_are_read_in_the_order_of_the_dates_in_their_names(tmp_path):
+    """One folder per paper: the earlier printing, in the folder walked second, is read first, so
+    it is the one its copy points at; undated files come after the dated ones."""
+    for folder, name, text in [("a_大众日报", "大众日报_2024-03-19_01.txt", PAGE),
+                               ("a_大众日报", "大众日报_2024-03-17_01.txt", SEED_PAGES[0].read_text(encoding="utf-8")),
+                               ("b_枣庄日报", "枣庄日报_2024-03-18_01.txt", PAGE),
+                               ("a_大众日报", "增刊.txt", SEED_PAGES[1].read_text(encoding="utf-8"))]:
+        (tmp_path / "in" / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / "in" / folder / name).write_text(text, encoding="utf-8")
+    db_path = tmp_path / "d.db"
+    assert ingest(tmp_path / "in", db=db_path).exit_code == 0
+    db = sqlite_utils.Database(db_path)
+    read = [r[0].split("/")[-1] for r in db.execute("select path from documents order by id")]
+    assert read == ["大众日报_2024-03-17_01.txt", "枣庄日报_2024-03-18_01.txt", "大众日报_2024-03-19_01.txt", "增刊.txt"]
+    copies = db.execute("select a.date, f.date from articles a join articles f on f.id = a.duplicate_of "
+                        "join documents d on d.id = a.document_id where d.path like '%大众日报_2024-03-19%'").fetchall()
+    assert copies and set(copies) == {("2024-03-19", "2024-03-18")}
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
 def test_encodings(tmp_path, encoding):
     path = tmp_path / "page.txt"

@@ -351,6 +351,19 @@ def iter_paths(paths) -> Iterator[Path | Skipped | PassedOver]:
             yield Skipped(shown_name(p), "no such file or folder")
 
 
+def in_date_order(items) -> list:
+    """The files in the order of the dates in their names (metadata_from_name), files without
+    one after them, each group in the order given (the messages about other items first). A
+    story's first printing is then read before its reprints in other papers whatever the folders'
+    layout (one folder per paper or per year), so reprint detection links each printing to the
+    earliest without undoing links, and finds the earlier printing while it is still in memory."""
+    items = list(items)
+    files = [p for p in items if isinstance(p, Path)]
+    dates = {p: metadata_from_name(str(p)).get("date") for p in files}
+    return [p for p in items if not isinstance(p, Path)] + sorted(
+        files, key=lambda p: (dates[p] is None, dates[p] or ""))  # sorted() keeps the given order of equals
+
+
 def input_size(paths) -> int:
     """Bytes of the files under paths (archives as stored), for progress and planning."""
     total = 0
@@ -385,7 +398,7 @@ def read_records(paths, *, encoding: str | None = None, text_field: str = "text"
             codec_name(encoding)
         except LookupError:
             raise ValueError(f"unknown encoding {encoding!r} (e.g. utf-8, gb18030, big5, big5hkscs, utf-16)") from None
-    for p in iter_paths(paths):
+    for p in in_date_order(iter_paths(paths)):
         if not isinstance(p, Path):
             yield p
             continue
