@@ -31,6 +31,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .index import distinct
 from .scripts import fold
 
 SHINGLE = 3
@@ -61,9 +62,7 @@ def shingles(text: str, *, folded: str | None = None) -> np.ndarray:
                         dtype="<u4").astype(np.uint64)
     if cps.size < SHINGLE:
         return np.zeros(0, dtype=np.uint32)
-    keys = _hash32((cps[:-2] << np.uint64(42)) | (cps[1:-1] << np.uint64(21)) | cps[2:]).astype(np.uint32)
-    keys.sort()  # then runs dropped: several times faster than np.unique, which hashes here
-    return keys[np.concatenate([[True], keys[1:] != keys[:-1]])]
+    return distinct(_hash32((cps[:-2] << np.uint64(42)) | (cps[1:-1] << np.uint64(21)) | cps[2:]).astype(np.uint32))
 
 
 def _hash32(keys: np.ndarray) -> np.ndarray:
@@ -227,25 +226,27 @@ def _unstore(db, ids, memory: "Memory | None" = None) -> None:
 
 
 class Memory:
-    """What one writing command keeps of the first printings it has met: their dates and shingles,
-    most recently used kept, up to a fixed size (memory stays flat whatever the corpus), so a
-    story printed again and again is compared without reading its first printing back. Made per
-    command and per database; deleted first printings are dropped from it (forget), and the
-    writer starts a new one when another process has written."""
+    """What one writing command keeps of the first printings it has met: their stored rows
+    (shingle count, signature, date) and their shingles, most recently used kept, up to a fixed
+    size (memory stays flat whatever the corpus), so a story printed again and again is compared
+    without reading its first printing back. Made per command and per database; deleted first
+    printings are dropped from it (forget), and the writer starts a new one when another process
+    has written."""
 
     MAX_BYTES = 48 << 20  # shingles kept (4 bytes each)
-    MAX_DATES = 1 << 18
+    MAX_ROWS = 1 << 17  # ~350 bytes each
 
     def __init__(self):
         self.shingles: OrderedDict = OrderedDict()
-        self.dates: OrderedDict = OrderedDict()
+        self.rows: OrderedDict = OrderedDict()  # id -> (shingle count, signature as bytes, date)
         self.bytes = 0
 
-    def keep(self, art_id: int, date, sh: np.ndarray | None = None) -> None:
-        self.dates[art_id] = date
-        self.dates.move_to_end(art_id)
-        while len(self.dates) > self.MAX_DATES:
-            self.dates.popitem(last=False)
+    def keep(self, art_id: int, row: tuple | None = None, sh: np.ndarray | None = None) -> None:
+        if row is not None:
+            self.rows[art_id] = row
+            self.rows.move_to_end(art_id)
+            while len(self.rows) > self.MAX_ROWS:
+                self.rows.popitem(last=False)
         if sh is None or art_id in self.shingles:
             return
         self.shingles[art_id] = sh
@@ -260,12 +261,12 @@ class Memory:
             return got
         body = db.execute("SELECT body FROM articles WHERE id = ?", [art_id]).fetchone()[0]
         got = shingles(body)
-        self.keep(art_id, self.dates.get(art_id), got)
+        self.keep(art_id, sh=got)
         return got
 
     def drop(self, ids) -> None:
         for art_id in ids:
-            self.dates.pop(art_id, None)
+            self.rows.pop(art_id, None)
             sh = self.shingles.pop(art_id, None)
             if sh is not None:
                 self.bytes -= sh.nbytes
@@ -321,28 +322,28 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
     known_fp = {a: fp for a, fp in articles.items() if fp is not None}
     found_rows = []  # (band key, stored first printing holding it)
     # Sorted: each query reads the pages next to the previous one's.
-    keys = np.unique(np.concatenate([fp[2] for fp in known_fp.values()])).tolist() if known_fp else []
+    keys = distinct(np.concatenate([fp[2] for fp in known_fp.values()])).tolist() if known_fp else []
     for i in range(0, len(keys), 900):
         chunk = keys[i:i + 900]
         found_rows += db.execute(
             f"SELECT key, article_id FROM reprint_bands WHERE key IN ({', '.join('?' * len(chunk))})", chunk).fetchall()
     bands = np.array(found_rows, dtype=np.int64).reshape(-1, 2)
-    stored = {}  # first printing -> (shingle count, signature, date)
-    wanted = np.unique(bands[:, 1]).tolist()
-    dates = {a: memory.dates[a] for a in wanted if a in memory.dates}  # a date is read from a wide row
-    undated = [a for a in wanted if a not in dates]
-    for i in range(0, len(undated), 500):
-        chunk = undated[i:i + 500]
-        for other, date in db.execute(
-            f"SELECT id, date FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
-            dates[other] = date
-            memory.keep(other, date)
-    for i in range(0, len(wanted), 500):
-        chunk = wanted[i:i + 500]
+    stored = {}  # first printing -> (shingle count, signature as bytes, date)
+    unknown = []
+    for a in distinct(bands[:, 1]).tolist():
+        if (row := memory.rows.get(a)) is not None:
+            stored[a] = row
+        else:
+            unknown.append(a)
+    for i in range(0, len(unknown), 500):
+        chunk = unknown[i:i + 500]
+        marks = ", ".join("?" * len(chunk))
+        # Two queries: a date read in the join would come from the wide articles row.
+        dates = dict(db.execute(f"SELECT id, date FROM articles WHERE id IN ({marks})", chunk).fetchall())
         for other, n, blob in db.execute(
-            "SELECT article_id, shingles, signature FROM reprint_signatures "
-            f"WHERE article_id IN ({', '.join('?' * len(chunk))})", chunk):
-            stored[other] = (n, np.frombuffer(blob, dtype="<u2"), dates.get(other))
+                f"SELECT article_id, shingles, signature FROM reprint_signatures WHERE article_id IN ({marks})", chunk):
+            stored[other] = (n, blob, dates.get(other))
+            memory.keep(other, stored[other])
     order = sorted(info, key=lambda a: _order_key(info[a][0], a))
     live = [a for a in order if info[a][1] is None and articles.get(a) is not None]
     floor = similarity - MARGIN
@@ -368,8 +369,8 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
             touched.append(art_id)
             continue
         firsts[art_id] = fp
-        memory.keep(art_id, date, fp[0])
-        stored[art_id] = (fp[0].size, fp[1], date)
+        stored[art_id] = (fp[0].size, fp[1].tobytes(), date)
+        memory.keep(art_id, stored[art_id], fp[0])
         for k in my_keys:
             new_bands.setdefault(k, []).append(art_id)
         later = [(other, s) for other, (_, s) in matched.items()]
@@ -411,10 +412,10 @@ def _estimates(live, articles, bands: np.ndarray, stored: dict, floor: float) ->
     known = np.fromiter(stored, dtype=np.int64, count=len(stored))
     # A lookup table over the ids' range: sorting millions of pairs to test them took longer.
     keep = np.isin(right, known, kind="table") & (right != np.asarray(live, dtype=np.int64)[left])
-    pairs = np.unique((left[keep] << 40) | right[keep])  # each (article, candidate) once
+    pairs = distinct((left[keep] << 40) | right[keep])  # each (article, candidate) once
     left, right = pairs >> 40, pairs & ((1 << 40) - 1)
     candidates, right = np.unique(right, return_inverse=True)
-    theirs = np.stack([stored[o][1] for o in candidates.tolist()])
+    theirs = _signatures([stored[o][1] for o in candidates.tolist()])
     their_n = np.array([stored[o][0] for o in candidates.tolist()], dtype=np.float64)
     mine = np.stack([articles[a][1] for a in live])
     my_n = np.array([articles[a][0].size for a in live], dtype=np.float64)
@@ -431,9 +432,14 @@ def _estimates(live, articles, bands: np.ndarray, stored: dict, floor: float) ->
 
 def _estimated(fp, others: list, stored: dict, floor: float) -> list:
     """[(candidate, estimate)] of one article against a few first printings (as _estimates)."""
-    j = (np.stack([stored[o][1] for o in others]) == fp[1]).mean(axis=1)
+    j = (_signatures([stored[o][1] for o in others]) == fp[1]).mean(axis=1)
     est = estimated_containment(j, float(fp[0].size), np.array([stored[o][0] for o in others], dtype=np.float64))
     return [(o, e) for o, e in zip(others, est.tolist()) if e >= floor]
+
+
+def _signatures(blobs: list) -> np.ndarray:
+    """Stored signatures (bytes), one a row."""
+    return np.frombuffer(b"".join(blobs), dtype="<u2").reshape(len(blobs), NUM_PERM)
 
 
 def _matches(db, fp, scored: list, known_fp: dict, similarity: float, mine, memory: Memory) -> dict:
