@@ -357,11 +357,12 @@ def in_date_order(items) -> list:
     story's first printing is then read before its reprints in other papers whatever the folders'
     layout (one folder per paper or per year), so reprint detection links each printing to the
     earliest without undoing links, and finds the earlier printing while it is still in memory."""
+    def key(path):  # sorted() calls it once a file and keeps the given order of equals
+        date = metadata_from_name(str(path)).get("date")
+        return date is None, date or ""
+
     items = list(items)
-    files = [p for p in items if isinstance(p, Path)]
-    dates = {p: metadata_from_name(str(p)).get("date") for p in files}
-    return [p for p in items if not isinstance(p, Path)] + sorted(
-        files, key=lambda p: (dates[p] is None, dates[p] or ""))  # sorted() keeps the given order of equals
+    return [p for p in items if not isinstance(p, Path)] + sorted((p for p in items if isinstance(p, Path)), key=key)
 
 
 def input_size(paths) -> int:
