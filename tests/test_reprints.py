@@ -256,3 +256,16 @@ def test_fingerprints_of_a_chunk_are_each_bodys_fingerprint(seed_db):
         assert (one is None) == (got is None)
         if one is not None:
             assert all(np.array_equal(a, b) for a, b in zip(one, got))
+
+
+def test_containments_of_many_candidates_are_each_pairs_containment(seed_db):
+    """The exact checks of an article's candidates at once give each pair's containment."""
+    stories = [reprints.shingles(s["body"]) for s in seed_stories(seed_db, min_chars=0)]
+    rnd = random.Random(3)
+    halves = [np.sort(rnd.sample(list(s), s.size // 2)).astype(np.uint32) for s in stories[:5]]
+    for a in stories[:8] + [np.zeros(0, dtype=np.uint32)]:
+        others = stories[:12] + halves + [a, np.zeros(0, dtype=np.uint32)]
+        got = reprints.containments(a, others)
+        assert got == [reprints.containment(a, b) for b in others]
+        assert reprints.containments(a, others[:1]) == got[:1] and reprints.containments(a, []) == []
+    assert reprints.containments(stories[0], halves[:1] + stories[:1]) == [1.0, 1.0]

@@ -41,6 +41,7 @@ MIN_SHINGLES = 30  # shorter bodies (captions, one-line briefs) are too short to
 DEFAULT_SIMILARITY = 0.7  # measured: seed reprints 0.77-1.0, distinct seed articles <= 0.13 (README)
 MARGIN = 0.15  # signature estimates this far below the threshold are still checked exactly
 MAX_CHECKED = 20  # candidates checked exactly per article, best estimates first
+CHECK_STAGES = ((0, 1), (1, 4), (4, MAX_CHECKED))  # checked together (ends the search early)
 NON_TEXT_RE = re.compile(r"[\W_]+")
 MAX_HASH = np.uint64((1 << 32) - 1)
 
@@ -142,6 +143,17 @@ def containment(a: np.ndarray, b: np.ndarray) -> float:
     return int(np.count_nonzero(b[np.minimum(at, b.size - 1)] == a)) / a.size
 
 
+def containments(a: np.ndarray, others: list) -> list[float]:
+    """containment(a, b) for each b of others, in one pass: each b's shingles looked up in a."""
+    sizes = [b.size for b in others]
+    if len(others) < 2 or not a.size or not min(sizes):
+        return [containment(a, b) for b in others]
+    theirs = np.concatenate(others)
+    at = np.searchsorted(a, theirs)
+    shared = np.add.reduceat(a[np.minimum(at, a.size - 1)] == theirs, np.cumsum([0] + sizes[:-1]), dtype=np.int64)
+    return (shared / np.minimum(a.size, sizes)).tolist()
+
+
 def estimated_containment(j, n_a, n_b):
     """Containment from the share j of equal signature values and the two set sizes (numbers or
     arrays of them): |A & B| = J (|A| + |B|) / (1 + J), over the smaller set."""
@@ -233,7 +245,7 @@ class Memory:
     printings are dropped from it (forget), and the writer starts a new one when another process
     has written."""
 
-    MAX_BYTES = 48 << 20  # shingles kept (4 bytes each)
+    MAX_BYTES = 128 << 20  # shingles kept (4 bytes each): ~55,000 first printings
     MAX_ROWS = 1 << 17  # ~350 bytes each
 
     def __init__(self):
@@ -354,13 +366,21 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
         date = info[art_id][0]
         fp = articles[art_id]
         mine = _order_key(date, art_id)
-        # The candidates that are first printings now: stored, or met before it in this batch.
-        found = estimates.get(art_id, [])
+        # The candidates that are first printings now: stored, or met before it in this batch;
+        # the best MAX_CHECKED by estimate (then id) are checked.
+        scored = []
+        if art_id in estimates:
+            cand, est = estimates[art_id]
+            for o, e in zip(cand.tolist(), est.tolist()):
+                if o in stored:
+                    scored.append((e, o, stored[o][2]))
+                    if len(scored) == MAX_CHECKED:
+                        break
         my_keys = fp[2].tolist()
         met = sorted({o for k in my_keys for o in new_bands.get(k, ())})
         if met:
-            found = found + _estimated(fp, met, stored, floor)
-        scored = sorted(((e, o, stored[o][2]) for o, e in found if o in stored), reverse=True)
+            scored += [(e, o, stored[o][2]) for o, e in _estimated(fp, met, stored, floor) if o in stored]
+            scored = sorted(scored, reverse=True)[:MAX_CHECKED]
         matched = _matches(db, fp, scored, known_fp, similarity, mine, memory)
         earlier = [(s, other) for other, (other_date, s) in matched.items() if _order_key(other_date, other) < mine]
         if earlier:
@@ -391,11 +411,12 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
 
 
 def _estimates(live, articles, bands: np.ndarray, stored: dict, floor: float) -> dict:
-    """article id -> [(candidate, estimated containment)] for every first printing in `stored`
-    sharing a band with it (bands: rows of band key, first printing) whose estimate reaches
-    floor, estimated from the signatures for all pairs at once: |A & B| = J (|A| + |B|) / (1 + J).
-    On a corpus of many alike stories an article has a hundred candidates or more: they are
-    joined, counted and filtered as arrays, never a Python object per pair."""
+    """article id -> (candidates, estimated containments), two arrays, best estimate first (then
+    the larger id): every first printing in `stored` sharing a band with it (bands: rows of band
+    key, first printing) whose estimate reaches floor, estimated from the signatures for all pairs
+    at once: |A & B| = J (|A| + |B|) / (1 + J). On a corpus of many alike stories an article has
+    a hundred candidates or more: they are joined, counted, filtered and ranked as arrays, never
+    a Python object per pair."""
     if not live or not len(bands):
         return {}
     order = np.argsort(bands[:, 0], kind="stable")
@@ -419,15 +440,19 @@ def _estimates(live, articles, bands: np.ndarray, stored: dict, floor: float) ->
     their_n = np.array([stored[o][0] for o in candidates.tolist()], dtype=np.float64)
     mine = np.stack([articles[a][1] for a in live])
     my_n = np.array([articles[a][0].size for a in live], dtype=np.float64)
-    out: dict[int, list] = {}
+    found = []  # (articles, candidates, estimates) of the pairs reaching floor
     for i in range(0, left.size, 20000):  # pairs at a time: the compared signatures stay a few MB
         la, ro = left[i:i + 20000], right[i:i + 20000]
         j = (mine[la] == theirs[ro]).mean(axis=1)
         est = estimated_containment(j, my_n[la], their_n[ro])
         high = est >= floor
-        for a, o, e in zip(la[high].tolist(), candidates[ro[high]].tolist(), est[high].tolist()):
-            out.setdefault(live[a], []).append((o, e))
-    return out
+        found.append((la[high], candidates[ro[high]], est[high]))
+    la, cand, est = (np.concatenate(parts) for parts in zip(*found))
+    order = np.lexsort((-cand, -est, la))
+    la, cand, est = la[order], cand[order], est[order]
+    starts = np.flatnonzero(np.r_[True, la[1:] != la[:-1]]) if la.size else la
+    ends = np.r_[starts[1:], la.size].astype(np.int64)
+    return {live[a]: (cand[s:e], est[s:e]) for a, s, e in zip(la[starts].tolist(), starts.tolist(), ends.tolist())}
 
 
 def _estimated(fp, others: list, stored: dict, floor: float) -> list:
@@ -449,13 +474,14 @@ def _matches(db, fp, scored: list, known_fp: dict, similarity: float, mine, memo
     check per printing."""
     sh = fp[0]
     out = {}
-    for _, other, date in scored[:MAX_CHECKED]:
-        other_sh = known_fp[other][0] if other in known_fp else memory.shingles_of(db, other)
-        s = containment(sh, other_sh)
-        if s >= similarity:
-            out[other] = (date, s)
-            if _order_key(date, other) < mine:
-                break
+    for start, stop in CHECK_STAGES:  # most reprints pass on the first: the rest in few numpy calls
+        stage = scored[start:stop]
+        theirs = [known_fp[other][0] if other in known_fp else memory.shingles_of(db, other) for _, other, _ in stage]
+        for (_, other, date), s in zip(stage, containments(sh, theirs)):
+            if s >= similarity:
+                out[other] = (date, s)
+                if _order_key(date, other) < mine:
+                    return out
     return out
 
 
