@@ -450,9 +450,9 @@ def _estimates(live, articles, bands: np.ndarray, stored: dict, floor: float) ->
     la, cand, est = (np.concatenate(parts) for parts in zip(*found))
     order = np.lexsort((-cand, -est, la))
     la, cand, est = la[order], cand[order], est[order]
-    starts = np.flatnonzero(np.r_[True, la[1:] != la[:-1]]) if la.size else la
-    ends = np.r_[starts[1:], la.size].astype(np.int64)
-    return {live[a]: (cand[s:e], est[s:e]) for a, s, e in zip(la[starts].tolist(), starts.tolist(), ends.tolist())}
+    who, starts = np.unique(la, return_index=True)
+    ends = np.append(starts[1:], la.size)
+    return {live[a]: (cand[s:e], est[s:e]) for a, s, e in zip(who.tolist(), starts.tolist(), ends.tolist())}
 
 
 def _estimated(fp, others: list, stored: dict, floor: float) -> list:
