@@ -41,7 +41,7 @@ MIN_SHINGLES = 30  # shorter bodies (captions, one-line briefs) are too short to
 DEFAULT_SIMILARITY = 0.7  # measured: seed reprints 0.77-1.0, distinct seed articles <= 0.13 (README)
 MARGIN = 0.15  # signature estimates this far below the threshold are still checked exactly
 MAX_CHECKED = 20  # candidates checked exactly per article, best estimates first
-CHECK_STAGES = ((0, 1), (1, 4), (4, MAX_CHECKED))  # checked together (ends the search early)
+CHECK_STAGES = ((0, 1), (1, 4), (4, MAX_CHECKED))  # the best candidate, the next three, the rest: one pass each
 NON_TEXT_RE = re.compile(r"[\W_]+")
 MAX_HASH = np.uint64((1 << 32) - 1)
 
@@ -476,6 +476,8 @@ def _matches(db, fp, scored: list, known_fp: dict, similarity: float, mine, memo
     out = {}
     for start, stop in CHECK_STAGES:  # most reprints pass on the first: the rest in few numpy calls
         stage = scored[start:stop]
+        if not stage:
+            break
         theirs = [known_fp[other][0] if other in known_fp else memory.shingles_of(db, other) for _, other, _ in stage]
         for (_, other, date), s in zip(stage, containments(sh, theirs)):
             if s >= similarity:
