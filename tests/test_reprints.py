@@ -10,7 +10,7 @@ import sqlite_utils
 from click.testing import CliRunner
 from conftest import check_index
 
-from zzcorpus import index, reprints
+from zzcorpus import index, ingest, reprints
 from zzcorpus.cli import cli
 from zzcorpus.filters import Filters
 from zzcorpus.selection import Selection
@@ -269,3 +269,73 @@ def test_containments_of_many_candidates_are_each_pairs_containment(seed_db):
         assert got == [reprints.containment(a, b) for b in others]
         assert reprints.containments(a, others[:1]) == got[:1] and reprints.containments(a, []) == []
     assert reprints.containments(stories[0], halves[:1] + stories[:1]) == [1.0, 1.0]
+
+
+def test_containments_under_a_floor_are_exact_where_they_reach_it(seed_db):
+    """The upper bound that spares most exact checks never drops a pair that reaches the floor."""
+    stories = [reprints.shingles(s["body"]) for s in seed_stories(seed_db, min_chars=0)]
+    rnd = random.Random(5)
+    parts = [np.sort(rnd.sample(list(s), int(s.size * f))).astype(np.uint32)
+             for s in stories[:12] for f in (0.5, 0.69, 0.7, 0.71, 0.9)]
+    for a in stories[:12]:
+        others = parts + stories[:6]
+        exact = reprints.containments(a, others)
+        for floor in (0.3, 0.7):
+            got = reprints.containments(a, others, floor=floor)
+            assert [g for g, e in zip(got, exact) if e >= floor] == [e for e in exact if e >= floor]
+            assert all(g < floor for g, e in zip(got, exact) if e < floor)
+    assert sum(e >= 0.7 for e in exact) >= 5 and sum(e < 0.7 for e in exact) >= 20  # both kinds met
+
+
+def test_band_rows_kept_in_memory_are_the_stored_rows():
+    """A command that met no stored band rows keeps each one it stores, in merged sorted runs:
+    a lookup gives the rows reprint_bands would; an unstored first printing gives them up."""
+    rnd = np.random.default_rng(4)
+    memory, stored = reprints.Memory(all_bands=True), []
+    for batch in range(9):
+        keys = np.sort(rnd.integers(-2000, 2000, size=rnd.integers(1, 400)))
+        ids = rnd.integers(batch * 1000, batch * 1000 + 900, size=keys.size)
+        memory.add_bands(keys, ids)
+        stored += zip(keys.tolist(), ids.tolist())
+        wanted = np.unique(rnd.integers(-2100, 2100, size=300))
+        got = sorted(map(tuple, memory.band_rows(wanted).tolist()))
+        assert got == sorted((k, a) for k, a in stored if k in set(wanted.tolist()))
+        assert len(memory.runs) <= 4
+    assert reprints.Memory().band_rows(wanted) is None
+    memory.lose_bands()
+    assert memory.band_rows(wanted) is None
+
+
+def test_marks_are_the_same_with_band_rows_in_memory_or_read_from_sql(seed_db, tmp_path, monkeypatch):
+    """Reprints ingested before their first printings (first printings unstored mid-run), in
+    small batches, then changed files: the same marks whether band rows come from memory."""
+    path, records = wire_corpus(seed_db, tmp_path)
+    random.Random(7).shuffle(records)
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    for k, r in enumerate(records):
+        (folder / f"p{k:04}.jsonl").write_text(json.dumps(r, ensure_ascii=False), encoding="utf-8")
+    files = sorted(folder.iterdir())
+    dbs = {kept: sqlite_utils.Database(tmp_path / f"kept{kept}.db") for kept in (True, False)}
+    none_stored = reprints.none_stored
+
+    def run(paths):
+        for kept, db in dbs.items():
+            monkeypatch.setattr(reprints, "none_stored", lambda db, kept=kept: kept and none_stored(db))
+            ingest.ingest(db, paths, batch_bytes=6000, layout="plain", jobs=1)
+        return marks_of(dbs[True]) == marks_of(dbs[False])
+
+    assert run(files[::2])
+    for f in files[:-20:14]:
+        f.write_text(f.read_text(encoding="utf-8").replace("。", "！", 3), encoding="utf-8")
+    assert run([folder])
+    assert dbs[True].execute("SELECT COUNT(*) FROM articles WHERE near_duplicate_of IS NOT NULL").fetchone()[0] >= 40
+    for db in dbs.values():
+        check_index(db)
+
+
+def marks_of(db):
+    """Every article's marks and the stored first printings' rows."""
+    return (db.execute("SELECT id, duplicate_of, near_duplicate_of, similarity FROM articles ORDER BY id").fetchall(),
+            db.execute("SELECT * FROM reprint_signatures ORDER BY article_id").fetchall(),
+            db.execute("SELECT * FROM reprint_bands ORDER BY key, article_id").fetchall())

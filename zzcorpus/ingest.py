@@ -349,7 +349,8 @@ class _Writer:
         self.fold, self.similarity = fold, similarity
         self.lexicon = index.Lexicon(db)
         self.seen = self._data_version()
-        self.memory = reprints.Memory()  # first printings met, for the batches after theirs
+        # First printings met, for the batches after theirs (every band row, when none was stored).
+        self.memory = reprints.Memory(all_bands=reprints.none_stored(db))
 
     def _data_version(self) -> int:
         return self.db.execute("PRAGMA data_version").fetchone()[0]

@@ -143,15 +143,31 @@ def containment(a: np.ndarray, b: np.ndarray) -> float:
     return int(np.count_nonzero(b[np.minimum(at, b.size - 1)] == a)) / a.size
 
 
-def containments(a: np.ndarray, others: list) -> list[float]:
-    """containment(a, b) for each b of others, in one pass: each b's shingles looked up in a."""
+def containments(a: np.ndarray, others: list, *, floor: float = 0.0) -> list[float]:
+    """containment(a, b) for each b of others, in one pass: each b's shingles looked up in a.
+    floor: a pair whose containment is certainly below it is given 0.0 unchecked."""
     sizes = [b.size for b in others]
     if len(others) < 2 or not a.size or not min(sizes):
         return [containment(a, b) for b in others]
+    smaller = np.minimum(a.size, sizes)
+    out = np.zeros(len(others))
+    if floor > 0:
+        # An upper bound first, cheaper than the lookups: the shingles of b whose low 16 bits
+        # one of a's has. Most pairs a search gets this far with share under half their shingles.
+        table = np.zeros(1 << 16, dtype=bool)
+        table[a & 0xFFFF] = True
+        bound = np.add.reduceat(table[np.concatenate(others) & 0xFFFF], np.cumsum([0] + sizes[:-1]), dtype=np.int64)
+        checked = np.flatnonzero(bound / smaller >= floor)  # as the containment is compared
+        if not checked.size:
+            return out.tolist()
+        others, sizes, smaller = [others[i] for i in checked], [sizes[i] for i in checked], smaller[checked]
+    else:
+        checked = slice(None)
     theirs = np.concatenate(others)
     at = np.searchsorted(a, theirs)
     shared = np.add.reduceat(a[np.minimum(at, a.size - 1)] == theirs, np.cumsum([0] + sizes[:-1]), dtype=np.int64)
-    return (shared / np.minimum(a.size, sizes)).tolist()
+    out[checked] = shared / smaller
+    return out.tolist()
 
 
 def estimated_containment(j, n_a, n_b):
@@ -200,7 +216,7 @@ def _order_key(date, art_id):
     return (date is None or date == "", date or "", art_id)
 
 
-def _store_all(db, firsts: dict) -> None:
+def _store_all(db, firsts: dict, memory: "Memory") -> None:
     """Store the signatures and band keys of new first printings (id -> fingerprint), in bulk."""
     if not firsts:
         return
@@ -209,8 +225,10 @@ def _store_all(db, firsts: dict) -> None:
     keys = np.stack([fp[2] for fp in firsts.values()]).ravel()
     ids = np.repeat(np.fromiter(firsts, dtype=np.int64, count=len(firsts)), BANDS)
     order = np.lexsort((ids, keys))  # in key order: each row lands next to the previous one's page
+    keys, ids = keys[order], ids[order]
     db.conn.executemany("INSERT OR IGNORE INTO reprint_bands (key, article_id) VALUES (?, ?)",
-                        zip(keys[order].tolist(), ids[order].tolist()))
+                        zip(keys.tolist(), ids.tolist()))
+    memory.add_bands(keys, ids)
 
 
 def _unstore(db, ids, memory: "Memory | None" = None) -> None:
@@ -233,8 +251,9 @@ def _unstore(db, ids, memory: "Memory | None" = None) -> None:
                     keys += [(k, art_id) for k in fp[2].tolist()]
         db.conn.executemany("DELETE FROM reprint_bands WHERE key = ? AND article_id = ?", keys)
         db.execute(f"DELETE FROM reprint_signatures WHERE article_id IN ({marks})", chunk)
-    if memory is not None:
+    if memory is not None and ids:
         memory.drop(ids)
+        memory.lose_bands()
 
 
 class Memory:
@@ -247,11 +266,53 @@ class Memory:
 
     MAX_BYTES = 128 << 20  # shingles kept (4 bytes each): ~55,000 first printings
     MAX_ROWS = 1 << 17  # ~350 bytes each
+    MAX_BAND_ROWS = 1 << 22  # 8 bytes each (32-bit keys and ids): the bands of ~140,000 first printings
 
-    def __init__(self):
+    def __init__(self, *, all_bands: bool = False):
         self.shingles: OrderedDict = OrderedDict()
         self.rows: OrderedDict = OrderedDict()  # id -> (shingle count, signature as bytes, date)
         self.bytes = 0
+        # all_bands: no band row was stored when the command began, so each one it stores is kept
+        # here too and looked up here, not in reprint_bands: a common key (a stock phrase) is held
+        # by hundreds of first printings, and materialising their rows from SQL cost more than the
+        # rest of the search. Sorted runs of (keys, ids), merged as they grow (a few runs, each
+        # searched by one searchsorted); given up when a first printing is unstored or the rows
+        # pass MAX_BAND_ROWS, and the lookups go back to SQL.
+        self.runs: list | None = [] if all_bands else None
+        self.band_count = 0
+
+    def band_rows(self, keys: np.ndarray) -> np.ndarray | None:
+        """The stored band rows (key, first printing) of keys (sorted, distinct) as an array, or
+        None when this memory does not hold every stored row."""
+        if self.runs is None:
+            return None
+        found = [np.zeros((0, 2), dtype=np.int32)]
+        keys = keys.astype(np.int32)  # as the runs hold them: searchsorted would widen each run instead
+        for run_keys, run_ids in self.runs:
+            lo, hi = np.searchsorted(run_keys, keys, "left"), np.searchsorted(run_keys, keys, "right")
+            n = hi - lo
+            if total := int(n.sum()):
+                at = np.repeat(lo - np.cumsum(n) + n, n) + np.arange(total)
+                found.append(np.column_stack([run_keys[at], run_ids[at]]))
+        return np.concatenate(found).astype(np.int64)
+
+    def add_bands(self, keys: np.ndarray, ids: np.ndarray) -> None:
+        """Band rows just stored (keys sorted)."""
+        if self.runs is None:
+            return
+        self.band_count += keys.size
+        if self.band_count > self.MAX_BAND_ROWS or ids.max() >= 1 << 31:
+            self.lose_bands()
+            return
+        self.runs.append((keys.astype(np.int32), ids.astype(np.int32)))  # keys are 32-bit (band_keys)
+        while len(self.runs) > 1 and self.runs[-2][0].size <= 2 * self.runs[-1][0].size:
+            (k1, i1), (k2, i2) = self.runs.pop(), self.runs.pop()
+            keys, ids = np.concatenate([k2, k1]), np.concatenate([i2, i1])
+            order = np.argsort(keys, kind="stable")  # two sorted runs: a merge
+            self.runs.append((keys[order], ids[order]))
+
+    def lose_bands(self) -> None:
+        self.runs, self.band_count = None, 0
 
     def keep(self, art_id: int, row: tuple | None = None, sh: np.ndarray | None = None) -> None:
         if row is not None:
@@ -282,6 +343,11 @@ class Memory:
             sh = self.shingles.pop(art_id, None)
             if sh is not None:
                 self.bytes -= sh.nbytes
+
+
+def none_stored(db) -> bool:
+    """Whether no first printing's band rows are stored (a new corpus, or one never searched)."""
+    return db.execute("SELECT 1 FROM reprint_bands LIMIT 1").fetchone() is None
 
 
 def forget(db, article_ids, memory: Memory | None = None) -> list[int]:
@@ -332,14 +398,16 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
             f"SELECT id, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
             articles[art_id] = fingerprint(body)
     known_fp = {a: fp for a, fp in articles.items() if fp is not None}
-    found_rows = []  # (band key, stored first printing holding it)
-    # Sorted: each query reads the pages next to the previous one's.
-    keys = distinct(np.concatenate([fp[2] for fp in known_fp.values()])).tolist() if known_fp else []
-    for i in range(0, len(keys), 900):
-        chunk = keys[i:i + 900]
-        found_rows += db.execute(
-            f"SELECT key, article_id FROM reprint_bands WHERE key IN ({', '.join('?' * len(chunk))})", chunk).fetchall()
-    bands = np.array(found_rows, dtype=np.int64).reshape(-1, 2)
+    keys = distinct(np.concatenate([fp[2] for fp in known_fp.values()])) if known_fp else np.zeros(0, dtype=np.int64)
+    bands = memory.band_rows(keys)  # (band key, stored first printing holding it)
+    if bands is None:
+        found_rows = []
+        keys = keys.tolist()  # sorted: each query reads the pages next to the previous one's
+        for i in range(0, len(keys), 900):
+            chunk = keys[i:i + 900]
+            found_rows += db.execute(
+                f"SELECT key, article_id FROM reprint_bands WHERE key IN ({', '.join('?' * len(chunk))})", chunk).fetchall()
+        bands = np.array(found_rows, dtype=np.int64).reshape(-1, 2)
     stored = {}  # first printing -> (shingle count, signature as bytes, date)
     unknown = []
     for a in distinct(bands[:, 1]).tolist():
@@ -401,7 +469,7 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
             for other, _ in later:
                 stored.pop(other, None)
             touched += [other for other, _ in later]
-    _store_all(db, firsts)
+    _store_all(db, firsts, memory)
     for other, s, art_id in updates:
         if art_id in new:
             new[art_id].update(near_duplicate_of=other, similarity=s)
@@ -433,8 +501,11 @@ def _estimates(live, articles, bands: np.ndarray, stored: dict, floor: float) ->
     known = np.fromiter(stored, dtype=np.int64, count=len(stored))
     # A lookup table over the ids' range: sorting millions of pairs to test them took longer.
     keep = np.isin(right, known, kind="table") & (right != np.asarray(live, dtype=np.int64)[left])
-    pairs = distinct((left[keep] << 40) | right[keep])  # each (article, candidate) once
-    left, right = pairs >> 40, pairs & ((1 << 40) - 1)
+    # Each (candidate, article) once, in candidate order: a candidate's signature is read for all
+    # its pairs at once, not from anywhere in the batch's every time.
+    shift = len(live).bit_length()
+    pairs = distinct((right[keep] << shift) | left[keep])
+    left, right = pairs & ((1 << shift) - 1), pairs >> shift
     candidates, right = np.unique(right, return_inverse=True)
     theirs = _signatures([stored[o][1] for o in candidates.tolist()])
     their_n = np.array([stored[o][0] for o in candidates.tolist()], dtype=np.float64)
@@ -443,7 +514,7 @@ def _estimates(live, articles, bands: np.ndarray, stored: dict, floor: float) ->
     found = []  # (articles, candidates, estimates) of the pairs reaching floor
     for i in range(0, left.size, 20000):  # pairs at a time: the compared signatures stay a few MB
         la, ro = left[i:i + 20000], right[i:i + 20000]
-        j = (mine[la] == theirs[ro]).mean(axis=1)
+        j = np.count_nonzero(mine[la] == theirs[ro], axis=1) / NUM_PERM
         est = estimated_containment(j, my_n[la], their_n[ro])
         high = est >= floor
         found.append((la[high], candidates[ro[high]], est[high]))
@@ -479,7 +550,7 @@ def _matches(db, fp, scored: list, known_fp: dict, similarity: float, mine, memo
         if not stage:
             break
         theirs = [known_fp[other][0] if other in known_fp else memory.shingles_of(db, other) for _, other, _ in stage]
-        for (_, other, date), s in zip(stage, containments(sh, theirs)):
+        for (_, other, date), s in zip(stage, containments(sh, theirs, floor=similarity)):
             if s >= similarity:
                 out[other] = (date, s)
                 if _order_key(date, other) < mine:
