@@ -289,7 +289,7 @@ def test_containments_under_a_floor_are_exact_where_they_reach_it(seed_db):
 
 def test_band_rows_kept_in_memory_are_the_stored_rows():
     """A command that met no stored band rows keeps each one it stores, in merged sorted runs:
-    a lookup gives the rows reprint_bands would; an unstored first printing gives them up."""
+    a lookup gives the rows reprint_bands would; once given up, lookups go to SQL (None)."""
     rnd = np.random.default_rng(4)
     memory, stored = reprints.Memory(all_bands=True), []
     for batch in range(9):
@@ -308,7 +308,8 @@ def test_band_rows_kept_in_memory_are_the_stored_rows():
 
 def test_marks_are_the_same_with_band_rows_in_memory_or_read_from_sql(seed_db, tmp_path, monkeypatch):
     """Reprints ingested before their first printings (first printings unstored mid-run), in
-    small batches, then changed files: the same marks whether band rows come from memory."""
+    small batches, then changed files: the same marks with band rows kept in memory as read
+    from SQL."""
     path, records = wire_corpus(seed_db, tmp_path)
     random.Random(7).shuffle(records)
     folder = tmp_path / "wire"

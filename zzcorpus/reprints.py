@@ -153,7 +153,8 @@ def containments(a: np.ndarray, others: list, *, floor: float = 0.0) -> list[flo
     out = np.zeros(len(others))
     if floor > 0:
         # An upper bound first, cheaper than the lookups: the shingles of b whose low 16 bits
-        # one of a's has. Most pairs a search gets this far with share under half their shingles.
+        # one of a's has. Past an article's best candidate most fail (371,406 of 383,307 at
+        # 200 MB), and this stops nearly all of them.
         table = np.zeros(1 << 16, dtype=bool)
         table[a & 0xFFFF] = True
         bound = np.add.reduceat(table[np.concatenate(others) & 0xFFFF], np.cumsum([0] + sizes[:-1]), dtype=np.int64)
@@ -260,9 +261,9 @@ class Memory:
     """What one writing command keeps of the first printings it has met: their stored rows
     (shingle count, signature, date) and their shingles, most recently used kept, up to a fixed
     size (memory stays flat whatever the corpus), so a story printed again and again is compared
-    without reading its first printing back. Made per command and per database; deleted first
-    printings are dropped from it (forget), and the writer starts a new one when another process
-    has written."""
+    without reading its first printing back; in a corpus that had none stored, their band rows
+    too. Made per command and per database; deleted first printings are dropped from it
+    (forget), and the writer starts a new one when another process has written."""
 
     MAX_BYTES = 128 << 20  # shingles kept (4 bytes each): ~55,000 first printings
     MAX_ROWS = 1 << 17  # ~350 bytes each
@@ -274,8 +275,8 @@ class Memory:
         self.bytes = 0
         # all_bands: no band row was stored when the command began, so each one it stores is kept
         # here too and looked up here, not in reprint_bands: a common key (a stock phrase) is held
-        # by hundreds of first printings, and materialising their rows from SQL cost more than the
-        # rest of the search. Sorted runs of (keys, ids), merged as they grow (a few runs, each
+        # by hundreds of first printings, and reading their rows from SQL as Python tuples cost a
+        # seventh of the search. Sorted runs of (keys, ids), merged as they grow (a few runs, each
         # searched by one searchsorted); given up when a first printing is unstored or the rows
         # pass MAX_BAND_ROWS, and the lookups go back to SQL.
         self.runs: list | None = [] if all_bands else None
