@@ -255,7 +255,8 @@ def test_fingerprints_of_a_chunk_are_each_bodys_fingerprint(seed_db):
         one = reprints.fingerprint(body)
         assert (one is None) == (got is None)
         if one is not None:
-            assert all(np.array_equal(a, b) for a, b in zip(one, got))
+            assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(one, got))
+    assert reprints.fingerprints([]) == [] and reprints.fingerprints(["", "短"]) == [None, None]
 
 
 def test_containments_of_many_candidates_are_each_pairs_containment(seed_db):

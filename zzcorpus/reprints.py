@@ -196,19 +196,46 @@ def fingerprint(body: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
 
 
 def fingerprints(bodies, folded=None) -> list:
-    """fingerprint() of each body (folded: letters() of each, when the caller has them), the band
-    keys of all in one pass: per-article numpy calls on 90 values cost more than the work."""
-    out, sigs = [], []
-    for k, body in enumerate(bodies):
-        sh = shingles(body, folded=None if folded is None else folded[k])
-        if sh.size < MIN_SHINGLES:
-            out.append(None)
+    """fingerprint() of each body (folded: letters() of each, when the caller has them), for all
+    at once: per-article numpy calls on a few hundred shingles cost more than the work, so the
+    shingles are cut and hashed for all together, and made distinct and taken a signature of 64
+    articles at a time (a sort and the permuted values stay within a few MB)."""
+    texts = [letters(b) if folded is None else folded[k] for k, b in enumerate(bodies)]
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    cps = np.frombuffer("".join(texts).encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+    owner = np.repeat(np.arange(len(texts)), lengths)[:max(0, cps.size - 2)]
+    # A shingle starts where two more characters of the same text follow it.
+    starts = np.flatnonzero(np.arange(owner.size) + SHINGLE <= np.cumsum(lengths)[owner])
+    owner = owner[starts]
+    hashes = _hash32((cps[starts] << np.uint64(42)) | (cps[starts + 1] << np.uint64(21)) | cps[starts + 2])
+    bounds = np.searchsorted(owner, np.arange(0, len(texts) + 64, 64))  # each 64 articles' shingles
+    a, b = _permutations()
+    out, kept, sigs = [None] * len(texts), [], []
+    for g in range(0, len(texts), 64):
+        lo, hi = bounds[g // 64], bounds[g // 64 + 1]
+        # Sorted by article, then hash: each article's distinct shingles, in order.
+        tagged = distinct((owner[lo:hi] - g).astype(np.uint64) << np.uint64(32) | hashes[lo:hi])
+        counts = np.bincount((tagged >> np.uint64(32)).astype(np.int64), minlength=min(64, len(texts) - g))
+        mine = np.flatnonzero(counts >= MIN_SHINGLES)
+        if not mine.size:
             continue
-        sig = signature(sh)
-        sigs.append(sig)
-        out.append((sh, stored_signature(sig)))
-    keys = iter(_band_keys(np.stack(sigs)) if sigs else ())
-    return [None if fp is None else (*fp, next(keys)) for fp in out]
+        sh = (tagged & MAX_HASH).astype(np.uint32)
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        with np.errstate(over="ignore"):
+            values = np.multiply(a, _fmix32(sh)[None, :])
+            values += b
+        nonempty = np.flatnonzero(counts)
+        minima = np.minimum.reduceat(values, offsets[nonempty], axis=1).T  # a row per non-empty article
+        sigs.append(minima[np.searchsorted(nonempty, mine)])
+        for k in mine.tolist():
+            out[g + k] = sh[offsets[k]:offsets[k + 1]].copy()  # a view would keep the whole array alive
+            kept.append(g + k)
+    if kept:
+        sigs = np.concatenate(sigs)
+        keys, stored = _band_keys(sigs), stored_signature(sigs)
+        for row, k in enumerate(kept):
+            out[k] = (out[k], stored[row], keys[row])
+    return out
 
 
 # --- the database side --------------------------------------------------------------------------
