@@ -198,8 +198,8 @@ def fingerprint(body: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
 def fingerprints(bodies, folded=None) -> list:
     """fingerprint() of each body (folded: letters() of each, when the caller has them), for all
     at once: per-article numpy calls on a few hundred shingles cost more than the work, so the
-    shingles are cut and hashed for all together, and made distinct and taken a signature of 64
-    articles at a time (a sort and the permuted values stay within a few MB)."""
+    shingles of all are cut and hashed together, then made distinct and signed 64 articles at a
+    time (a sort and about 10 MB of permuted values each)."""
     texts = [letters(b) if folded is None else folded[k] for k, b in enumerate(bodies)]
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
     cps = np.frombuffer("".join(texts).encode("utf-32-le"), dtype="<u4").astype(np.uint64)
