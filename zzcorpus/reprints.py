@@ -63,7 +63,12 @@ def shingles(text: str, *, folded: str | None = None) -> np.ndarray:
                         dtype="<u4").astype(np.uint64)
     if cps.size < SHINGLE:
         return np.zeros(0, dtype=np.uint32)
-    return distinct(_hash32((cps[:-2] << np.uint64(42)) | (cps[1:-1] << np.uint64(21)) | cps[2:]).astype(np.uint32))
+    return distinct(_shingle_hashes(cps[:-2], cps[1:-1], cps[2:]).astype(np.uint32))
+
+
+def _shingle_hashes(first: np.ndarray, second: np.ndarray, third: np.ndarray) -> np.ndarray:
+    """The 32-bit hash of each shingle of three code points (uint64 arrays, one a position)."""
+    return _hash32((first << np.uint64(42)) | (second << np.uint64(21)) | third)
 
 
 def _hash32(keys: np.ndarray) -> np.ndarray:
@@ -100,11 +105,16 @@ def signature(sh: np.ndarray) -> np.ndarray:
     (affine32) scheme, min over shingles of a * fmix32(h) + b mod 2^32 for each permutation."""
     if not sh.size:
         return np.full(NUM_PERM, MAX_HASH, dtype=np.uint32)
+    return _permuted(sh).min(axis=1)
+
+
+def _permuted(sh: np.ndarray) -> np.ndarray:
+    """a * fmix32(h) + b mod 2^32 of each shingle hash h (columns) for each permutation (rows)."""
     a, b = _permutations()
     with np.errstate(over="ignore"):
         values = np.multiply(a, _fmix32(sh)[None, :])
         values += b  # in place: one permutations-by-shingles array, not two
-        return values.min(axis=1)
+        return values
 
 
 _BAND_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dtype=np.uint64)
@@ -207,9 +217,8 @@ def fingerprints(bodies, folded=None) -> list:
     # A shingle starts where two more characters of the same text follow it.
     starts = np.flatnonzero(np.arange(owner.size) + SHINGLE <= np.cumsum(lengths)[owner])
     owner = owner[starts]
-    hashes = _hash32((cps[starts] << np.uint64(42)) | (cps[starts + 1] << np.uint64(21)) | cps[starts + 2])
+    hashes = _shingle_hashes(cps[starts], cps[starts + 1], cps[starts + 2])
     bounds = np.searchsorted(owner, np.arange(0, len(texts) + 64, 64))  # each 64 articles' shingles
-    a, b = _permutations()
     out, kept, sigs = [None] * len(texts), [], []
     for g in range(0, len(texts), 64):
         lo, hi = bounds[g // 64], bounds[g // 64 + 1]
@@ -221,11 +230,8 @@ def fingerprints(bodies, folded=None) -> list:
             continue
         sh = (tagged & MAX_HASH).astype(np.uint32)
         offsets = np.concatenate([[0], np.cumsum(counts)])
-        with np.errstate(over="ignore"):
-            values = np.multiply(a, _fmix32(sh)[None, :])
-            values += b
         nonempty = np.flatnonzero(counts)
-        minima = np.minimum.reduceat(values, offsets[nonempty], axis=1).T  # a row per non-empty article
+        minima = np.minimum.reduceat(_permuted(sh), offsets[nonempty], axis=1).T  # a row per non-empty article
         sigs.append(minima[np.searchsorted(nonempty, mine)])
         for k in mine.tolist():
             out[g + k] = sh[offsets[k]:offsets[k + 1]].copy()  # a view would keep the whole array alive
@@ -373,6 +379,20 @@ class Memory:
                 self.bytes -= sh.nbytes
 
 
+def _band_rows(db, keys: np.ndarray, memory: Memory) -> np.ndarray:
+    """The stored band rows (key, first printing) of keys (sorted, distinct): from memory when it
+    holds them all, else from reprint_bands."""
+    bands = memory.band_rows(keys)
+    if bands is not None:
+        return bands
+    found, keys = [], keys.tolist()  # sorted: each query reads the pages next to the previous one's
+    for i in range(0, len(keys), 900):
+        chunk = keys[i:i + 900]
+        found += db.execute(
+            f"SELECT key, article_id FROM reprint_bands WHERE key IN ({', '.join('?' * len(chunk))})", chunk).fetchall()
+    return np.array(found, dtype=np.int64).reshape(-1, 2)
+
+
 def none_stored(db) -> bool:
     """Whether no first printing's band rows are stored (a new corpus, or one never searched)."""
     return db.execute("SELECT 1 FROM reprint_bands LIMIT 1").fetchone() is None
@@ -427,15 +447,7 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
             articles[art_id] = fingerprint(body)
     known_fp = {a: fp for a, fp in articles.items() if fp is not None}
     keys = distinct(np.concatenate([fp[2] for fp in known_fp.values()])) if known_fp else np.zeros(0, dtype=np.int64)
-    bands = memory.band_rows(keys)  # (band key, stored first printing holding it)
-    if bands is None:
-        found_rows = []
-        keys = keys.tolist()  # sorted: each query reads the pages next to the previous one's
-        for i in range(0, len(keys), 900):
-            chunk = keys[i:i + 900]
-            found_rows += db.execute(
-                f"SELECT key, article_id FROM reprint_bands WHERE key IN ({', '.join('?' * len(chunk))})", chunk).fetchall()
-        bands = np.array(found_rows, dtype=np.int64).reshape(-1, 2)
+    bands = _band_rows(db, keys, memory)  # (band key, stored first printing holding it)
     stored = {}  # first printing -> (shingle count, signature as bytes, date)
     unknown = []
     for a in distinct(bands[:, 1]).tolist():
