@@ -420,12 +420,28 @@ def test_a_segmenter_that_forgets_gives_the_same_counts_and_vocab(seed_db, tmp_p
         assert sqlite_utils.Database(db_path).execute(sql).fetchall() == sqlite_utils.Database(seed_db).execute(sql).fetchall()
 
 
+def test_a_chunk_learns_the_tags_that_paragraphs_cut_one_by_one_learn():
+    """segment_articles tags, once per chunk, the first paragraph holding each new token: the
+    same tags as tagging each paragraph that holds one, paragraph by paragraph."""
+    from zzcorpus.segment import segment_articles
+
+    texts = [(page.read_text(encoding="utf-8")[:400], page.read_text(encoding="utf-8")) for page in SEED_PAGES]
+    one_by_one, chunk = Segmenter(), Segmenter()
+    expected = [(title, body) for title, body in (
+        ("\n".join(" ".join(one_by_one.cut(p)) for p in t.split("\n") if p.strip()),
+         "\n".join(" ".join(one_by_one.cut(p)) for p in b.split("\n") if p.strip())) for t, b in texts)]
+    segs, paragraphs = segment_articles(chunk, texts)
+    assert segs == expected
+    assert chunk.tags == one_by_one.tags and len(chunk.tags) > 1000
+    assert [w for article in paragraphs for words in article for w in words] == \
+        [w for title, body in segs for part in (title, body) for line in part.split("\n") if line for w in line.split(" ")]
+
+
 def test_a_token_the_tagger_does_not_return_still_gets_a_tag():
     segmenter = Segmenter()
     segmenter._tag = lambda text: []  # as if tag and cut ever cut differently
     assert segmenter.cut("锂电池项目，开工") == ["锂电池", "项目", "，", "开工"]
     assert segmenter.tags == {"锂电池": "x", "项目": "x", "，": "x", "开工": "x"}
-    assert segmenter.nonwords == {"，"} and set(segmenter.new_words) == {"锂电池", "项目", "开工"}
 
 
 def test_worker_processes_store_what_one_process_stores(seed_db, tmp_path):

@@ -494,3 +494,23 @@ def test_whole_words_are_fewer_than_substrings(db, texts):
     # an exclusion takes out only the articles where the word is a word
     both = {r["article_id"] for r in search(db, "发展 -生产", limit=None, words=True)}
     assert both == word_truth(db, texts, "发展") - word_truth(db, texts, "生产")
+
+
+def test_long_texts_are_spaced_for_the_character_index_as_short_ones_are():
+    """char_tokens spaces a long text as one array: the same tokens as the regex and the join,
+    for every character below 65,536, runs of non-letters, surrogates and characters above."""
+    import random
+
+    from zzcorpus import store
+    from zzcorpus.scripts import fold
+
+    def one_by_one(text):
+        return " ".join(store.NON_TEXT_RE.sub(store.BREAK, fold(text)))
+
+    bmp = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000)
+    rng = random.Random(7)
+    texts = [bmp, "\ud800" + "锂电池" * 30, "𠀀锂，" * 30, "_—— 2024年，锂电池！\n\n項目" * 5]
+    texts += ["".join(rng.choice(bmp) if rng.random() < 0.2 else rng.choice("锂电池項目，。 \n2024ab_-")
+                      for _ in range(rng.randint(store.SPACED_AS_ARRAY, 300))) for _ in range(300)]
+    for text in texts:
+        assert store.char_tokens(text) == one_by_one(text)

@@ -356,16 +356,16 @@ class Chunk:
         self.stats = StreamStats(**{f: a.astype(np.int64) for f, a in stats.items()})
 
 
-def make_chunk(segs, tags: dict) -> Chunk:
-    """segs: (title_seg, body_seg) per article; tags: each token's POS tag."""
+def make_chunk(articles, tags: dict) -> Chunk:
+    """articles: each a list of its paragraphs' token lists (paragraph_tokens(title_seg,
+    body_seg) of stored text); tags: each token's POS tag."""
     # Every token in order, "\n" after each paragraph; then one lookup per token, in C.
     flat, lens = [], []
-    for pair in segs:
+    for paragraphs in articles:
         before = len(flat)
-        for line in "\n".join(s for s in pair if s).split("\n"):
-            if line:
-                flat += line.split(" ")
-                flat.append("\n")
+        for words in paragraphs:
+            flat += words
+            flat.append("\n")
         lens.append(len(flat) - before)
     vocab = list(dict.fromkeys(flat))
     vocab.remove("\n") if "\n" in vocab else None
@@ -376,6 +376,11 @@ def make_chunk(segs, tags: dict) -> Chunk:
     final = np.array([False] + [is_sentence_final(t) for t in vocab])
     stats = stream_stats(streams, nonword, final)
     return Chunk(vocab, {t: tags.get(t) for t in vocab}, streams, stats)
+
+
+def paragraph_tokens(title_seg: str | None, body_seg: str | None) -> list[list[str]]:
+    """The token lists of a stored article's paragraphs (its segmented headline's first)."""
+    return [line.split(" ") for line in "\n".join(s for s in (title_seg, body_seg) if s).split("\n") if line]
 
 
 def to_global(chunks, lexicon: Lexicon) -> tuple[list[np.ndarray], StreamStats]:
@@ -746,7 +751,7 @@ def build(db, *, tags: dict, batch: int = 5000) -> None:
         if not rows:
             break
         write(db, lexicon, [r[0] for r in rows], [(r[1], r[2]) for r in rows],
-              [make_chunk([(r[3], r[4]) for r in rows], tags)])
+              [make_chunk([paragraph_tokens(r[3], r[4]) for r in rows], tags)])
         last = rows[-1][0]
     compact_postings(db)
     finish(db)

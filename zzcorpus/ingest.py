@@ -25,7 +25,7 @@ from pathlib import Path
 from . import __version__, index, pages, reprints, scripts, store
 from .readers import (Ended, Limits, PassedOver, Record, Skipped, Warned, codec_name, input_size, is_container,
                       layout_of, normalize, read_records)
-from .schema import HEADLINE_FIELDS, PRINTED_FIELDS, check_corpus, checkpoint, migrate, transaction
+from .schema import HEADLINE_FIELDS, PRINTED_FIELDS, check_corpus, checkpoint, migrate, transaction, tune_char_index
 from .segment import DEFAULT_USERDICT, Segmenter, file_sha256, segment_articles
 
 DEFAULT_STOPWORDS = DEFAULT_USERDICT.parent / "stopwords.txt"
@@ -110,8 +110,8 @@ def segment(articles: list[dict]) -> index.Chunk:
     from text folded to simplified unless the corpus keeps scripts apart; return their word index
     arrays."""
     fold = scripts.fold if _work["fold"] else str
-    segmented = segment_articles(_segmenter, [(fold(headline(a)), fold(a["body"] or "")) for a in articles])
-    chunk = index.make_chunk(segmented, _segmenter.tags)
+    segmented, paragraphs = segment_articles(_segmenter, [(fold(headline(a)), fold(a["body"] or "")) for a in articles])
+    chunk = index.make_chunk(paragraphs, _segmenter.tags)
     for art, (title_seg, body_seg), tokens in zip(articles, segmented, chunk.stats.tokens.tolist()):
         art.update(title_seg=title_seg, body_seg=body_seg, tokens=tokens)
     return chunk
@@ -221,6 +221,7 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
     dict_sha = _dict_sha(userdicts)
     with transaction(db):  # fail early, before any reading (each batch checks again under its lock)
         check_segmenter(db, engine=engine, userdict_sha=dict_sha, fold=fold)
+        tune_char_index(db)
     _new_segmenter(engine, userdicts, fold=fold, find_reprints=similarity is not None)
     summary = Summary()
     incoming = input_size(paths)

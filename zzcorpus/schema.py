@@ -141,6 +141,20 @@ def _create_table(db, name: str, spec: dict) -> None:
         )
 
 
+CHAR_FTS_HASH_BYTES = 8 << 20
+
+
+def tune_char_index(db) -> None:
+    """Let the character index gather 8 MB of new entries in memory before it writes them out
+    as a segment (FTS5's `hashsize`, 1 MB by default): fewer segments to merge, a quarter less
+    of the index's CPU time while ingesting, the same file size. Stored with the index's own
+    settings; a writer's tuning, not a schema change, so set by ingest whatever the schema."""
+    table = f"{CHAR_FTS_TABLE}_config"
+    if not db.execute(f"SELECT 1 FROM [{table}] WHERE k = 'hashsize' AND v = ?", [CHAR_FTS_HASH_BYTES]).fetchone():
+        db.execute(f"INSERT INTO [{CHAR_FTS_TABLE}] ([{CHAR_FTS_TABLE}], rank) VALUES ('hashsize', ?)",
+                   [CHAR_FTS_HASH_BYTES])
+
+
 def _create(db) -> None:
     """v1, for a new database: the whole schema as described here (later steps find nothing to do)."""
     for name, spec in TABLES.items():

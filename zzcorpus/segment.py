@@ -10,6 +10,7 @@ import hashlib
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 ENGINES = ("rjieba", "jieba")
@@ -133,52 +134,63 @@ class Segmenter:
 
     def forget(self) -> None:
         self.tags: dict[str, str] = {}  # every token met, with its tag
-        self.nonwords: set[str] = set()  # the tokens among them that are not words (is_word)
-        self.new_words: dict[str, str] = {}  # words met since the caller last took them
 
     def tag(self, text: str) -> list[tuple[str, str]]:
         return self._tag(text)
 
     def cut(self, paragraph: str) -> list[str]:
-        """The paragraph's tokens, whitespace dropped (a space inside a token too)."""
+        """The paragraph's tokens, whitespace dropped (a space inside a token too); `tags` then
+        holds each of them."""
+        words = self.words(paragraph)
+        self.learn([(paragraph, words)])
+        return words
+
+    def words(self, paragraph: str) -> list[str]:
+        """cut() without the tags: call learn() with the paragraphs afterwards."""
         words = self._cut(paragraph)
         if " " in paragraph or "\t" in paragraph or "\u3000" in paragraph:
             words = [w.replace(" ", "") for w in words if not w.isspace()]
-        if not self.tags.keys() >= set(words):
-            for w, pos in self._tag(paragraph):
-                self._meet(w.replace(" ", ""), pos)
-            for w in set(words).difference(self.tags):  # in case cut and tag ever disagree
-                self._meet(w, "x")
         return words
 
-    def _meet(self, token: str, pos: str) -> None:
-        if token not in self.tags:
-            self.tags[token] = pos
-            if is_word(token):
-                self.new_words[token] = pos
-            else:
-                self.nonwords.add(token)
+    def learn(self, paragraphs) -> None:
+        """Tag the tokens not met before of (paragraph, words) pairs, in order: the first
+        paragraph holding one is tagged whole. Checked once per distinct token, not per
+        paragraph: most paragraphs hold none."""
+        pending = set(dict.fromkeys(chain.from_iterable(words for _, words in paragraphs))).difference(self.tags)
+        for paragraph, words in paragraphs:
+            if not pending:
+                return
+            if pending.isdisjoint(words):
+                continue
+            met = [w for w, pos in self._tag(paragraph) if self._meet(w.replace(" ", ""), pos)]
+            met += [w for w in pending.intersection(words) if self._meet(w, "x")]  # in case cut and tag ever disagree
+            pending.difference_update(met)
+
+    def _meet(self, token: str, pos: str) -> bool:
+        """Remember the token's tag; whether it was new."""
+        if token in self.tags:
+            return False
+        self.tags[token] = pos
+        return True
 
 
-def segment_text(segmenter: Segmenter, text: str) -> tuple[str, list]:
-    """(seg, tokens): seg holds the tokens joined by single spaces and paragraphs joined by
-    newlines, punctuation included; tokens is the flat list."""
-    segs, tokens = [], []
-    for paragraph in text.split("\n"):
-        if paragraph and not paragraph.isspace():
-            words = segmenter.cut(paragraph)
-            segs.append(" ".join(words))
-            tokens += words
-    return "\n".join(segs), tokens
+def _paragraph_words(segmenter: Segmenter, text: str) -> list[tuple[str, list[str]]]:
+    return [(p, segmenter.words(p)) for p in text.split("\n") if p and not p.isspace()]
 
 
 TOKEN_MEMORY = 1 << 19  # tokens a Segmenter remembers before it starts afresh: bounded memory
 
 
-def segment_articles(segmenter: Segmenter, texts) -> list[tuple[str, str]]:
-    """(title_seg, body_seg) for each (title, body); segmenter.tags then holds every token's tag."""
+def segment_articles(segmenter: Segmenter, texts) -> tuple[list[tuple[str, str]], list[list[list[str]]]]:
+    """(title_seg, body_seg) for each (title, body), and each article's paragraphs as token
+    lists (the title's first); segmenter.tags then holds every token's tag."""
     if len(segmenter.tags) > TOKEN_MEMORY:
         segmenter.forget()
-    out = [(segment_text(segmenter, title)[0], segment_text(segmenter, body)[0]) for title, body in texts]
-    segmenter.new_words = {}
-    return out
+    segs, tokens, met = [], [], []
+    for title, body in texts:
+        title, body = _paragraph_words(segmenter, title), _paragraph_words(segmenter, body)
+        segs.append(tuple("\n".join(" ".join(words) for _, words in part) for part in (title, body)))
+        tokens.append([words for _, words in title + body if words])
+        met += title + body
+    segmenter.learn(met)
+    return segs, tokens

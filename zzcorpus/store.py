@@ -11,6 +11,9 @@ import hashlib
 import json
 import re
 from datetime import datetime, timezone
+from functools import lru_cache
+
+import numpy as np
 
 from . import index
 from .schema import BODY_HASH_PREFIX, CHAR_FTS_TABLE, PRINTED_FIELDS, REPORT_CONDITION
@@ -23,10 +26,33 @@ BREAK = "\ue000"
 NON_TEXT_RE = re.compile(r"[\W_]+")
 
 
+SPACED_AS_ARRAY = 64  # longer texts are spaced as one array: a join makes a string per character
+
+
 def char_tokens(text: str) -> str:
     """`锂电池，2024` -> `锂 电 池 \\ue000 2 0 2 4`: the character index's view of a text,
     traditional characters folded to simplified (so a query in either script finds both)."""
-    return " ".join(NON_TEXT_RE.sub(BREAK, fold(text or "")))
+    text = fold(text or "")
+    if len(text) >= SPACED_AS_ARRAY:
+        try:
+            cps = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+        except UnicodeEncodeError:  # a lone surrogate
+            cps = None
+        if cps is not None and cps.max() <= 0xFFFF:
+            letter = _bmp_letters()[cps]
+            # a run of anything else -> one BREAK, as NON_TEXT_RE.sub does
+            kept = letter | np.concatenate([[True], letter[:-1]])
+            cps = np.where(letter, cps, ord(BREAK))[kept]
+            spaced = np.full(2 * cps.size - 1, ord(" "), dtype="<u4")
+            spaced[::2] = cps
+            return spaced.tobytes().decode("utf-32-le")
+    return " ".join(NON_TEXT_RE.sub(BREAK, text))
+
+
+@lru_cache(maxsize=1)
+def _bmp_letters() -> np.ndarray:
+    """Whether each code point below 65,536 is a letter or digit (not matched by NON_TEXT_RE)."""
+    return np.array([not NON_TEXT_RE.match(chr(c)) for c in range(0x10000)])
 
 
 def now() -> str:
