@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from pathlib import Path
 
 import pytest
 import sqlite_utils
@@ -451,6 +452,21 @@ def test_worker_processes_store_what_one_process_stores(seed_db, tmp_path):
     check_index(sqlite_utils.Database(db_path))
     for sql in ["select word, pos, is_word, freq, docs from lexicon order by word", "select * from word_periods order by 1, 2, 3"]:
         assert sqlite_utils.Database(db_path).execute(sql).fetchall() == sqlite_utils.Database(seed_db).execute(sql).fetchall()
+
+
+def test_a_worker_chunk_of_files_without_articles_moves_no_other_article(seed_db, tmp_path):
+    """Two workers, four files to a batch, one chunk each: an empty file's chunk before the
+    others' once made the batch's articles one more than its index rows."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "000_empty.txt").write_bytes(b"")
+    for seed in SEED_PAGES:
+        (src / seed.name).write_bytes(seed.read_bytes())
+    db_path = tmp_path / "parallel.db"
+    result = ingest(src, "--jobs", "2", "--batch-mb", "0.02", db=db_path)
+    assert result.exit_code == 0, result.output
+    assert [(Path(p).name, *rest) for p, *rest in content(db_path)] == [(Path(p).name, *rest) for p, *rest in content(seed_db)]
+    check_index(sqlite_utils.Database(db_path))
 
 
 def test_older_corpus_gets_every_printed_field_indexed_and_its_headlines_counted_on_resegment(seed_copy):

@@ -371,7 +371,9 @@ def make_chunk(articles, tags: dict) -> Chunk:
     vocab.remove("\n") if "\n" in vocab else None
     local = dict(zip(vocab, range(1, len(vocab) + 1)), **{"\n": BREAK})
     ids = np.fromiter(map(local.__getitem__, flat), dtype=np.int64, count=len(flat))
-    streams = [s[:-1] for s in np.split(ids, np.cumsum(lens)[:-1])]  # no break after the last paragraph
+    # No break after the last paragraph; no stream at all for a chunk of no articles (a chunk of
+    # empty files: its neighbours' articles must not move up one).
+    streams = [s[:-1] for s in np.split(ids, np.cumsum(lens)[:-1])] if lens else []
     nonword = np.array([True] + [not is_word(t) for t in vocab])
     final = np.array([False] + [is_sentence_final(t) for t in vocab])
     stats = stream_stats(streams, nonword, final)

@@ -240,10 +240,17 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
         if on_progress:
             on_progress(size)
 
+    def limit(done: int) -> int:
+        """Smaller batches first and last when workers prepare one batch while this process
+        writes the one before: the first is waited for with nothing to write, the last written
+        with nothing to prepare. (Archives hold more than their stored size: past it, full batches.)"""
+        left = incoming - done
+        return max(batch_bytes // 4, min(batch_bytes, done, left // 2 if left > 0 else batch_bytes)) if pool else batch_bytes
+
     def batches():
         """Lists of (record, meta) and of Ended files; a file's records and its end are
         never split between two batches (one transaction per file at least)."""
-        batch, ended, size = [], [], 0
+        batch, ended, size, done = [], [], 0, 0
         for item in read_records(paths, encoding=encoding, text_field=text_field, layout=layout, limits=limits):
             if isinstance(item, Skipped):
                 skip(item.path, item.reason, item.bytes)
@@ -271,9 +278,9 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
                 size += item.bytes
                 if is_container(item.path):
                     continue  # its Ended comes after its last record
-            if size >= batch_bytes:
+            if size >= limit(done):
                 yield batch, ended
-                batch, ended, size = [], [], 0
+                batch, ended, done, size = [], [], done + size, 0
         if batch or ended:
             yield batch, ended
 
