@@ -208,11 +208,12 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
         # staying in the file, empty.
         db.execute("PRAGMA auto_vacuum = INCREMENTAL")
     # WAL lets `datasette corpus.db` read while we write; NORMAL sync is still safe against a
-    # killed process (only a power cut can lose the last commits); a fixed 32 MB page cache
-    # keeps memory flat whatever the corpus size.
+    # killed process (only a power cut can lose the last commits); a fixed 128 MB page cache
+    # keeps memory flat whatever the corpus size, and at 200 MB costs 5-10 % less time than
+    # 32 MB (fewer postings and index pages read back before they are rewritten).
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
-    db.execute("PRAGMA cache_size = -32768")
+    db.execute("PRAGMA cache_size = -131072")
     # Copy the log into the file every 64 MB rather than every 4 MB: each copy syncs the file,
     # and the last one, at the end, leaves corpus.db complete anyway.
     db.execute("PRAGMA wal_autocheckpoint = 16384")
