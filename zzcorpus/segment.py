@@ -156,7 +156,7 @@ class Segmenter:
         """Tag the tokens not met before of (paragraph, words) pairs, in order: the first
         paragraph holding one is tagged whole. Checked once per distinct token, not per
         paragraph: most paragraphs hold none."""
-        pending = set(dict.fromkeys(chain.from_iterable(words for _, words in paragraphs))).difference(self.tags)
+        pending = set(chain.from_iterable(words for _, words in paragraphs)).difference(self.tags)
         for paragraph, words in paragraphs:
             if not pending:
                 return
