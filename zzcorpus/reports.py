@@ -220,6 +220,23 @@ def _unit_batches(sel: Selection, ids, window: str, flags):
         yield toks, np.cumsum(cut, dtype=np.int32)
 
 
+def _units_holding(sel: Selection, ids, window: str, flags, node: int):
+    """(tokens, unit of each token) of the paragraphs or sentences holding the node, a batch of
+    articles at a time, units numbered from 0 in each batch: found from the node's positions
+    and the units' starts, so the tokens of the other units (most of them) are never gathered."""
+    boundary = flags[1].copy() if window == "sentence" else np.zeros(flags[1].size, dtype=bool)
+    boundary[index.BREAK] = True
+    for _, toks, lens in sel.flat(ids):
+        cut = boundary[toks]
+        cut[(np.cumsum(lens) - lens)[lens > 0]] = True  # each article starts a unit
+        starts = np.append(np.flatnonzero(cut), toks.size)
+        held = np.searchsorted(starts, np.flatnonzero(toks == node), side="right") - 1
+        held = held[np.concatenate([[True], held[1:] != held[:-1]])] if held.size else held
+        lo, size = starts[held], starts[held + 1] - starts[held]
+        unit = np.repeat(np.arange(held.size, dtype=np.int64), size)
+        yield toks[np.arange(unit.size) - np.repeat(np.cumsum(size) - size - lo, size)], unit
+
+
 def cooc_counts(db, sel: Selection, word: str, window, *, min_count: int = 1):
     """(o11, f_node, f_word, n, span, unit) for the node word over the selection: the numbers
     counting.unit_counts / span_counts give on its streams, as {word id: count} dicts. o11 holds
@@ -253,12 +270,14 @@ def cooc_counts(db, sel: Selection, word: str, window, *, min_count: int = 1):
                 word = ~nonword[toks]
                 o11 -= np.bincount(index.distinct_pairs(unit[word], toks[word])[1], minlength=o11.size)
             o11[total.word] += total.stats["docs"]
-        else:
+        elif window == "article":
             for toks, unit in _unit_batches(sel, node_articles, window, flags):
-                holds = np.zeros(int(unit[-1]) + 1, dtype=bool)
-                holds[unit[toks == node]] = True  # only the units holding the node count
-                keep = holds[unit] & ~nonword[toks]
-                o11 += np.bincount(index.distinct_pairs(unit[keep], toks[keep])[1], minlength=o11.size)
+                word = ~nonword[toks]
+                o11 += np.bincount(index.distinct_pairs(unit[word], toks[word])[1], minlength=o11.size)
+        else:
+            for toks, unit in _units_holding(sel, node_articles, window, flags, node):
+                word = ~nonword[toks]
+                o11 += np.bincount(index.distinct_pairs(unit[word], toks[word])[1], minlength=o11.size)
     o11[node] = 0
     ids = np.flatnonzero(o11 >= max(min_count, 1))
     return dict(zip(ids.tolist(), o11[ids].tolist())), f_node, total, n, span, isinstance(window, str)
