@@ -270,12 +270,10 @@ def cooc_counts(db, sel: Selection, word: str, window, *, min_count: int = 1):
                 word = ~nonword[toks]
                 o11 -= np.bincount(index.distinct_pairs(unit[word], toks[word])[1], minlength=o11.size)
             o11[total.word] += total.stats["docs"]
-        elif window == "article":
-            for toks, unit in _unit_batches(sel, node_articles, window, flags):
-                word = ~nonword[toks]
-                o11 += np.bincount(index.distinct_pairs(unit[word], toks[word])[1], minlength=o11.size)
         else:
-            for toks, unit in _units_holding(sel, node_articles, window, flags, node):
+            batches = (_unit_batches(sel, node_articles, window, flags) if window == "article"
+                       else _units_holding(sel, node_articles, window, flags, node))
+            for toks, unit in batches:
                 word = ~nonword[toks]
                 o11 += np.bincount(index.distinct_pairs(unit[word], toks[word])[1], minlength=o11.size)
     o11[node] = 0
