@@ -250,9 +250,9 @@ def cooc_counts(db, sel: Selection, word: str, window, *, min_count: int = 1):
     o11 = np.zeros(nonword.size, dtype=np.int64)
     if isinstance(window, int):
         for _, values, sizes in sel.flat(node_articles):
-            word = ~nonword[values]
-            toks = values[word]
-            ends = np.concatenate([[0], np.cumsum(word)])[np.cumsum(sizes)]  # each article's end among the words
+            at_word = np.flatnonzero(~nonword[values])
+            toks = values[at_word]
+            ends = np.searchsorted(at_word, np.cumsum(sizes))  # each article's end among the words
             hits = np.flatnonzero(toks == node)
             at = np.searchsorted(ends, hits, side="right")
             first, end = np.concatenate([[0], ends])[at], ends[at]
