@@ -227,6 +227,29 @@ def test_cooc_by_min_count_and_top(db_path):
     assert [r["o11"] for r in rows] == sorted((r["o11"] for r in rows), reverse=True)
 
 
+def test_a_selection_counts_a_node_once_for_its_collocates_and_network(db_path, monkeypatch):
+    """The 共现 page lists a word's collocates and draws its network from one selection: the
+    counting runs once per (node, window), and what the second report gets is what a fresh
+    selection counts."""
+    import sqlite_utils
+
+    from zzcorpus.filters import Filters, word_filter
+    from zzcorpus.selection import Selection
+
+    db = sqlite_utils.Database(db_path)
+    fresh = reports.cooc(db, Selection(db, Filters()), word_filter(db), NODE, window="sentence", min_count=1, top=None)
+    calls = []
+    counted = reports._node_counts
+    monkeypatch.setattr(reports, "_node_counts", lambda *a: calls.append(a[2:]) or counted(*a))
+    sel, wf = Selection(db, Filters()), word_filter(db)
+    reports.cooc(db, sel, wf, NODE, window="sentence", min_count=3, top=20)
+    again = reports.cooc(db, sel, wf, NODE, window="sentence", min_count=1, top=None)
+    graph = reports.network(db, sel, wf, [NODE], top=10, window="sentence", min_count=2)
+    reports.cooc(db, sel, wf, NODE, window="article", min_count=1)
+    assert again == fresh and len(graph.edges) > 0
+    assert [(node, window) for node, window in calls] == [(calls[0][0], "sentence"), (calls[0][0], "article")]
+
+
 # --- keyness ----------------------------------------------------------------------------------
 
 def test_keyness_counts_and_sizes_match_a_recount(db_path, corpus):

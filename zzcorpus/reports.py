@@ -243,6 +243,13 @@ def cooc_counts(db, sel: Selection, word: str, window, *, min_count: int = 1):
     the collocates seen at least min_count times."""
     window = parse_window(window)
     node = node_id(db, sel, word)
+    o11, f_node, n, span = sel.remembered(("cooc", node, window), lambda: _node_counts(db, sel, node, window))
+    ids = np.flatnonzero(o11 >= max(min_count, 1))
+    return dict(zip(ids.tolist(), o11[ids].tolist())), f_node, sel.total(), n, span, isinstance(window, str)
+
+
+def _node_counts(db, sel: Selection, node: int, window) -> tuple[np.ndarray, int, int, int]:
+    """(o11 of every word id, f_node, n, span): cooc_counts' numbers before the min_count cut."""
     total = sel.total()
     node_articles, _ = sel.holding(node)
     flags = index.token_flags(db)
@@ -277,8 +284,7 @@ def cooc_counts(db, sel: Selection, word: str, window, *, min_count: int = 1):
                 word = ~nonword[toks]
                 o11 += np.bincount(index.distinct_pairs(unit[word], toks[word])[1], minlength=o11.size)
     o11[node] = 0
-    ids = np.flatnonzero(o11 >= max(min_count, 1))
-    return dict(zip(ids.tolist(), o11[ids].tolist())), f_node, total, n, span, isinstance(window, str)
+    return o11, f_node, n, span
 
 
 def cooc(db, sel: Selection, wf: WordFilter, word: str, *, window="5", by: str = "logdice",

@@ -210,6 +210,14 @@ class Selection:
             self._cache["by_id"] = (selected, size)
         return self._cache["by_id"]
 
+    def remembered(self, key: tuple, compute):
+        """compute() once per key for this selection: a page that shows a report twice (the
+        collocates and their network) counts once."""
+        kept = self._cache.setdefault("remembered", {})
+        if key not in kept:
+            kept[key] = compute()
+        return kept[key]
+
     HELD = 64  # words whose selected postings are kept: a report per period asks for the same ones
 
     def holding(self, word_id: int) -> tuple[np.ndarray, np.ndarray]:
