@@ -514,3 +514,22 @@ def test_long_texts_are_spaced_for_the_character_index_as_short_ones_are():
                       for _ in range(rng.randint(store.SPACED_AS_ARRAY, 300))) for _ in range(300)]
     for text in texts:
         assert store.char_tokens(text) == one_by_one(text)
+
+
+def test_tokens_are_placed_in_their_text_past_any_whitespace_and_neighbours_stay_in_the_line():
+    """A field's tokens at their offsets, whatever whitespace (a full-width space, a no-break
+    space, a line break) the printed text has between them; None when the tokens are not the
+    text's; the neighbours of a match within its own paragraph, punctuation skipped."""
+    from zzcorpus.search import _token_list, neighbours
+
+    text = "锂电池\u3000项目，\xa0开工\n新质 生产力。"
+    assert _token_list(text, "锂电池 项目 ， 开工\n新质 生产 力 ！") is None  # another character
+    tokens = _token_list(text, "锂电池 项目 ， 开工\n新质 生产力 。")
+    assert tokens == [(0, 3, "锂电池"), (4, 6, "项目"), (6, 7, "，"), (8, 10, "开工"),
+                      (11, 13, "新质"), (14, 17, "生产力"), (17, 18, "。")]
+    assert _token_list(text + "多", "锂电池 项目 ， 开工\n新质 生产力 。") is None
+    assert _token_list(" \n", "") == []
+    got = neighbours(text, tokens, 4, 5)  # 项 of 项目
+    assert (got["word"], got["L1"], got["L2"], got["R1"], got["R2"]) == ("项目", "锂电池", "", "开工", "")
+    got = neighbours(text, tokens, 12, 15)  # 质 生 across the space: both words
+    assert (got["word"], got["L1"], got["R1"]) == ("新质 生产力", "", "")

@@ -36,7 +36,10 @@ from __future__ import annotations
 import html
 import re
 import sqlite3
+from bisect import bisect_right
 from dataclasses import dataclass
+
+import numpy as np
 
 from . import index
 from .filters import Filters
@@ -337,27 +340,43 @@ def _is_content(token: str) -> bool:
     return any(ch.isalnum() for ch in token)
 
 
-def neighbours(text: str, tokens: list, start: int, end: int) -> dict:
+def neighbours(text: str, tokens: list, start: int, end: int, *, starts: list | None = None) -> dict:
     """The match text[start:end]'s `word` (the whole tokens it touches: 锂电 in 锂电池 gives 锂电池)
     and its neighbour words L1..L3 (nearest first) and R1..R3: the tokens of the segmentation
     before and after that word in the same paragraph, punctuation skipped; "" where there are
-    none (a paragraph's edge, an unsegmented field such as the byline)."""
+    none (a paragraph's edge, an unsegmented field such as the byline). tokens are in text order
+    (no overlaps); starts, their start offsets, lets a caller with many matches in one field
+    look each up by bisection instead of walking every token."""
     out = dict.fromkeys(KWIC_NEIGHBOURS, "")
-    covering = [(s, e) for s, e, _ in tokens if s < end and e > start]
-    ws = min([start] + [s for s, _ in covering])
-    we = max([end] + [e for _, e in covering])
+    starts = [s for s, _, _ in tokens] if starts is None else starts
+    first = max(bisect_right(starts, start) - 1, 0)  # the token holding start, or the one before
+    if first < len(tokens) and tokens[first][1] <= start:
+        first += 1
+    after = first  # past the tokens the match touches
+    while after < len(tokens) and tokens[after][0] < end:
+        after += 1
+    ws = min(start, tokens[first][0]) if after > first else start
+    we = max(end, tokens[after - 1][1]) if after > first else end
     out["word"] = text[ws:we]
     if not tokens:
         return out
     line_start = text.rfind("\n", 0, ws) + 1
     line_end = text.find("\n", we)
     line_end = len(text) if line_end < 0 else line_end
-    left = [t for s, e, t in tokens if line_start <= s and e <= ws and _is_content(t)][-NEIGHBOURS:]
-    right = [t for s, e, t in tokens if we <= s and e <= line_end and _is_content(t)][:NEIGHBOURS]
-    for i, t in enumerate(reversed(left), 1):
-        out[f"L{i}"] = t
-    for i, t in enumerate(right, 1):
-        out[f"R{i}"] = t
+    left, i = [], first - 1
+    while i >= 0 and tokens[i][0] >= line_start and len(left) < NEIGHBOURS:
+        if _is_content(tokens[i][2]):
+            left.append(tokens[i][2])
+        i -= 1
+    right, i = [], after
+    while i < len(tokens) and tokens[i][1] <= line_end and len(right) < NEIGHBOURS:
+        if _is_content(tokens[i][2]):
+            right.append(tokens[i][2])
+        i += 1
+    for k, t in enumerate(left, 1):
+        out[f"L{k}"] = t
+    for k, t in enumerate(right, 1):
+        out[f"R{k}"] = t
     return out
 
 
@@ -400,6 +419,7 @@ def kwic(db, query: str, *, width: int = 20, limit: int | None = None, offset: i
         fields = dict(zip(PRINTED_FIELDS, texts))
         tokens = field_tokens(fields, title_seg, body_seg)
         spans = {f: {(s, e) for s, e, _ in toks} for f, toks in tokens.items()}
+        starts = {f: [s for s, _, _ in toks] for f, toks in tokens.items()}
         if words and not _word_match(q, spans, fields, lexical):
             continue
         for field in PRINTED_FIELDS:
@@ -413,7 +433,7 @@ def kwic(db, query: str, *, width: int = 20, limit: int | None = None, offset: i
                 rows.append({
                     "article_id": art_id, "date": date, "source": source_, "title": fields["title"], "field": field,
                     "left": text[max(0, start - width):start], "match": text[start:end], "right": text[end:end + width],
-                    "offset": start, **neighbours(text, tokens.get(field, []), start, end),
+                    "offset": start, **neighbours(text, tokens.get(field, []), start, end, starts=starts.get(field, [])),
                 })
     if keys:
         order = sorted(range(len(rows)), key=lambda i: tuple((rows[i][k] == "", rows[i][k]) for k in keys) + (i,))
@@ -423,21 +443,23 @@ def kwic(db, query: str, *, width: int = 20, limit: int | None = None, offset: i
 
 # --- whole words: occurrences that are words of the segmentation ---
 
+# Whether each code point below U+3001 is one str.split() drops (none above is).
+IS_SPACE = np.array([chr(c).isspace() for c in range(0x3001)] + [False])
+
+
 def _token_list(text: str, seg: str | None):
     """[(start, end, token)] of each token of seg in text, in order (whitespace in text skipped),
     or None when the tokens are not the text's (a text stored before its segmentation covered it)."""
-    found, pos, n = [], 0, len(text)
-    for token in (seg or "").split():
-        start = None
-        for ch in token:
-            while pos < n and text[pos] != ch and text[pos].isspace():
-                pos += 1
-            if pos >= n or text[pos] != ch:
-                return None
-            start = pos if start is None else start
-            pos += 1
-        found.append((start, pos, token))
-    return found if not text[pos:].strip() else None
+    tokens = (seg or "").split()
+    if "".join(tokens) != "".join(text.split()):
+        return None
+    if not tokens:
+        return []
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    at = np.flatnonzero(~IS_SPACE[np.minimum(codes, 0x3001)])  # each kept character's offset in text
+    lens = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    ends = np.cumsum(lens)
+    return list(zip(at[ends - lens].tolist(), (at[ends - 1] + 1).tolist(), tokens))
 
 
 def field_tokens(fields: dict, title_seg: str | None, body_seg: str | None) -> dict:
