@@ -204,31 +204,35 @@ def _word_positions(sel: Selection, ids, nonword: np.ndarray):
     return np.concatenate(toks), np.concatenate(arts)
 
 
+def _unit_cuts(sel: Selection, ids, window: str, flags):
+    """(tokens, whether each starts a unit) of the given articles, a batch at a time, for
+    paragraph or sentence units: a paragraph break, sentence-final punctuation (sentences) and
+    each article's first token start one."""
+    boundary = flags[1].copy() if window == "sentence" else np.zeros(flags[1].size, dtype=bool)
+    boundary[index.BREAK] = True
+    for _, toks, lens in sel.flat(ids):
+        cut = boundary[toks]
+        cut[(np.cumsum(lens) - lens)[lens > 0]] = True
+        yield toks, cut
+
+
 def _unit_batches(sel: Selection, ids, window: str, flags):
     """(tokens, unit of each token) of the given articles, a batch of articles at a time, units
     (articles, paragraphs or sentences) numbered from 0 in each batch. Every token is there
     (paragraph breaks and punctuation too) for the caller to filter."""
-    if window != "article":
-        boundary = flags[1].copy() if window == "sentence" else np.zeros(flags[1].size, dtype=bool)
-        boundary[index.BREAK] = True
-    for _, toks, lens in sel.flat(ids):
-        if window == "article":
+    if window == "article":
+        for _, toks, lens in sel.flat(ids):
             yield toks, np.repeat(np.arange(lens.size, dtype=np.int32), lens)
-            continue
-        cut = boundary[toks]
-        cut[(np.cumsum(lens) - lens)[lens > 0]] = True  # each article starts a unit
-        yield toks, np.cumsum(cut, dtype=np.int32)
+    else:
+        for toks, cut in _unit_cuts(sel, ids, window, flags):
+            yield toks, np.cumsum(cut, dtype=np.int32)
 
 
 def _units_holding(sel: Selection, ids, window: str, flags, node: int):
     """(tokens, unit of each token) of the paragraphs or sentences holding the node, a batch of
     articles at a time, units numbered from 0 in each batch: found from the node's positions
     and the units' starts, so the tokens of the other units (most of them) are never gathered."""
-    boundary = flags[1].copy() if window == "sentence" else np.zeros(flags[1].size, dtype=bool)
-    boundary[index.BREAK] = True
-    for _, toks, lens in sel.flat(ids):
-        cut = boundary[toks]
-        cut[(np.cumsum(lens) - lens)[lens > 0]] = True  # each article starts a unit
+    for toks, cut in _unit_cuts(sel, ids, window, flags):
         starts = np.append(np.flatnonzero(cut), toks.size)
         held = np.searchsorted(starts, np.flatnonzero(toks == node), side="right") - 1
         held = held[np.concatenate([[True], held[1:] != held[:-1]])] if held.size else held
