@@ -341,3 +341,21 @@ def marks_of(db):
     return (db.execute("SELECT id, duplicate_of, near_duplicate_of, similarity FROM articles ORDER BY id").fetchall(),
             db.execute("SELECT * FROM reprint_signatures ORDER BY article_id").fetchall(),
             db.execute("SELECT * FROM reprint_bands ORDER BY key, article_id").fetchall())
+
+
+def test_marks_are_the_same_met_in_one_batch_or_one_by_one(seed_db, tmp_path):
+    """Printings compared with the others of their batch (one batch) or with the stored first
+    printings (a batch each), in order of printing: the same marks."""
+    path, records = wire_corpus(seed_db, tmp_path)
+    records.sort(key=lambda r: r["date"])
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    for k, r in enumerate(records):
+        (folder / f"p{k:04}.jsonl").write_text(json.dumps(r, ensure_ascii=False), encoding="utf-8")
+    marks = []
+    for batch_bytes in (1, 1 << 30):
+        db = sqlite_utils.Database(tmp_path / f"b{batch_bytes}.db")
+        ingest.ingest(db, [folder], batch_bytes=batch_bytes, layout="plain", jobs=1)
+        marks.append(marks_of(db))
+    assert marks[0] == marks[1]
+    assert sum(1 for row in marks[0][0] if row[2] is not None) >= 40

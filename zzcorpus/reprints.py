@@ -41,7 +41,7 @@ MIN_SHINGLES = 30  # shorter bodies (captions, one-line briefs) are too short to
 DEFAULT_SIMILARITY = 0.7  # measured: seed reprints 0.77-1.0, distinct seed articles <= 0.13 (README)
 MARGIN = 0.15  # signature estimates this far below the threshold are still checked exactly
 MAX_CHECKED = 20  # candidates checked exactly per article, best estimates first
-CHECK_STAGES = ((0, 1), (1, 4), (4, MAX_CHECKED))  # the best candidate, the next three, the rest: one pass each
+CHECK_STAGES = ((0, 1), (1, MAX_CHECKED))  # the best candidate, then the rest in one pass
 NON_TEXT_RE = re.compile(r"[\W_]+")
 MAX_HASH = np.uint64((1 << 32) - 1)
 
@@ -468,7 +468,7 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
     live = [a for a in order if info[a][1] is None and articles.get(a) is not None]
     floor = similarity - MARGIN
     estimates = _estimates(live, articles, bands, stored, floor)  # against the stored first printings
-    new_bands: dict[int, list] = {}  # band key -> first printings met in this batch
+    within = _estimates_within(live, articles, floor)  # against the articles before it in this batch
     touched, updates, firsts = [], [], {}
     for art_id in live:  # exact duplicates (marked already) and short bodies are left alone
         date = info[art_id][0]
@@ -484,11 +484,11 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
                     scored.append((e, o, stored[o][2]))
                     if len(scored) == MAX_CHECKED:
                         break
-        my_keys = fp[2].tolist()
-        met = sorted({o for k in my_keys for o in new_bands.get(k, ())})
-        if met:
-            scored += [(e, o, stored[o][2]) for o, e in _estimated(fp, met, stored, floor) if o in stored]
-            scored = sorted(scored, reverse=True)[:MAX_CHECKED]
+        if art_id in within:  # of those, the first printings
+            cand, est = within[art_id]
+            met = [(e, o, stored[o][2]) for o, e in zip(cand.tolist(), est.tolist()) if o in firsts]
+            if met:
+                scored = sorted(scored + met, reverse=True)[:MAX_CHECKED]
         matched = _matches(db, fp, scored, known_fp, similarity, mine, memory)
         earlier = [(s, other) for other, (other_date, s) in matched.items() if _order_key(other_date, other) < mine]
         if earlier:
@@ -499,8 +499,6 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
         firsts[art_id] = fp
         stored[art_id] = (fp[0].size, fp[1].tobytes(), date)
         memory.keep(art_id, stored[art_id], fp[0])
-        for k in my_keys:
-            new_bands.setdefault(k, []).append(art_id)
         later = [(other, s) for other, (_, s) in matched.items()]
         if later:  # printed after this one: they become its reprints
             updates += [(art_id, round(s, 4), other) for other, s in later]
@@ -549,16 +547,32 @@ def _estimates(live, articles, bands: np.ndarray, stored: dict, floor: float) ->
     candidates, right = np.unique(right, return_inverse=True)
     theirs = _signatures([stored[o][1] for o in candidates.tolist()])
     their_n = np.array([stored[o][0] for o in candidates.tolist()], dtype=np.float64)
-    mine = np.stack([articles[a][1] for a in live])
-    my_n = np.array([articles[a][0].size for a in live], dtype=np.float64)
-    found = []  # (articles, candidates, estimates) of the pairs reaching floor
-    for i in range(0, left.size, 20000):  # pairs at a time: the compared signatures stay a few MB
-        la, ro = left[i:i + 20000], right[i:i + 20000]
-        j = np.count_nonzero(mine[la] == theirs[ro], axis=1) / NUM_PERM
-        est = estimated_containment(j, my_n[la], their_n[ro])
+    mine, my_n = _signatures_of(live, articles)
+    la, ro, est = _pair_estimates(mine, my_n, left, theirs, their_n, right, floor)
+    return _best_first(live, la, candidates[ro], est)
+
+
+def _signatures_of(ids: list, articles: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The stored signatures (one a row) and shingle counts of these articles' fingerprints."""
+    return (np.stack([articles[a][1] for a in ids]),
+            np.array([articles[a][0].size for a in ids], dtype=np.float64))
+
+
+def _pair_estimates(sig_a, n_a, a, sig_b, n_b, b, floor: float):
+    """(a, b, estimated containments) of the pairs (row a of sig_a and n_a, row b of sig_b and
+    n_b) whose estimate reaches floor."""
+    found = [(a[:0], b[:0], np.zeros(0))]
+    for i in range(0, a.size, 20000):  # pairs at a time: the compared signatures stay a few MB
+        pa, pb = a[i:i + 20000], b[i:i + 20000]
+        j = np.count_nonzero(sig_a[pa] == sig_b[pb], axis=1) / NUM_PERM
+        est = estimated_containment(j, n_a[pa], n_b[pb])
         high = est >= floor
-        found.append((la[high], candidates[ro[high]], est[high]))
-    la, cand, est = (np.concatenate(parts) for parts in zip(*found))
+        found.append((pa[high], pb[high], est[high]))
+    return tuple(np.concatenate(parts) for parts in zip(*found))
+
+
+def _best_first(live: list, la: np.ndarray, cand: np.ndarray, est: np.ndarray) -> dict:
+    """live[la] -> (candidates, estimates) of each pair, best estimate first, then the larger id."""
     order = np.lexsort((-cand, -est, la))
     la, cand, est = la[order], cand[order], est[order]
     who, starts = np.unique(la, return_index=True)
@@ -566,11 +580,31 @@ def _estimates(live, articles, bands: np.ndarray, stored: dict, floor: float) ->
     return {live[a]: (cand[s:e], est[s:e]) for a, s, e in zip(who.tolist(), starts.tolist(), ends.tolist())}
 
 
-def _estimated(fp, others: list, stored: dict, floor: float) -> list:
-    """[(candidate, estimate)] of one article against a few first printings (as _estimates)."""
-    j = (_signatures([stored[o][1] for o in others]) == fp[1]).mean(axis=1)
-    est = estimated_containment(j, float(fp[0].size), np.array([stored[o][0] for o in others], dtype=np.float64))
-    return [(o, e) for o, e in zip(others, est.tolist()) if e >= floor]
+def _estimates_within(live: list, articles: dict, floor: float) -> dict:
+    """article id -> (candidates, estimated containments) among the articles before it in live
+    (in order of printing) sharing a band with it, as _estimates gives them among the stored
+    first printings: all pairs of the batch at once, so the loop over the articles only keeps
+    those still first printings when it comes to each."""
+    if len(live) < 2:
+        return {}
+    keys = np.stack([articles[a][2] for a in live]).ravel()
+    pos = np.repeat(np.arange(len(live)), BANDS)
+    order = np.lexsort((pos, keys))
+    keys, pos = keys[order], pos[order]
+    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    group_start = np.repeat(starts, np.diff(np.append(starts, keys.size)))
+    n = np.arange(keys.size) - group_start  # the articles before each one in its key's group
+    if not (total := int(n.sum())):
+        return {}
+    later = np.repeat(pos, n)
+    earlier = pos[np.arange(total) - np.repeat(np.cumsum(n) - n, n) + np.repeat(group_start, n)]
+    shift = len(live).bit_length()
+    pairs = distinct((later << shift) | earlier)  # each pair once, however many bands they share
+    later, earlier = pairs >> shift, pairs & ((1 << shift) - 1)
+    keep = later != earlier  # one article's two bands may share a key
+    sigs, sizes = _signatures_of(live, articles)
+    la, ea, est = _pair_estimates(sigs, sizes, later[keep], sigs, sizes, earlier[keep], floor)
+    return _best_first(live, la, np.asarray(live, dtype=np.int64)[ea], est)
 
 
 def _signatures(blobs: list) -> np.ndarray:
