@@ -454,6 +454,26 @@ def test_worker_processes_store_what_one_process_stores(seed_db, tmp_path):
         assert sqlite_utils.Database(db_path).execute(sql).fetchall() == sqlite_utils.Database(seed_db).execute(sql).fetchall()
 
 
+def test_workers_prepare_at_a_lower_priority_than_the_writer(tmp_path, monkeypatch):
+    """The writer's time is the ingest's when the processes share too few cores: the workers
+    yield to it."""
+    from zzcorpus import ingest as ingesting
+
+    seen = tmp_path / "priorities"
+    prepare = ingesting.prepare_record
+
+    def noting(record, meta):  # runs in the worker: a forked copy of this module
+        with open(seen, "a", encoding="utf-8") as f:
+            f.write(f"{os.getpid()} {os.nice(0)}\n")
+        return prepare(record, meta)
+
+    monkeypatch.setattr(ingesting, "prepare_record", noting)
+    assert ingest(SEEDS, "--jobs", "2", "--batch-mb", "0.05", db=tmp_path / "c.db").exit_code == 0
+    workers = {tuple(map(int, line.split())) for line in seen.read_text(encoding="utf-8").splitlines()}
+    assert workers and os.getpid() not in {pid for pid, _ in workers}
+    assert {nice for _, nice in workers} == {min(19, os.nice(0) + ingesting.WORKER_NICENESS)} != {os.nice(0)}
+
+
 def test_a_worker_chunk_of_files_without_articles_moves_no_other_article(seed_db, tmp_path):
     """Two workers, four files to a batch, one chunk each: an empty file's chunk before the
     others' once made the batch's articles one more than its index rows."""
