@@ -164,7 +164,7 @@ def cli():
 @click.option("--date", callback=lambda ctx, param, value: check_date(value, name="--date"),
               help="Date (YYYY-MM-DD) for files whose name or fields do not give it.")
 @click.option("--page", help="Page for files whose name or fields do not give it.")
-@click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes (default: 2 for inputs over 2 MB).")
+@click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes, run at a lower priority than the writer (default: 2 for inputs over 2 MB).")
 @click.option("--batch-mb", type=click.FloatRange(0, None), default=4, show_default=True,
               help="Commit after about this much input (a killed run loses at most one batch).")
 @click.option("--no-userdict", is_flag=True, help="Leave out the built-in user dictionary: the engine's own alone.")
