@@ -467,8 +467,9 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
     order = sorted(info, key=lambda a: _order_key(info[a][0], a))
     live = [a for a in order if info[a][1] is None and articles.get(a) is not None]
     floor = similarity - MARGIN
-    estimates = _estimates(live, articles, bands, stored, floor)  # against the stored first printings
-    within = _estimates_within(live, articles, floor)  # against the articles before it in this batch
+    signed = _signatures_of(live, articles)  # read once for both searches
+    estimates = _estimates(live, signed, articles, bands, stored, floor)  # against the stored first printings
+    within = _estimates_within(live, signed, articles, floor)  # against the articles before it in this batch
     touched, updates, firsts = [], [], {}
     for art_id in live:  # exact duplicates (marked already) and short bodies are left alone
         date = info[art_id][0]
@@ -484,7 +485,7 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
                     scored.append((e, o, stored[o][2]))
                     if len(scored) == MAX_CHECKED:
                         break
-        if art_id in within:  # of those, the first printings
+        if art_id in within:  # and the batch's earlier articles that are first printings now
             cand, est = within[art_id]
             met = [(e, o, stored[o][2]) for o, e in zip(cand.tolist(), est.tolist()) if o in firsts]
             if met:
@@ -516,13 +517,13 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
     return [a for a in touched if a not in new]
 
 
-def _estimates(live, articles, bands: np.ndarray, stored: dict, floor: float) -> dict:
+def _estimates(live, signed: tuple, articles, bands: np.ndarray, stored: dict, floor: float) -> dict:
     """article id -> (candidates, estimated containments), two arrays, best estimate first (then
     the larger id): every first printing in `stored` sharing a band with it (bands: rows of band
     key, first printing) whose estimate reaches floor, estimated from the signatures for all pairs
     at once: |A & B| = J (|A| + |B|) / (1 + J). On a corpus of many alike stories an article has
     a hundred candidates or more: they are joined, counted, filtered and ranked as arrays, never
-    a Python object per pair."""
+    a Python object per pair. signed: _signatures_of(live, articles)."""
     if not live or not len(bands):
         return {}
     order = np.argsort(bands[:, 0], kind="stable")
@@ -547,13 +548,14 @@ def _estimates(live, articles, bands: np.ndarray, stored: dict, floor: float) ->
     candidates, right = np.unique(right, return_inverse=True)
     theirs = _signatures([stored[o][1] for o in candidates.tolist()])
     their_n = np.array([stored[o][0] for o in candidates.tolist()], dtype=np.float64)
-    mine, my_n = _signatures_of(live, articles)
-    la, ro, est = _pair_estimates(mine, my_n, left, theirs, their_n, right, floor)
+    la, ro, est = _pair_estimates(*signed, left, theirs, their_n, right, floor)
     return _best_first(live, la, candidates[ro], est)
 
 
 def _signatures_of(ids: list, articles: dict) -> tuple[np.ndarray, np.ndarray]:
     """The stored signatures (one a row) and shingle counts of these articles' fingerprints."""
+    if not ids:
+        return np.zeros((0, NUM_PERM), dtype="<u2"), np.zeros(0)
     return (np.stack([articles[a][1] for a in ids]),
             np.array([articles[a][0].size for a in ids], dtype=np.float64))
 
@@ -580,7 +582,7 @@ def _best_first(live: list, la: np.ndarray, cand: np.ndarray, est: np.ndarray) -
     return {live[a]: (cand[s:e], est[s:e]) for a, s, e in zip(who.tolist(), starts.tolist(), ends.tolist())}
 
 
-def _estimates_within(live: list, articles: dict, floor: float) -> dict:
+def _estimates_within(live: list, signed: tuple, articles: dict, floor: float) -> dict:
     """article id -> (candidates, estimated containments) among the articles before it in live
     (in order of printing) sharing a band with it, as _estimates gives them among the stored
     first printings: all pairs of the batch at once, so the loop over the articles only keeps
@@ -602,8 +604,7 @@ def _estimates_within(live: list, articles: dict, floor: float) -> dict:
     pairs = distinct((later << shift) | earlier)  # each pair once, however many bands they share
     later, earlier = pairs >> shift, pairs & ((1 << shift) - 1)
     keep = later != earlier  # one article's two bands may share a key
-    sigs, sizes = _signatures_of(live, articles)
-    la, ea, est = _pair_estimates(sigs, sizes, later[keep], sigs, sizes, earlier[keep], floor)
+    la, ea, est = _pair_estimates(*signed, later[keep], *signed, earlier[keep], floor)
     return _best_first(live, la, np.asarray(live, dtype=np.int64)[ea], est)
 
 
