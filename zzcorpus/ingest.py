@@ -118,17 +118,18 @@ def segment(articles: list[dict]) -> index.Chunk:
     return chunk
 
 
-def _prepare_chunk(chunk: list[tuple[Record, dict]]) -> tuple[list[list[dict]], index.Chunk, list[str]]:
-    """Articles per record, segmented, with the chunk's word index arrays and each record's
-    layout (decided here, in the worker, unless the command gave it)."""
+def _prepare_chunk(chunk: list[tuple[Record, dict]]) -> tuple[list[list[dict]], index.Chunk, list[str], tuple | None]:
+    """Articles per record, segmented, with the chunk's word index arrays, each record's layout
+    (decided here, in the worker, unless the command gave it) and the articles' fingerprints
+    (reprints.packed_fingerprints, None without reprint detection)."""
     found = [prepare_record(record, meta) for record, meta in chunk]
+    arts = [a for articles in found for a in articles]
+    packed = None
     if _work["reprints"]:
-        arts = [a for articles in found for a in articles]
         # The body's character index text holds its folded letters already, spaced and broken.
         folded = [a["char_tokens"][-1].replace(" ", "").replace(store.BREAK, "") for a in arts]
-        for art, fp in zip(arts, reprints.fingerprints([a["body"] for a in arts], folded)):
-            art["fingerprint"] = fp
-    return found, segment([art for articles in found for art in articles]), [record.layout for record, _ in chunk]
+        packed = reprints.packed_fingerprints([a["body"] for a in arts], folded)
+    return found, segment(arts), [record.layout for record, _ in chunk], packed
 
 
 # --- the orchestration (this process owns the database) ---
@@ -385,9 +386,14 @@ class _Writer:
     def write(self, batch, ended, job, summary, on_progress) -> None:
         db = self.db
         chunks = job.get()
-        results = [articles for found, _, _ in chunks for articles in found]
-        for (record, _), layout in zip(batch, (layout for _, _, layouts in chunks for layout in layouts)):
+        results = [articles for found, _, _, _ in chunks for articles in found]
+        for (record, _), layout in zip(batch, (layout for _, _, layouts, _ in chunks for layout in layouts)):
             record.layout = layout  # decided by the worker
+        for found, _, _, packed in chunks:
+            if packed is not None:
+                arts = [a for articles in found for a in articles]
+                for art, fp in zip(arts, reprints.unpacked(packed, len(arts))):
+                    art["fingerprint"] = fp
         with transaction(db):
             if self._data_version() != self.seen:  # another process wrote since our last commit
                 self.lexicon = index.Lexicon(db)
@@ -426,7 +432,7 @@ class _Writer:
                 index.recount(db, changed + orphans)
             if chunks:  # a batch may hold only the ends of files (their gone records deleted above)
                 index.write(db, self.lexicon, [a["id"] for a in articles],
-                            [(a["source"], a["date"]) for a in articles], [chunk for _, chunk, _ in chunks],
+                            [(a["source"], a["date"]) for a in articles], [chunk for _, chunk, _, _ in chunks],
                             counted=store.counted(db, articles))
         self.seen = self._data_version()
         summary.replaced += len(replaced)

@@ -42,6 +42,10 @@ DEFAULT_SIMILARITY = 0.7  # measured: seed reprints 0.77-1.0, distinct seed arti
 MARGIN = 0.15  # signature estimates this far below the threshold are still checked exactly
 MAX_CHECKED = 20  # candidates checked exactly per article, best estimates first
 CHECK_STAGES = ((0, 1), (1, MAX_CHECKED))  # the best candidate, then the rest in one pass
+# Articles signed together (one permutations-by-shingles array): 32 took 0.32-0.34 CPU-s where
+# 64 took 0.44-0.45 and 8 or 48 about 0.37, on 5,400 articles of the benchmark corpus (~430
+# shingles each: ~5 MB of permuted values for 32).
+SIGNED_TOGETHER = 32
 NON_TEXT_RE = re.compile(r"[\W_]+")
 MAX_HASH = np.uint64((1 << 32) - 1)
 
@@ -207,9 +211,18 @@ def fingerprint(body: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
 
 def fingerprints(bodies, folded=None) -> list:
     """fingerprint() of each body (folded: letters() of each, when the caller has them), for all
-    at once: per-article numpy calls on a few hundred shingles cost more than the work, so the
-    shingles of all are cut and hashed together, then made distinct and signed 64 articles at a
-    time (a sort and about 10 MB of permuted values each)."""
+    at once (packed_fingerprints), each one's arrays views of the packed ones."""
+    return unpacked(packed_fingerprints(bodies, folded), len(bodies))
+
+
+def packed_fingerprints(bodies, folded=None) -> tuple:
+    """The fingerprints of bodies as five arrays: the positions of those long enough to compare,
+    their shingles end to end, where each one's end, their stored signatures and band keys (one
+    a row). Per-article numpy calls on a few hundred shingles cost more than the work, so the
+    shingles of all are cut and hashed together, then made distinct and signed SIGNED_TOGETHER
+    articles at a time (a sort and one array of permuted values each); and five arrays are
+    what a worker sends, where three per article took 0.04 ms an article to pickle and unpickle
+    (6 CPU-s at 200 MB, 45 % of it in the writer's process)."""
     texts = [letters(b) if folded is None else folded[k] for k, b in enumerate(bodies)]
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
     cps = np.frombuffer("".join(texts).encode("utf-32-le"), dtype="<u4").astype(np.uint64)
@@ -218,13 +231,13 @@ def fingerprints(bodies, folded=None) -> list:
     starts = np.flatnonzero(np.arange(owner.size) + SHINGLE <= np.cumsum(lengths)[owner])
     owner = owner[starts]
     hashes = _shingle_hashes(cps[starts], cps[starts + 1], cps[starts + 2])
-    bounds = np.searchsorted(owner, np.arange(0, len(texts) + 64, 64))  # each 64 articles' shingles
-    out, kept, sigs = [None] * len(texts), [], []
-    for g in range(0, len(texts), 64):
-        lo, hi = bounds[g // 64], bounds[g // 64 + 1]
+    bounds = np.searchsorted(owner, np.arange(0, len(texts) + SIGNED_TOGETHER, SIGNED_TOGETHER))
+    kept, parts, sizes, sigs = [], [], [], [np.zeros((0, NUM_PERM), dtype=np.uint32)]
+    for g in range(0, len(texts), SIGNED_TOGETHER):
+        lo, hi = bounds[g // SIGNED_TOGETHER], bounds[g // SIGNED_TOGETHER + 1]
         # Sorted by article, then hash: each article's distinct shingles, in order.
         tagged = distinct((owner[lo:hi] - g).astype(np.uint64) << np.uint64(32) | hashes[lo:hi])
-        counts = np.bincount((tagged >> np.uint64(32)).astype(np.int64), minlength=min(64, len(texts) - g))
+        counts = np.bincount((tagged >> np.uint64(32)).astype(np.int64), minlength=min(SIGNED_TOGETHER, len(texts) - g))
         mine = np.flatnonzero(counts >= MIN_SHINGLES)
         if not mine.size:
             continue
@@ -233,14 +246,23 @@ def fingerprints(bodies, folded=None) -> list:
         nonempty = np.flatnonzero(counts)
         minima = np.minimum.reduceat(_permuted(sh), offsets[nonempty], axis=1).T  # a row per non-empty article
         sigs.append(minima[np.searchsorted(nonempty, mine)])
-        for k in mine.tolist():
-            out[g + k] = sh[offsets[k]:offsets[k + 1]].copy()  # a view would keep the whole array alive
-            kept.append(g + k)
-    if kept:
-        sigs = np.concatenate(sigs)
-        keys, stored = _band_keys(sigs), stored_signature(sigs)
-        for row, k in enumerate(kept):
-            out[k] = (out[k], stored[row], keys[row])
+        short = np.repeat(counts < MIN_SHINGLES, counts)  # the shingles of bodies too short to compare
+        parts.append(sh[~short] if short.any() else sh)
+        sizes.append(counts[mine])
+        kept.append(mine + g)
+    sigs = np.concatenate(sigs)
+    return (np.concatenate(kept) if kept else np.zeros(0, dtype=np.int64),
+            np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32),
+            np.cumsum(np.concatenate(sizes)) if sizes else np.zeros(0, dtype=np.int64),
+            stored_signature(sigs), _band_keys(sigs))
+
+
+def unpacked(packed: tuple, n: int) -> list:
+    """The list of n fingerprints (None where a body is too short) from packed_fingerprints()."""
+    kept, shingles_, ends, sigs, keys = packed
+    out = [None] * n
+    for row, (k, sh) in enumerate(zip(kept.tolist(), np.split(shingles_, ends[:-1]))):
+        out[k] = (sh, sigs[row], keys[row])
     return out
 
 
@@ -356,6 +378,8 @@ class Memory:
                 self.rows.popitem(last=False)
         if sh is None or art_id in self.shingles:
             return
+        if sh.base is not None:
+            sh = sh.copy()  # a view (unpacked) would keep its whole chunk's shingles alive
         self.shingles[art_id] = sh
         self.bytes += sh.nbytes
         while self.bytes > self.MAX_BYTES:
