@@ -148,6 +148,19 @@ def check_index(db):
     expected = {k: ((g["articles"], g["tokens"], g["word_articles"], g["para_units"], g["sent_units"]),
                     {w: list(v) for w, v in g["words"].items()}) for k, g in groups.items()}
     assert stored_groups == expected
+    # corpus_counts: the sum of every group, sizes and per-word numbers.
+    sizes, summed = [0] * 5, {}
+    for group_sizes, vec in expected.values():
+        sizes = [a + b for a, b in zip(sizes, group_sizes)]
+        for w, v in vec.items():
+            summed[w] = [a + b for a, b in zip(summed.get(w, [0] * 4), v)]
+    summed = {w: v for w, v in summed.items() if v[0]}
+    n_groups, *stored_sizes, n_words, vector = db.execute(
+        "SELECT groups, articles, tokens, word_articles, para_units, sent_units, n_words, vector FROM corpus_counts"
+    ).fetchone()
+    cols = np.frombuffer(zlib.decompress(vector), dtype="<u4").astype(np.int64).reshape(5, -1)
+    assert n_groups == db.execute("SELECT COUNT(*) FROM groups").fetchone()[0] and stored_sizes == sizes
+    assert n_words == len(summed) and {word_of[int(w)]: [int(v) for v in cols[1:, k]] for k, w in enumerate(cols[0])} == summed
 
 
 def make_v2(path):

@@ -535,3 +535,55 @@ def test_pages_freed_by_a_replacing_ingest_leave_the_file(tmp_path):
     assert db.execute("PRAGMA freelist_count").fetchone()[0] == 0
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     check_index(db)
+
+
+def test_whole_corpus_reports_read_the_stored_sum_of_the_groups(seed_db, tmp_path, monkeypatch):
+    """corpus_counts holds what the groups add up to; reports on the whole corpus read it while
+    no writer is unfinished, the groups otherwise, with the same numbers; a v9 database reads the
+    groups until a writing command adds the table."""
+    import numpy as np
+
+    from zzcorpus import index
+
+    path = tmp_path / "two.db"
+    assert ingest(*SEED_PAGES[:3], "--source", "枣庄日报", "--date", "2024-03-19", db=path).exit_code == 0
+    assert ingest(*SEED_PAGES[3:], "--source", "大众日报", "--date", "2024-06-10", db=path).exit_code == 0
+    db = sqlite_utils.Database(path)
+    groups = [g for (g,) in db.execute("SELECT id FROM groups")]
+    summed = index.Counts.merge([index.group_counts(db, g) for g in groups])
+
+    def same(a, b):
+        return (np.array_equal(a.word, b.word) and all(np.array_equal(a.stats[k], b.stats[k]) for k in a.stats)
+                and all(getattr(a, k) == getattr(b, k) for k in index.Counts.SIZES))
+
+    read = []
+    real = index.corpus_counts
+    monkeypatch.setattr(index, "corpus_counts", lambda db: read.append(real(db)) or read[-1])
+
+    def reports():
+        out = []
+        for args in (["cooc", "发展", "--window", "sentence"], ["keyness", "--source", "枣庄日报"], ["freq", "--top", "30"]):
+            result = CliRunner().invoke(cli, [*args, "--json", "--db", str(path)])
+            assert result.exit_code == 0, result.output
+            out.append(json.loads(result.stdout))
+        return out
+
+    assert len(groups) > 1 and same(real(db), summed)
+    stored = reports()
+    assert read and all(r is not None for r in read)
+    with db.conn:  # a writer between two batches: its groups are dirty until it finishes
+        db.execute("UPDATE groups SET dirty = 1 WHERE id = ?", [groups[0]])
+    read.clear()
+    assert reports() == stored and read and all(r is None for r in read)
+    with db.conn:  # sizes the groups no longer add up to (a writer that never finished)
+        db.execute("UPDATE groups SET dirty = 0")
+        db.execute("UPDATE corpus_counts SET tokens = tokens + 1")
+    assert real(db) is None and reports() == stored
+    with db.conn:  # a v9 database
+        db.execute("DROP TABLE corpus_counts")
+        db.execute("PRAGMA user_version = 9")
+    assert real(db) is None and reports() == stored
+    assert ingest(SEED_PAGES[0], db=path).exit_code == 0  # nothing new to read; migrates
+    assert db.execute("pragma user_version").fetchone()[0] == len(MIGRATIONS)
+    assert same(real(db), summed) and schema(path) == schema(seed_db)
+    check_index(db)

@@ -430,13 +430,41 @@ def finish(db) -> None:
         db.execute("DELETE FROM period_counts WHERE group_id = ?", [g])
         db.conn.executemany("INSERT INTO period_counts (group_id, word_id, count, docs) VALUES (?, ?, ?, ?)",
                             zip([g] * c.word.size, c.word.tolist(), c.stats["count"].tolist(), c.stats["docs"].tolist()))
-    total = Counts.merge([group_counts(db, g) for (g,) in db.execute("SELECT id FROM groups")])
+    total = store_corpus_counts(db)
     now = {i: (f, d) for i, f, d in zip(total.word.tolist(), total.stats["count"].tolist(), total.stats["docs"].tolist())}
     stale = [(*now.get(i, (0, 0)), i) for i, f, d in db.execute("SELECT id, freq, docs FROM lexicon WHERE is_word = 1")
              if now.get(i, (0, 0)) != (f, d)]
     db.conn.executemany("UPDATE lexicon SET freq = ?, docs = ? WHERE id = ?", stale)
     db.execute("UPDATE groups SET dirty = 0 WHERE dirty = 1")
     update_dispersion(db)
+
+
+def store_corpus_counts(db) -> Counts:
+    """Sum every group's counts into corpus_counts; return the sum."""
+    groups = [g for (g,) in db.execute("SELECT id FROM groups")]
+    total = Counts.merge([group_counts(db, g) for g in groups])
+    db.execute("DELETE FROM corpus_counts")
+    db.execute("INSERT INTO corpus_counts (id, groups, articles, tokens, word_articles, para_units, sent_units, "
+               "n_words, vector) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
+               [len(groups), *(int(getattr(total, k)) for k in Counts.SIZES), int(total.word.size),
+                _pack(total.word, *(total.stats[k] for k in STATS))])
+    return total
+
+
+def corpus_counts(db) -> Counts | None:
+    """The sum of every group's counts as corpus_counts holds it, or None where it may not be
+    their sum now: a writer has not finished (a group is dirty: finish() updates both), the
+    groups do not add up to its sizes, or a database older than the table."""
+    row = db.execute("SELECT groups, articles, tokens, word_articles, para_units, sent_units, n_words, vector "
+                     "FROM corpus_counts WHERE id = 1").fetchone() if db["corpus_counts"].exists() else None
+    if row is None:
+        return None
+    now = db.execute("SELECT COUNT(*), SUM(articles), SUM(tokens), SUM(word_articles), SUM(para_units), "
+                     "SUM(sent_units), MAX(dirty) FROM groups").fetchone()
+    if now[-1] or tuple(v or 0 for v in now[:6]) != tuple(row[:6]):
+        return None
+    word, *values = _unpack(row[7], 1 + len(STATS)) if row[6] else [np.zeros(0, dtype=np.int64)] * (1 + len(STATS))
+    return Counts(word, dict(zip(STATS, values)), *row[1:6])
 
 
 def stored_dispersion(db, word_ids) -> dict[int, float | None]:
@@ -703,7 +731,7 @@ def compact_postings(db, *, max_blocks: int = MAX_BLOCKS) -> int:
 
 def clear(db) -> None:
     """Empty the whole index (resegment rebuilds it)."""
-    for table in ("article_index", "postings", "period_counts", "groups", "lexicon"):
+    for table in ("article_index", "postings", "period_counts", "groups", "corpus_counts", "lexicon"):
         db.execute(f"DELETE FROM {table}")
 
 

@@ -59,6 +59,13 @@ TABLES = {
     },
     "period_counts": {"columns": {"group_id": int, "word_id": int, "count": int, "docs": int},
                       "pk": ("group_id", "word_id")},
+    # The sum of every group (one row, id 1): a report on the whole corpus reads one vector, not
+    # one per paper and month; `groups` is how many were summed (index.corpus_counts).
+    "corpus_counts": {
+        "columns": {"id": int, "groups": int, "articles": int, "tokens": int, "word_articles": int,
+                    "para_units": int, "sent_units": int, "n_words": int, "vector": bytes},
+        "pk": "id",
+    },
     "meta": {"columns": {"key": str, "value": str}, "pk": "key"},
     # Near-duplicate detection (reprints.py): each first printing's MinHash signature (the low 16
     # bits of each of its 90 values) and its 30 LSH band keys (32 bits), so a later ingest
@@ -126,7 +133,7 @@ VIEWS = {
                     "JOIN lexicon l ON l.id = p.word_id JOIN groups g ON g.id = p.group_id",
 }
 
-HIDDEN_TABLES = ["meta", "article_index", "postings", "groups", "period_counts", CHAR_FTS_TABLE,
+HIDDEN_TABLES = ["meta", "article_index", "postings", "groups", "corpus_counts", "period_counts", CHAR_FTS_TABLE,
                  "reprint_signatures", "reprint_bands"]
 
 
@@ -288,8 +295,20 @@ def _lexicon_dispersion(db) -> None:
     index.update_dispersion(db)
 
 
+def _corpus_counts(db) -> None:
+    """v10: corpus_counts, the sum of every group's counts (index.finish keeps it)."""
+    if db["corpus_counts"].exists():  # a database made by v10 or later
+        return
+    from . import index
+
+    _create_table(db, "corpus_counts", TABLES["corpus_counts"])
+    if db["groups"].exists():
+        index.store_corpus_counts(db)
+
+
 MIGRATIONS = [_create, _one_tag_per_word, _word_index, _document_reading_options, _every_printed_field,
-              _scripts_and_reprints, _compact_reprints_and_body_hashes, _facet_index, _lexicon_dispersion]
+              _scripts_and_reprints, _compact_reprints_and_body_hashes, _facet_index, _lexicon_dispersion,
+              _corpus_counts]
 
 
 class WriterBusy(ValueError):

@@ -104,6 +104,8 @@ class Selection:
             whole = [g for g in whole if self.group_info[g][1] is not None]
             extra = np.union1d(extra, self._articles_of(odd))
         parts = {}
+        if by is None and len(whole) == len(self.group_info) and (stored := index.corpus_counts(self.db)) is not None:
+            parts[None], whole = [(stored, 1)], []  # every group: their stored sum
         for gid in whole:
             source, month = self.group_info[gid]
             key = None if by is None else source if by == "source" else month[:PERIODS[by]]
