@@ -114,7 +114,10 @@ def extra_body_script(template, database, table, columns, view_name, request, da
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    if not isinstance(value, (str, int, float)) or corpus(datasette, database) is None:
+    if not isinstance(value, (str, int, float)):
+        return None
+    info = corpus(datasette, database)  # once a cell: it checks the file's state each time
+    if info is None:
         return None
     args = links.REQUEST_ARGS.get()
     if table is None and column == "snippet" and isinstance(value, str):
@@ -133,7 +136,7 @@ def render_cell(row, value, column, table, database, datasette):
         return format_number(value)
     if table is None and column in WORD_COLUMNS and isinstance(value, str) and value:
         return Markup(links.word_links_html(datasette, database, value, links.page_filters(args)))
-    saved = (corpus(datasette, database).get("reports") or {}).get(table) if table else None
+    saved = (info.get("reports") or {}).get(table) if table else None
     if saved is not None:
         return _saved_cell(datasette, database, saved, column, value)
     if table == "saved_reports" and column in ("name", "rows") and isinstance(row["name"], str):
