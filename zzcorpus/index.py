@@ -98,6 +98,11 @@ def _unpack(blob: bytes, parts: int) -> list[np.ndarray]:
     return [flat[k * size:(k + 1) * size] for k in range(parts)]
 
 
+def _counts_vector(n_words: int, blob: bytes | None) -> list[np.ndarray]:
+    """[word ids, then each of STATS] of a group's (or the corpus's) stored vector."""
+    return _unpack(blob, 1 + len(STATS)) if n_words else [np.zeros(0, dtype=np.int64)] * (1 + len(STATS))
+
+
 RAW_POSTINGS = 8  # blocks of up to this many articles are stored as they are: zlib would only add
 
 
@@ -463,7 +468,7 @@ def corpus_counts(db) -> Counts | None:
                      "SUM(sent_units), MAX(dirty) FROM groups").fetchone()
     if now[-1] or tuple(v or 0 for v in now[:6]) != tuple(row[:6]):
         return None
-    word, *values = _unpack(row[7], 1 + len(STATS)) if row[6] else [np.zeros(0, dtype=np.int64)] * (1 + len(STATS))
+    word, *values = _counts_vector(row[6], row[7])
     return Counts(word, dict(zip(STATS, values)), *row[1:6])
 
 
@@ -522,7 +527,7 @@ def update_dispersion(db, *, batch: int = 1 << 21) -> None:
 def group_counts(db, group_id: int) -> Counts:
     row = db.execute("SELECT articles, tokens, word_articles, para_units, sent_units, n_words, vector "
                      "FROM groups WHERE id = ?", [group_id]).fetchone()
-    word, *values = _unpack(row[6], 1 + len(STATS)) if row[5] else [np.zeros(0, dtype=np.int64)] * (1 + len(STATS))
+    word, *values = _counts_vector(row[5], row[6])
     return Counts(word, dict(zip(STATS, values)), *row[:5])
 
 
@@ -546,7 +551,7 @@ def _update_groups(db, st: StreamStats, art_groups: np.ndarray, sign: np.ndarray
         arts = (art_groups == g) & (sign != 0)
         sg = sign[arts]
         row = db.execute("SELECT n_words, vector FROM groups WHERE id = ?", [g]).fetchone()
-        old = _unpack(row[1], 1 + len(STATS)) if row[0] else [np.zeros(0, dtype=np.int64)] * (1 + len(STATS))
+        old = _counts_vector(*row)
         words = np.concatenate([old[0], kw[in_group]])
         merged_keys, inv = np.unique(words, return_inverse=True)
         merged = [np.bincount(inv, weights=np.concatenate([o, summed[k][in_group]]), minlength=merged_keys.size)
