@@ -242,6 +242,37 @@ def test_a_v6_database_gets_the_compact_reprint_tables(seed_db, tmp_path):
     check_index(old)
 
 
+def test_band_rows_left_pending_by_a_killed_ingest_are_found_and_moved(seed_db, tmp_path):
+    """A command that kept every band row in memory leaves its first printings' keys in
+    reprint_pending_bands until its end; killed before it, they are still looked up by the next
+    ingest (which finds the same reprints as after a whole run) and moved into reprint_bands."""
+    path, records = wire_corpus(seed_db, tmp_path)
+    records.sort(key=lambda r: r["date"])
+    half = len(records) // 2
+    first, rest = tmp_path / "first.jsonl", tmp_path / "rest.jsonl"
+    first.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records[:half]), encoding="utf-8")
+    rest.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records[half:]), encoding="utf-8")
+    whole = ingest_records(first, tmp_path / "whole.db")
+    killed = ingest_records(first, tmp_path / "killed.db")
+    assert whole.execute("SELECT COUNT(*) FROM reprint_pending_bands").fetchone()[0] == 0
+    with killed.conn:  # as a killed run leaves them: keys pending, none in reprint_bands
+        killed.execute("DELETE FROM reprint_bands")
+        killed.conn.executemany(
+            "INSERT INTO reprint_pending_bands (article_id, keys) VALUES (?, ?)",
+            [(art_id, reprints.fingerprint(body)[2].astype("<i4").tobytes()) for art_id, body in killed.execute(
+                "SELECT a.id, a.body FROM articles a JOIN reprint_signatures s ON s.article_id = a.id").fetchall()])
+    assert not reprints.none_stored(killed)
+    last = killed.execute("SELECT MAX(id) FROM articles").fetchone()[0]
+    for db_path in (tmp_path / "whole.db", tmp_path / "killed.db"):
+        ingest_records(rest, db_path)
+    whole, killed = sqlite_utils.Database(tmp_path / "whole.db"), sqlite_utils.Database(tmp_path / "killed.db")
+    assert marks_of(killed) == marks_of(whole)
+    assert killed.execute("SELECT COUNT(*) FROM reprint_pending_bands").fetchone()[0] == 0
+    # Reprints in the second half of first printings in the first: found through the pending keys.
+    assert killed.execute("SELECT COUNT(*) FROM articles WHERE id > ? AND near_duplicate_of <= ?",
+                          [last, last]).fetchone()[0] >= 10
+
+
 def test_fingerprints_of_a_chunk_are_each_bodys_fingerprint(seed_db):
     """The workers fingerprint a chunk at once, from the folded letters of the character index."""
     from zzcorpus import store

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .counting import SENTENCE_FINAL, is_sentence_final
-from .schema import REPORT_CONDITION
+from .schema import REPORT_CONDITION, insert_rows
 from .scripts import fold
 from .segment import is_word
 
@@ -433,8 +433,8 @@ def finish(db) -> None:
     for g in dirty:
         c = group_counts(db, g)
         db.execute("DELETE FROM period_counts WHERE group_id = ?", [g])
-        db.conn.executemany("INSERT INTO period_counts (group_id, word_id, count, docs) VALUES (?, ?, ?, ?)",
-                            zip([g] * c.word.size, c.word.tolist(), c.stats["count"].tolist(), c.stats["docs"].tolist()))
+        rows = np.column_stack([np.full(c.word.size, g), c.word, c.stats["count"], c.stats["docs"]])
+        insert_rows(db, "INSERT INTO period_counts (group_id, word_id, count, docs)", rows.astype(np.int64).ravel().tolist(), 4)
     total = store_corpus_counts(db)
     now = {i: (f, d) for i, f, d in zip(total.word.tolist(), total.stats["count"].tolist(), total.stats["docs"].tolist())}
     stale = [(*now.get(i, (0, 0)), i) for i, f, d in db.execute("SELECT id, freq, docs FROM lexicon WHERE is_word = 1")

@@ -314,6 +314,7 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
         if collecting:
             gc.enable()
     with transaction(db):
+        reprints.move_pending_bands(db)
         index.compact_postings(db)
         if summary.replaced or summary.removed:
             index.prune_lexicon(db)
