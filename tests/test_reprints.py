@@ -273,9 +273,11 @@ def test_band_rows_left_pending_by_a_killed_ingest_are_found_and_moved(seed_db, 
                           [last, last]).fetchone()[0] >= 10
 
 
-def test_fingerprints_of_a_chunk_are_each_bodys_fingerprint(seed_db):
+def test_fingerprints_of_a_chunk_are_each_bodys_fingerprint(seed_db, monkeypatch):
     """The workers fingerprint a chunk at once, from the folded letters of the character index."""
     from zzcorpus import store
+
+    monkeypatch.setattr(reprints, "SIGNED_TOGETHER", 8)  # the seeds make a few groups, not part of one
 
     stories = [s["body"] for s in seed_stories(seed_db, min_chars=0)]
     # Short bodies (not compared) among the others of a group signed together, and at the end.

@@ -43,10 +43,10 @@ DEFAULT_SIMILARITY = 0.7  # measured: seed reprints 0.77-1.0, distinct seed arti
 MARGIN = 0.15  # signature estimates this far below the threshold are still checked exactly
 MAX_CHECKED = 20  # candidates checked exactly per article, best estimates first
 CHECK_STAGES = ((0, 1), (1, MAX_CHECKED))  # the best candidate, then the rest in one pass
-# Articles signed together (one permutations-by-shingles array): 32 took 0.32-0.34 CPU-s where
-# 64 took 0.44-0.45 and 8 or 48 about 0.37, on 5,400 articles of the benchmark corpus (~430
-# shingles each: ~5 MB of permuted values for 32).
-SIGNED_TOGETHER = 32
+# Articles signed together (their shingles sorted and permuted as one array, _minima): on 5,400
+# articles of the benchmark corpus (~430 shingles each), 256 took 0.30-0.31 CPU-s, 64 0.33-0.37,
+# 1,024 0.33-0.38; permuting all shingles of 32 articles at once took 0.36.
+SIGNED_TOGETHER = 256
 NON_TEXT_RE = re.compile(r"[\W_]+")
 MAX_HASH = np.uint64((1 << 32) - 1)
 
@@ -93,7 +93,7 @@ def _permutations():
     gen = np.random.RandomState(SEED)
     a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
     b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
-    return a[:, None], b[:, None]
+    return a, b
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
@@ -110,16 +110,24 @@ def signature(sh: np.ndarray) -> np.ndarray:
     (affine32) scheme, min over shingles of a * fmix32(h) + b mod 2^32 for each permutation."""
     if not sh.size:
         return np.full(NUM_PERM, MAX_HASH, dtype=np.uint32)
-    return _permuted(sh).min(axis=1)
+    return _minima(sh, np.zeros(1, dtype=np.int64))[0]
 
 
-def _permuted(sh: np.ndarray) -> np.ndarray:
-    """a * fmix32(h) + b mod 2^32 of each shingle hash h (columns) for each permutation (rows)."""
+def _minima(sh: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The signatures (one a row) of runs of shingle hashes (each from one of starts to the next
+    or the end): a * fmix32(h) + b mod 2^32 for one permutation at a time, into one reused array
+    of a group's shingles that stays in cache (a permutations-by-shingles array took 1.7 times
+    as long)."""
     a, b = _permutations()
+    mixed = _fmix32(sh)
+    value = np.empty_like(mixed)
+    out = np.empty((NUM_PERM, starts.size), dtype=np.uint32)
     with np.errstate(over="ignore"):
-        values = np.multiply(a, _fmix32(sh)[None, :])
-        values += b  # in place: one permutations-by-shingles array, not two
-        return values
+        for k in range(NUM_PERM):
+            np.multiply(mixed, a[k], out=value)
+            value += b[k]
+            np.minimum.reduceat(value, starts, out=out[k])
+    return out.T
 
 
 _BAND_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dtype=np.uint64)
@@ -245,7 +253,7 @@ def packed_fingerprints(bodies, folded=None) -> tuple:
         sh = (tagged & MAX_HASH).astype(np.uint32)
         offsets = np.concatenate([[0], np.cumsum(counts)])
         nonempty = np.flatnonzero(counts)
-        minima = np.minimum.reduceat(_permuted(sh), offsets[nonempty], axis=1).T  # a row per non-empty article
+        minima = _minima(sh, offsets[nonempty])  # a row per non-empty article
         sigs.append(minima[np.searchsorted(nonempty, mine)])
         short = np.repeat(counts < MIN_SHINGLES, counts)  # the shingles of bodies too short to compare
         parts.append(sh[~short] if short.any() else sh)
