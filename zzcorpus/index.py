@@ -434,7 +434,7 @@ def finish(db) -> None:
         c = group_counts(db, g)
         db.execute("DELETE FROM period_counts WHERE group_id = ?", [g])
         rows = np.column_stack([np.full(c.word.size, g), c.word, c.stats["count"], c.stats["docs"]])
-        insert_rows(db, "INSERT INTO period_counts (group_id, word_id, count, docs)", rows.astype(np.int64).ravel().tolist(), 4)
+        insert_rows(db, "INSERT INTO period_counts (group_id, word_id, count, docs)", rows)
     total = store_corpus_counts(db)
     now = {i: (f, d) for i, f, d in zip(total.word.tolist(), total.stats["count"].tolist(), total.stats["docs"].tolist())}
     stale = [(*now.get(i, (0, 0)), i) for i, f, d in db.execute("SELECT id, freq, docs FROM lexicon WHERE is_word = 1")

@@ -304,8 +304,7 @@ def _store_all(db, firsts: dict, memory: "Memory") -> None:
 
 
 def _insert_bands(db, keys: np.ndarray, ids: np.ndarray) -> None:
-    rows = np.column_stack([keys, ids]).astype(np.int64)
-    insert_rows(db, "INSERT OR IGNORE INTO reprint_bands (key, article_id)", rows.ravel().tolist(), 2)
+    insert_rows(db, "INSERT OR IGNORE INTO reprint_bands (key, article_id)", np.column_stack([keys, ids]))
 
 
 def _pending_rows(db) -> np.ndarray:
