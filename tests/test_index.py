@@ -50,3 +50,21 @@ def test_counts_merge_sums_and_drops_what_is_subtracted_away():
     assert rest.word.tolist() == [2] and rest.stats["count"].tolist() == [5] and rest.tokens == 5
     assert total.get("count", [2, 3, 1]).tolist() == [10, 0, 1]
     assert distinct(np.array([3, 1, 3, 2, 1])).tolist() == [1, 2, 3]
+
+
+def test_insert_rows_writes_every_row_once_in_order(tmp_path, monkeypatch):
+    """Rows go in a few per statement and a few made Python ints at a time: every row once, in
+    order, whatever the count against both sizes."""
+    import sqlite_utils
+
+    from zzcorpus import schema
+
+    monkeypatch.setattr(schema, "ROWS_PER_STATEMENT", 3)
+    monkeypatch.setattr(schema, "ROWS_AS_OBJECTS", 7)
+    db = sqlite_utils.Database(tmp_path / "rows.db")
+    db.execute("CREATE TABLE t (a INTEGER, b INTEGER, c INTEGER)")
+    for n in (0, 1, 3, 6, 7, 8, 20):
+        db.execute("DELETE FROM t")
+        rows = np.arange(3 * n, dtype=np.int64).reshape(n, 3) - 5
+        schema.insert_rows(db, "INSERT INTO t (a, b, c)", rows)
+        assert db.execute("SELECT a, b, c FROM t ORDER BY rowid").fetchall() == [tuple(r) for r in rows.tolist()]

@@ -330,8 +330,8 @@ ROWS_PER_STATEMENT = 400
 ROWS_AS_OBJECTS = 100_000  # rows made Python ints at a time: memory stays flat however many
 
 
-def insert_rows(db, head: str, rows, *, tail: str = "") -> None:
-    """Run `head VALUES (...), (...) tail` over rows (a 2-D integer numpy array),
+def insert_rows(db, head: str, rows) -> None:
+    """Run `head VALUES (...), (...)` over rows (a 2-D integer numpy array),
     ROWS_PER_STATEMENT rows a statement: for rows of a few numbers, stepping one statement a row
     costs more than the insert (2M band rows: 4.4 CPU-s one a statement, 1.7 s 400 a statement;
     rows with a blob were slower this way)."""
@@ -342,10 +342,10 @@ def insert_rows(db, head: str, rows, *, tail: str = "") -> None:
         values = rows[start:start + ROWS_AS_OBJECTS].ravel().tolist()
         whole = len(values) - len(values) % step
         if whole:
-            db.conn.executemany(f"{head} VALUES {', '.join([row] * ROWS_PER_STATEMENT)} {tail}",
+            db.conn.executemany(f"{head} VALUES {', '.join([row] * ROWS_PER_STATEMENT)}",
                                 (values[i:i + step] for i in range(0, whole, step)))
         if whole < len(values):
-            db.conn.execute(f"{head} VALUES {', '.join([row] * ((len(values) - whole) // width))} {tail}",
+            db.conn.execute(f"{head} VALUES {', '.join([row] * ((len(values) - whole) // width))}",
                             values[whole:])
 
 
