@@ -229,7 +229,7 @@ def packed_fingerprints(bodies, folded=None) -> tuple:
     their shingles end to end, where each one's end, their stored signatures and band keys (one
     a row). Per-article numpy calls on a few hundred shingles cost more than the work, so the
     shingles of all are cut and hashed together, then made distinct and signed SIGNED_TOGETHER
-    articles at a time (a sort and one array of permuted values each); and five arrays are
+    articles at a time (a sort, then _minima); and five arrays are
     what a worker sends, where three per article took 0.04 ms an article to pickle and unpickle
     (6 CPU-s at 200 MB, 45 % of it in the writer's process)."""
     texts = [letters(b) if folded is None else folded[k] for k, b in enumerate(bodies)]
@@ -291,14 +291,14 @@ def _store_all(db, firsts: dict, memory: "Memory") -> None:
     db.conn.executemany("INSERT OR REPLACE INTO reprint_signatures (article_id, shingles, signature) VALUES (?, ?, ?)",
                         [(art_id, int(fp[0].size), fp[1].tobytes()) for art_id, fp in firsts.items()])
     keys = np.stack([fp[2] for fp in firsts.values()])
-    if memory.runs is not None:
+    if memory.holds_all_bands:
         db.conn.executemany("INSERT OR REPLACE INTO reprint_pending_bands (article_id, keys) VALUES (?, ?)",
                             zip(firsts, map(bytes, keys.astype("<i4"))))
     ids = np.repeat(np.fromiter(firsts, dtype=np.int64, count=len(firsts)), BANDS)
     keys = keys.ravel()
     order = np.lexsort((ids, keys))  # in key order: each row lands next to the previous one's page
     keys, ids = keys[order], ids[order]
-    if memory.runs is None:
+    if not memory.holds_all_bands:
         _insert_bands(db, keys, ids)
     memory.add_bands(keys, ids)
 
@@ -377,10 +377,15 @@ class Memory:
         self.runs: list | None = [] if all_bands else None
         self.band_count = 0
 
+    @property
+    def holds_all_bands(self) -> bool:
+        """Whether every stored band row is here (lookups need no SQL)."""
+        return self.runs is not None
+
     def band_rows(self, keys: np.ndarray) -> np.ndarray | None:
         """The stored band rows (key, first printing) of keys (sorted, distinct) as an array, or
         None when this memory does not hold every stored row."""
-        if self.runs is None:
+        if not self.holds_all_bands:
             return None
         found = [np.zeros((0, 2), dtype=np.int32)]
         keys = keys.astype(np.int32)  # as the runs hold them: searchsorted would widen each run instead
@@ -576,7 +581,7 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
                 stored.pop(other, None)
             touched += [other for other, _ in later]
     _store_all(db, firsts, memory)
-    if memory.runs is None:  # lookups go to SQL from now on: one table to read
+    if not memory.holds_all_bands:  # lookups go to SQL from now on: one table to read
         move_pending_bands(db)
     for other, s, art_id in updates:
         if art_id in new:
