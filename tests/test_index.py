@@ -4,7 +4,10 @@ conftest.check_index after every kind of write)."""
 import numpy as np
 import pytest
 
-from zzcorpus.index import Counts, decode_stream, distinct, encode_stream, stream_stats
+import sqlite_utils
+
+from zzcorpus.index import (Counts, decode_stream, distinct, distinct_pairs, encode_stream, iter_flat, stream_stats,
+                           units_per_word)
 
 
 @pytest.mark.parametrize("ids", [[], [1, 2, 0, 3], [65534, 65535, 65536, 0, 7], [0x7FFF, 0xFFFF + 0x7FFF, 2**20 + 0x7FFF],
@@ -14,6 +17,35 @@ def test_streams_round_trip_with_escapes_for_large_ids(ids):
     assert decode_stream(blob, width).tolist() == ids
     assert width == (3 if any(i >= 65535 for i in ids) else 2)
     assert len(blob) == 2 * len(ids) + 4 * sum(i >= 65535 for i in ids)
+
+
+def test_iter_flat_decodes_escapes_at_either_end_of_each_stream(tmp_path):
+    # Escaped ids (>= 65535) first, last and alone in a stream, beside plain ones: each stream's
+    # length counts an id once however many slots it took.
+    streams = {1: [70000, 1, 2, 65535], 2: [], 3: [5], 4: [2**20, 2**20 + 1], 5: [3, 65534, 65535, 4], 7: [9]}
+    db = sqlite_utils.Database(tmp_path / "s.db")
+    db["article_index"].insert_all([{"article_id": a, "stream": encode_stream(np.array(s, dtype=np.int64))[0]}
+                                    for a, s in streams.items()], pk="article_id")
+    for batch in (2, 10):
+        got = {}
+        for ids, values, sizes in iter_flat(db, [1, 2, 3, 4, 5, 6, 7], batch=batch):
+            assert values.dtype == np.int64 and sizes.sum() == values.size
+            got.update(zip(ids.tolist(), np.split(values, np.cumsum(sizes)[:-1])))
+        assert {a: s.tolist() for a, s in got.items()} == streams  # article 6 is not stored
+
+
+@pytest.mark.parametrize("big", [False, True])
+def test_distinct_pairs_and_units_per_word(big):
+    # Units 0, 0, 0, 1, 1, 2, 2 holding words 5 3 5 | 3 3 | 9 9: pairs (0,3) once, (0,5) twice, (1,3)
+    # twice, (2,9) twice. A word id of 2**30 leaves one bit for units, so the keys are sorted two
+    # units at a time.
+    top = 2**30 if big else 9
+    unit, word = np.array([0, 0, 0, 1, 1, 2, 2]), np.array([5, 3, 5, 3, 3, top, top])
+    units, words, counts = distinct_pairs(unit, word, counts=True)
+    assert list(zip(units.tolist(), words.tolist(), counts.tolist())) == [(0, 3, 1), (0, 5, 2), (1, 3, 2), (2, top, 2)]
+    if not big:  # an array of 2**30 counts would not be a tiny input
+        assert units_per_word(unit, word, size=10).tolist() == [0, 0, 0, 2, 0, 1, 0, 0, 0, 1]
+    assert units_per_word(unit[:0], word[:0], size=3).tolist() == [0, 0, 0]
 
 
 def test_stream_stats_counts_words_paragraphs_and_sentences():

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from zzcorpus.measures import MEASURES, association, check_choice, keyness
+from zzcorpus.measures import MEASURES, association, check_choice, keyness, ranking_value
 
 
 def approx4(x):
@@ -49,6 +49,18 @@ def test_association_unit_window_reference():
     assert r["dice"] == pytest.approx(0.342857, abs=5e-7)
     assert r["logdice"] == approx4(12.4557)
     assert r["jaccard"] == pytest.approx(0.206897, abs=5e-7)
+
+
+@pytest.mark.parametrize("o11", [0, 2, 12])
+@pytest.mark.parametrize("by", MEASURES)
+def test_ranking_value_is_the_measure_association_gives(by, o11):
+    # The unit example's marginals (node in 40 of 200 articles, collocate in 30): ranking by one
+    # measure must rank by exactly the number the row then shows, bit for bit.
+    row = association(o11, 40, 30, 200, unit=True)
+    assert ranking_value(by, o11, 40, 30, 200, unit=True) == (o11 if by == "count" else row[by])
+    if by != "jaccard":  # token window, span 10 (the first reference example)
+        row = association(o11 * 10, 1000, 500, 1_000_000, span=10)
+        assert ranking_value(by, o11 * 10, 1000, 500, 1_000_000, span=10) == (o11 * 10 if by == "count" else row[by])
 
 
 def test_ll_is_signed_negative_below_expectation():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from .measures import MEASURES, association, check_choice
+from .measures import MEASURES, association, check_choice, ranking_value
 from .segment import is_number, is_punct, is_word  # noqa: F401  (one definition of a word)
 
 SENTENCE_FINAL = frozenset("。！？；!?;…")
@@ -101,12 +101,6 @@ def span_counts(docs, node: str, window: int):
     return o11, f_word[node], f_word, n
 
 
-def _sort_value(row: dict, by: str):
-    value = row["o11"] if by == "count" else row[by]
-    # None (undefined, e.g. logdice at o11 = 0) sorts after every number.
-    return (value is not None, value if value is not None else 0.0)
-
-
 def collocates(
     o11,
     f_node,
@@ -136,16 +130,17 @@ def collocates(
         raise ValueError("measure 'jaccard' needs a unit window (article, paragraph or sentence)")
     if top is not None and top < 0:
         raise ValueError(f"top must be >= 0, got {top}")
-    rows = []
+    ranked = []  # (word, o11, the measure ranked by): every measure only for the rows kept
     for word, count in o11.items():
         if word == node or count < min_count or (keep is not None and not keep(word)):
             continue
-        row = {"word": word, "o11": count, "f_node": f_node, "f_word": f_word[word], "n": n}
-        row.update(association(count, f_node, f_word[word], n, span=span, unit=unit))
-        rows.append(row)
-    rows.sort(key=lambda r: r["word"])
-    rows.sort(key=lambda r: (_sort_value(r, by), r["o11"]), reverse=True)
-    return rows if top is None else rows[:top]
+        ranked.append((word, count, ranking_value(by, count, f_node, f_word[word], n, span=span, unit=unit)))
+    ranked.sort(key=lambda r: r[0])
+    # None (undefined, e.g. logdice at o11 = 0) sorts after every number.
+    ranked.sort(key=lambda r: (r[2] is not None, r[2] if r[2] is not None else 0.0, r[1]), reverse=True)
+    return [{"word": word, "o11": count, "f_node": f_node, "f_word": f_word[word], "n": n,
+             **association(count, f_node, f_word[word], n, span=span, unit=unit)}
+            for word, count, _ in (ranked if top is None else ranked[:top])]
 
 
 def ngrams(paragraphs, n: int) -> Counter:

@@ -106,7 +106,7 @@ def association(o11, f_node, f_word, n, *, span: int = 1, unit: bool = False) ->
     e11 = r1 * f_word / n
     cells = [o11, r1 - o11, f_word - o11, n - r1 - f_word + o11]
     ll = _g2([max(0, c) for c in cells])
-    dice = 2 * o11 / (f_node + f_word)
+    dice = _dice(o11, f_node, f_word)
     row = {
         "e11": e11,
         "mi": _log2(o11 / e11),
@@ -115,11 +115,37 @@ def association(o11, f_node, f_word, n, *, span: int = 1, unit: bool = False) ->
         "z": (o11 - e11) / math.sqrt(e11),
         "ll": -ll if o11 < e11 else ll,
         "dice": dice,
-        "logdice": 14 + math.log2(dice) if dice > 0 else None,
+        "logdice": _logdice(dice),
     }
     if unit:
-        row["jaccard"] = o11 / (f_node + f_word - o11)
+        row["jaccard"] = _jaccard(o11, f_node, f_word)
     return row
+
+
+def _dice(o11, f_node, f_word) -> float:
+    return 2 * o11 / (f_node + f_word)
+
+
+def _logdice(dice: float) -> float | None:
+    return 14 + math.log2(dice) if dice > 0 else None
+
+
+def _jaccard(o11, f_node, f_word) -> float:
+    return o11 / (f_node + f_word - o11)
+
+
+def ranking_value(by: str, o11, f_node, f_word, n, *, span: int = 1, unit: bool = False):
+    """The measure `by` of association() (o11 for "count"), by the same arithmetic: ranking
+    thousands of candidates needs only that one, and the cheap ones (count, dice, logdice,
+    jaccard) skip the other measures."""
+    if by == "count":
+        return o11
+    if by in ("dice", "logdice"):
+        dice = _dice(o11, f_node, f_word)
+        return dice if by == "dice" else _logdice(dice)
+    if by == "jaccard" and unit:
+        return _jaccard(o11, f_node, f_word)
+    return association(o11, f_node, f_word, n, span=span, unit=unit)[by]
 
 
 def keyness(a, b, c, d) -> dict:

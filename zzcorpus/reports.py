@@ -279,14 +279,14 @@ def _node_counts(db, sel: Selection, node: int, window) -> tuple[np.ndarray, int
             others = np.setdiff1d(sel.articles()[0], node_articles, assume_unique=True)
             for toks, unit in _unit_batches(sel, others, window, flags):
                 word = ~nonword[toks]
-                o11 -= np.bincount(index.distinct_pairs(unit[word], toks[word])[1], minlength=o11.size)
+                o11 -= index.units_per_word(unit[word], toks[word], size=o11.size)
             o11[total.word] += total.stats["docs"]
         else:
             batches = (_unit_batches(sel, node_articles, window, flags) if window == "article"
                        else _units_holding(sel, node_articles, window, flags, node))
             for toks, unit in batches:
                 word = ~nonword[toks]
-                o11 += np.bincount(index.distinct_pairs(unit[word], toks[word])[1], minlength=o11.size)
+                o11 += index.units_per_word(unit[word], toks[word], size=o11.size)
     o11[node] = 0
     return o11, f_node, n, span
 
@@ -591,8 +591,7 @@ def top_ngrams(db, sel: Selection, wf: WordFilter, *, n: int = 2, top: int | Non
         wanted = np.zeros(every.size, dtype=bool)
         wanted[keep[order[at:end]]] = True
         held = wanted[rank]
-        _, seqs = index.distinct_pairs(arts[held], rank[held])  # articles run in order
-        docs = np.bincount(seqs, minlength=every.size)
+        docs = index.units_per_word(arts[held], rank[held], size=every.size)  # articles run in order
         batch = sorted(((tuple(names[int(x)][0] for x in gram), int(count), int(docs[r]),
                          [names[int(x)][1] for x in gram])
                         for r, gram, count in zip(keep[order[at:end]].tolist(), ids, counts[order[at:end]].tolist())),

@@ -17,6 +17,7 @@ import numpy as np
 from . import index
 from .filters import Filters, read_only
 from .measures import check_choice
+from .schema import select_ints
 
 PERIODS = {"year": 4, "month": 7, "day": 10}
 GROUPS = ("source", "year", "month")
@@ -163,15 +164,15 @@ class Selection:
     def articles(self) -> tuple[np.ndarray, np.ndarray]:
         """(ids, sizes in words) of the selected articles, sorted by id."""
         if "articles" not in self._cache:
-            rows = []
+            parts = []
             # Whole groups: their counted articles; the others were chosen one by one (duplicates too).
             for column, values in (("counted = 1 AND grp", list(self.whole)), ("article_id", self.extra.tolist())):
                 for i in range(0, len(values), 500):
                     chunk = values[i:i + 500]
-                    rows += self.db.execute(
-                        f"SELECT article_id, tokens, grp FROM article_index "
-                        f"WHERE {column} IN ({', '.join('?' * len(chunk))})", chunk).fetchall()
-            table = np.array(rows, dtype=np.int64).reshape(-1, 3)
+                    parts.append(select_ints(self.db, ["article_id", "tokens", "grp"],
+                                             f"FROM article_index WHERE {column} IN ({', '.join('?' * len(chunk))})",
+                                             chunk))
+            table = np.concatenate(parts) if parts else np.zeros((0, 3), dtype=np.int64)
             if self.exclude is not None:
                 table = table[~np.isin(table[:, 0], self.exclude.articles()[0])]
             table = table[np.argsort(table[:, 0])]
