@@ -119,7 +119,7 @@ def test_metadata_describes_the_corpus(ds, corpus_db):
         assert "fts_table" not in spec  # the search box runs zzcorpus search (hooks.filters_from_request)
         assert spec["label_column"] == "title"
         assert {"source", "kind", "page", "date"} <= set(f for f in spec["facets"] if isinstance(f, str))
-        assert {"array": "bylines"} in spec["facets"]
+        assert {"names": "bylines"} in spec["facets"]
         assert spec["sort_desc"] == "date"
     columns = meta["tables"]["articles"]["columns"]
     assert set(columns) == set(TABLES["articles"]["columns"])
@@ -272,6 +272,11 @@ def test_bylines_facet_filter_and_article_page(ds, corpus_db):
     assert facet["张环泽"] == 12
     found = rows(ds, "/corpus/articles.json", bylines__arraycontains="张环泽", _size="max", _col="title")
     assert {r["id"] for r in found} == his == {r["article_id"] for r in rows(ds, "/corpus/search.json", byline="张环泽")}
+    chosen = get(ds, "/corpus/articles.json", bylines__arraycontains="张环泽", _extra="facet_results").json()
+    values = chosen["facet_results"]["bylines"]["results"]
+    assert [(v["value"], v["count"]) for v in values if v["selected"]] == [("张环泽", 12)]
+    assert all(v["count"] <= 12 for v in values)  # the others: his co-authors, within his articles
+    assert "arraycontains" not in [v for v in values if v["selected"]][0]["toggle_url"]  # the link drops the filter
     page = get(ds, f"/corpus/articles/{min(his)}")
     assert '?bylines__arraycontains=%E5%BC%A0%E7%8E%AF%E6%B3%BD">张环泽</a>' in page.text
 

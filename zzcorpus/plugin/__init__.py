@@ -4,7 +4,8 @@
 - queries.py: the SQL functions and the canned queries, which call the CLI's own search and
   report functions (search.py, reports.py) and return their rows;
 - metadata.py: titles, descriptions, hidden tables and saved reports, read from the corpus;
-- pages.py: the chart page and the stylesheet.
+- pages.py: the chart page and the stylesheet;
+- facets.py: the reporters facet of article lists.
 
 Everything here only reads; it works the same on `datasette -i corpus.db`.
 """

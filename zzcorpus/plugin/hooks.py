@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from .. import search
 from ..charts import format_number
 from . import links
+from .facets import NamesFacet
 from .metadata import all_metadata, charts_url, corpus, is_corpus
 from .pages import charts_page, cooc_page, dispersion_page, kwic_page, search_page, stylesheet
 from .queries import register, search_hits
@@ -43,6 +44,11 @@ def prepare_connection(conn, database, datasette):
 @hookimpl
 def get_metadata(datasette, key, database, table):
     return all_metadata(datasette)
+
+
+@hookimpl
+def register_facet_classes():
+    return [NamesFacet]
 
 
 # --- the search box of article lists ----------------------------------------------------------
