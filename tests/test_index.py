@@ -84,7 +84,7 @@ def test_counts_merge_sums_and_drops_what_is_subtracted_away():
     assert distinct(np.array([3, 1, 3, 2, 1])).tolist() == [1, 2, 3]
 
 
-def test_insert_rows_writes_every_row_once_in_order(tmp_path, monkeypatch):
+def test_insert_rows_writes_every_row_once_in_order_and_select_ints_reads_them(tmp_path, monkeypatch):
     """Rows go in a few per statement and a few made Python ints at a time: every row once, in
     order, whatever the count against both sizes."""
     import sqlite_utils
@@ -100,3 +100,9 @@ def test_insert_rows_writes_every_row_once_in_order(tmp_path, monkeypatch):
         rows = np.arange(3 * n, dtype=np.int64).reshape(n, 3) - 5
         schema.insert_rows(db, "INSERT INTO t (a, b, c)", rows)
         assert db.execute("SELECT a, b, c FROM t ORDER BY rowid").fetchall() == [tuple(r) for r in rows.tolist()]
+        # ... and select_ints reads them back as they went in (negative and 64-bit values too).
+        got = schema.select_ints(db, ["a", "b", "c"], "FROM t WHERE a != ?", [-99])
+        assert got.shape == (n, 3) and got.tolist() == rows.tolist()
+    db.execute("DELETE FROM t")
+    db.execute("INSERT INTO t VALUES (?, ?, ?)", [2**62, -(2**62), 0])
+    assert schema.select_ints(db, ["c", "a"], "FROM t WHERE b < 0 AND c = 0").tolist() == [[0, 2**62]]
