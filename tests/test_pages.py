@@ -222,6 +222,14 @@ def test_headline_before_body():
     assert second["bylines"] == ["张环泽"]
 
 
+def test_a_reporter_named_in_two_byline_lines_is_listed_once():
+    first, = split_page("枣庄打造光通信全产业链条\n□记者 孟令洋 通讯员 赵健健 报道\n□记者 孟令洋 报道\n"
+                        "本报枣庄讯 连日来,在东方光源集团智光通信产业园三期项目建设现场,工人们正忙着安装各种生产设备。\n"
+                        "智光通信产业园项目总投资30亿元,分三期建设。\n")
+    assert first["byline"] == "□记者 孟令洋 通讯员 赵健健 报道 □记者 孟令洋 报道"  # printed as it was
+    assert first["bylines"] == ["孟令洋", "赵健健"]
+
+
 TAIL = """\
 本报讯 3 月 18 日，市委党校举行
 2024 年春季学期开学典礼。市委书记、

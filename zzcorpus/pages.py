@@ -546,7 +546,8 @@ class _Article:
         text = "\n".join(body)
         return {
             "title": f["title"], "subtitle": f["subtitle"], "kicker": f["kicker"],
-            "byline": byline, "bylines": (_names_in(byline) or []) if byline else [],
+            # Each reporter once: a page that prints two byline lines may name one twice.
+            "byline": byline, "bylines": list(dict.fromkeys(_names_in(byline) or [])) if byline else [],
             "dateline": dateline, "body": text,
             "kind": self._kind(text, byline),
             "date_in_text": _date_in(dateline, body[0] if body and self.opens_with_text else "", year),
