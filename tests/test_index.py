@@ -6,8 +6,8 @@ import pytest
 
 import sqlite_utils
 
-from zzcorpus.index import (Counts, decode_stream, distinct, distinct_pairs, encode_stream, iter_flat, stream_stats,
-                           units_per_word)
+from zzcorpus.index import (Counts, decode_blocks, decode_stream, distinct, distinct_pairs, encode_postings, encode_stream,
+                           iter_flat, stream_stats, units_per_word)
 
 
 @pytest.mark.parametrize("ids", [[], [1, 2, 0, 3], [65534, 65535, 65536, 0, 7], [0x7FFF, 0xFFFF + 0x7FFF, 2**20 + 0x7FFF],
@@ -32,6 +32,17 @@ def test_iter_flat_decodes_escapes_at_either_end_of_each_stream(tmp_path):
             assert values.dtype == np.int64 and sizes.sum() == values.size
             got.update(zip(ids.tolist(), np.split(values, np.cumsum(sizes)[:-1])))
         assert {a: s.tolist() for a, s in got.items()} == streams  # article 6 is not stored
+
+
+def test_postings_blocks_decode_end_to_end():
+    # Three blocks as three ingest batches write them: a raw one (at most 8 articles), a
+    # compressed one, and a one-article block; each starts its gaps from 0.
+    blocks = [([3, 9, 10], [1, 2, 1]), (list(range(20, 60, 2)), list(range(1, 21))), ([70000], [5])]
+    encoded = [(len(ids), encode_postings(np.array(ids), np.array(counts))) for ids, counts in blocks]
+    ids, counts = decode_blocks(encoded)
+    assert ids.tolist() == [i for b, _ in blocks for i in b] and counts.tolist() == [c for _, b in blocks for c in b]
+    assert [a.tolist() for a in decode_blocks(encoded[1:2])] == [blocks[1][0], blocks[1][1]]
+    assert [a.tolist() for a in decode_blocks([])] == [[], []]
 
 
 @pytest.mark.parametrize("big", [False, True])
