@@ -124,7 +124,7 @@ def encode_postings(ids: np.ndarray, counts: np.ndarray) -> bytes:
 def decode_blocks(blocks: list) -> tuple[np.ndarray, np.ndarray]:
     """(article ids, counts) of postings blocks [(n, blob), ...], end to end, decoded as one
     array (each block's first gap is its first id): numpy calls a block cost more than the
-    decoding when a word has dozens of small blocks (a 200 MB ingest's last merge: 192,000)."""
+    decoding when a word has dozens of small blocks (a 200 MB ingest's last merge reads 192,000)."""
     ns = np.fromiter((n for n, _ in blocks), dtype=np.int64, count=len(blocks))
     flat = np.frombuffer(b"".join(b if n <= RAW_POSTINGS else zlib.decompress(b) for n, b in blocks),
                          dtype="<u4").astype(np.int64)
@@ -512,7 +512,7 @@ def update_dispersion(db, *, batch: int = 1 << 21) -> None:
     """lexicon.dp: each word's Gries DP over the counted articles, the number `freq` prints for
     the whole corpus, so a frequency list of the corpus reads no postings. As reports._dp, with
     counting.split_dispersion. Every article changes N, so every word is recomputed, a batch of
-    postings at a time (about 2 s at 200 MB)."""
+    postings at a time (3.4-3.6 s at 200 MB)."""
     from .counting import split_dispersion
 
     last = db.execute("SELECT MAX(article_id) FROM article_index").fetchone()[0] or 0
