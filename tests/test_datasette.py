@@ -5,6 +5,7 @@ from the database file itself."""
 import asyncio
 import json
 import re
+import shutil
 import sqlite3
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
@@ -279,6 +280,26 @@ def test_bylines_facet_filter_and_article_page(ds, corpus_db):
     assert "arraycontains" not in [v for v in values if v["selected"]][0]["toggle_url"]  # the link drops the filter
     page = get(ds, f"/corpus/articles/{min(his)}")
     assert '?bylines__arraycontains=%E5%BC%A0%E7%8E%AF%E6%B3%BD">张环泽</a>' in page.text
+
+
+def test_names_facet_passes_over_a_bad_value_and_falls_back_without_an_id(corpus_db, tmp_path):
+    """A hand-edited bylines value that is not JSON leaves the other articles' names counted
+    (Datasette's array facet SQL stops the page at it); a table without an id column gets
+    Datasette's own array facet SQL."""
+    path = tmp_path / "edited.db"
+    shutil.copy(corpus_db, path)
+    conn = sqlite3.connect(path)
+    his = [i for (i,) in conn.execute("SELECT id FROM articles WHERE bylines LIKE '%张环泽%' ORDER BY id")]
+    conn.execute("UPDATE articles SET bylines = '张环泽' WHERE id = ?", [his[0]])
+    conn.execute("CREATE TABLE tagged (name TEXT, tags TEXT)")
+    conn.executemany("INSERT INTO tagged VALUES (?, ?)", [("a", '["x", "y"]'), ("b", '["x"]'), ("c", '[]')])
+    conn.commit()
+    conn.close()
+    edited = Datasette([str(path)])
+    facet = get(edited, "/edited/articles.json", _extra="facet_results").json()["facet_results"]["bylines"]
+    assert {v["value"]: v["count"] for v in facet["results"]}["张环泽"] == len(his) - 1
+    other = get(edited, "/edited/tagged.json", _facet_names="tags", _extra="facet_results").json()
+    assert [(v["value"], v["count"]) for v in other["facet_results"]["tags"]["results"]] == [("x", 2), ("y", 1)]
 
 
 # --- canned queries --------------------------------------------------------------------------

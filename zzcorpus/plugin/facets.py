@@ -16,7 +16,9 @@ from datasette.utils import escape_sqlite, path_with_added_args, path_with_remov
 
 class NamesFacet(ArrayFacet):
     """A facet over a column of JSON lists of names, configured as {"names": column}; its links
-    filter with Datasette's own `column__arraycontains`. The table must have an `id` key."""
+    filter with Datasette's own `column__arraycontains`. Rows are told apart by their `id` (a
+    table without one gets Datasette's array facet SQL); a value that is not JSON is passed over
+    (Datasette's SQL stops at it)."""
 
     type = "names"
 
@@ -24,6 +26,8 @@ class NamesFacet(ArrayFacet):
         return []  # Datasette's array facet suggests these columns already
 
     async def facet_results(self):
+        if "id" not in await self.ds.get_database(self.database).table_columns(self.table):
+            return await super().facet_results()  # Datasette's SQL, which needs no key
         results, timed_out = [], []
         size = self.get_facet_size()
         pairs = self.get_querystring_pairs()
@@ -31,7 +35,7 @@ class NamesFacet(ArrayFacet):
             column = config["config"].get("column") or config["config"]["simple"]
             col = escape_sqlite(column)
             sql = (f"SELECT j.value AS value, count(DISTINCT t.id) AS count FROM ({self.sql}) t "
-                   f"JOIN json_each(t.{col}) j WHERE t.{col} != '[]' "
+                   f"JOIN json_each(t.{col}) j WHERE t.{col} != '[]' AND json_valid(t.{col}) "
                    f"GROUP BY j.value ORDER BY count DESC, value LIMIT {size + 1}")
             try:
                 rows = await self.ds.execute(self.database, sql, self.params, truncate=False,
