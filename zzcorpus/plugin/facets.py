@@ -4,7 +4,7 @@ Datasette's own array facet deduplicates (value, whole row) pairs, every column 
 (the article text too): on the 200 MB benchmark corpus it took 1.1 s and so timed out, and the
 facet was missing from every big list. This one counts each row once per value with
 `count(distinct id)` over the rows holding a value, which reads the (script, page, bylines)
-index: 71 ms for the 40 k articles holding 锂电, 93 ms for all 163 k.
+index: 71-127 ms for the 40 k articles holding 锂电, 93-184 ms for all 163 k (fast and slow hours).
 """
 
 from __future__ import annotations
