@@ -119,7 +119,7 @@ def test_metadata_describes_the_corpus(ds, corpus_db):
         spec = meta["tables"][table]
         assert "fts_table" not in spec  # the search box runs zzcorpus search (hooks.filters_from_request)
         assert spec["label_column"] == "title"
-        assert {"source", "kind", "page", "date"} <= set(f for f in spec["facets"] if isinstance(f, str))
+        assert [{"values": c} for c in ("source", "kind", "page", "date")] == spec["facets"][:4]
         assert {"names": "bylines"} in spec["facets"]
         assert spec["sort_desc"] == "date"
     columns = meta["tables"]["articles"]["columns"]
@@ -242,16 +242,34 @@ def test_search_box_rows_count_and_facets_with_many_hits_and_few(ds, corpus_db, 
     assert len(reporters) == min(30, len(names)) and all(names[v["value"]] == v["count"] for v in reporters)
 
 
+@pytest.mark.parametrize("table, params", [("articles", {"_search": "的", "kind": "news"}),
+                                           ("report_articles", {"source": "枣庄日报"}), ("articles", {})])
+def test_facets_show_what_datasettes_column_facet_shows(ds, table, params):
+    """The facets counted in memory give what Datasette's own column facet (?_facet=) gives: the
+    same values, labels, counts, order, links and selection, under a search and a chosen value."""
+    for column in ("source", "kind", "page", "date", "script"):
+        facets = get(ds, f"/corpus/{table}.json", _facet=column, _facet_size="max", _extra="facet_results",
+                     **params).json()["facet_results"]
+        ours, datasettes = sorted((f for f in facets.values() if f["name"] == column), key=lambda f: f["hideable"])
+        assert not ours["hideable"] and datasettes["hideable"]  # from the metadata, and from the request
+        assert ours["results"] == datasettes["results"] and ours["truncated"] == datasettes["truncated"], column
+        assert bool(ours["results"]) == (column != "page") and ours["type"] == "column"  # seeds: no page numbers
+        assert any(v["selected"] for v in ours["results"]) == (column in params)
+
+
 def test_search_box_sees_new_articles(tmp_path):
     """The search box remembers a search only while the file is unchanged."""
     path = tmp_path / "corpus.db"
     assert ingest(SEED_PAGES[0], db=path).exit_code == 0
     ds = Datasette([str(path)])
     before = rows(ds, "/corpus/articles.json", _search="锂电", _size="max", _col="id")
+    kinds = lambda: get(ds, "/corpus/articles.json", _search="锂电", _extra="facet_results").json()["facet_results"]["kind"]  # noqa: E731
+    assert sum(v["count"] for v in kinds()["results"]) == len(before)
     assert ingest(*SEED_PAGES[1:], db=path).exit_code == 0
     after = rows(ds, "/corpus/articles.json", _search="锂电", _size="max", _col="id")
     truth = {i for i, a in articles(path).items() if "锂电" in a["text"]}
     assert {r["id"] for r in after} == truth and len(after) > len(before)
+    assert sum(v["count"] for v in kinds()["results"]) == len(truth)  # the facets too
 
 
 @pytest.mark.parametrize("q", ["电力", "生产", "重点项目集中开工"])
@@ -285,7 +303,7 @@ def test_bylines_facet_filter_and_article_page(ds, corpus_db):
 def test_names_facet_passes_over_a_bad_value_and_falls_back_without_an_id(corpus_db, tmp_path):
     """A hand-edited bylines value that is not JSON leaves the other articles' names counted
     (Datasette's array facet SQL stops the page at it); a table without an id column gets
-    Datasette's own array facet SQL."""
+    Datasette's own array and column facet SQL."""
     path = tmp_path / "edited.db"
     shutil.copy(corpus_db, path)
     conn = sqlite3.connect(path)
@@ -300,6 +318,8 @@ def test_names_facet_passes_over_a_bad_value_and_falls_back_without_an_id(corpus
     assert {v["value"]: v["count"] for v in facet["results"]}["张环泽"] == len(his) - 1
     other = get(edited, "/edited/tagged.json", _facet_names="tags", _extra="facet_results").json()
     assert [(v["value"], v["count"]) for v in other["facet_results"]["tags"]["results"]] == [("x", 2), ("y", 1)]
+    names = get(edited, "/edited/tagged.json", _facet_values="name", _extra="facet_results").json()
+    assert [(v["value"], v["count"]) for v in names["facet_results"]["name"]["results"]] == [("a", 1), ("b", 1), ("c", 1)]
 
 
 # --- canned queries --------------------------------------------------------------------------

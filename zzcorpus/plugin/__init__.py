@@ -5,7 +5,7 @@
   report functions (search.py, reports.py) and return their rows;
 - metadata.py: titles, descriptions, hidden tables and saved reports, read from the corpus;
 - pages.py: the chart page and the stylesheet;
-- facets.py: the reporters facet of article lists.
+- facets.py: the facets of article lists (paper, kind, page, date, script, reporters), counted in memory.
 
 Everything here only reads; it works the same on `datasette -i corpus.db`.
 """

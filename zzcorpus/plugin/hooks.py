@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 from .. import search
 from ..charts import format_number
 from . import links
-from .facets import NamesFacet
+from .facets import NamesFacet, ValuesFacet
 from .metadata import all_metadata, charts_url, corpus, is_corpus
 from .pages import charts_page, cooc_page, dispersion_page, kwic_page, search_page, stylesheet
 from .queries import register, search_hits
@@ -48,7 +48,7 @@ def get_metadata(datasette, key, database, table):
 
 @hookimpl
 def register_facet_classes():
-    return [NamesFacet]
+    return [ValuesFacet, NamesFacet]
 
 
 # --- the search box of article lists ----------------------------------------------------------

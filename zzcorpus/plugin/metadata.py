@@ -62,7 +62,7 @@ SEARCH_NOTE = ("搜索框按字面查找引题、标题、副题、署名、电�
 # Datasette's FTS SQL could only approximate.
 ARTICLE_TABLE = {
     "label_column": "title", "sort_desc": "date",
-    "facets": ["source", "kind", "page", "date", "script", {"names": "bylines"}], "columns": ARTICLE_COLUMNS,
+    "facets": [{"values": c} for c in ("source", "kind", "page", "date", "script")] + [{"names": "bylines"}], "columns": ARTICLE_COLUMNS,
 }
 TABLE_METADATA = {
     "articles": {**ARTICLE_TABLE, "description": "文章：从版面切分出的全部文章。All articles cut from the pages. " + SEARCH_NOTE},
