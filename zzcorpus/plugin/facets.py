@@ -28,9 +28,9 @@ from datasette.utils import escape_sqlite, path_with_added_args, path_with_remov
 
 from .queries import file_state
 
-PAIRS_KEPT = 16  # columns whose (id, value) pairs stay in memory: a few tables' facets
-_pairs: dict = {}  # (file state, table, column, names?) -> (sorted ids, value codes, values)
-_pairs_lock = threading.Lock()  # Datasette reads on several threads: each column is read once
+KEPT = 32  # columns' (id, value) pairs and tables' row counts kept: a few tables' facets
+_kept_values: dict = {}  # (file state, table, column, names?) -> (sorted ids, value codes, values)
+_kept_lock = threading.Lock()  # Datasette reads on several threads: each column is read once
 
 
 def _read_pairs(conn, table: str, column: str, names: bool):
@@ -52,20 +52,29 @@ def _read_pairs(conn, table: str, column: str, names: bool):
     return ids[order], codes[order], values
 
 
+def _kept(conn, key: tuple, read):
+    """read(), kept while the file is unchanged (key: what it is of)."""
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    key = (file_state(path), *key) if path else None
+    with _kept_lock:
+        if key in _kept_values:
+            return _kept_values[key]
+        found = read()
+        if key:
+            _kept_values[key] = found
+            while len(_kept_values) > KEPT:
+                _kept_values.pop(next(iter(_kept_values)))
+        return found
+
+
 def column_pairs(conn, table: str, column: str, *, names: bool):
     """(ids sorted, a code per id, the values the codes stand for) of a table's column: one
     pair per row holding a value, or with `names`, per (row, name) of a column of JSON lists."""
-    path = conn.execute("PRAGMA database_list").fetchone()[2]
-    key = (file_state(path), table, column, names) if path else None
-    with _pairs_lock:
-        if key in _pairs:
-            return _pairs[key]
-        found = _read_pairs(conn, table, column, names)
-        if key:
-            _pairs[key] = found
-            while len(_pairs) > PAIRS_KEPT:
-                _pairs.pop(next(iter(_pairs)))
-        return found
+    return _kept(conn, (table, column, names), lambda: _read_pairs(conn, table, column, names))
+
+
+def table_rows(conn, table: str) -> int:
+    return _kept(conn, (table,), lambda: conn.execute(f"SELECT count(*) FROM {escape_sqlite(table)}").fetchone()[0])
 
 
 def _sqlite_order(value):
@@ -75,14 +84,15 @@ def _sqlite_order(value):
     return (1 if isinstance(value, str) else 2, 0, value)
 
 
-def top_values(pairs, rows: np.ndarray, size: int) -> list[tuple]:
-    """(value, rows holding it) for the `size` values held by most of `rows` (sorted ids), most
-    first, then by value as SQLite orders them."""
+def top_values(pairs, rows: np.ndarray | None, size: int) -> list[tuple]:
+    """(value, rows holding it) for the `size` values held by most of `rows` (sorted ids; None:
+    every row), most first, then by value as SQLite orders them."""
     ids, codes, values = pairs
-    if not len(rows) or not len(ids):
-        return []
-    listed = rows[np.minimum(np.searchsorted(rows, ids), len(rows) - 1)] == ids
-    counts = np.bincount(codes[listed], minlength=len(values))
+    if rows is not None:
+        if not len(rows) or not len(ids):
+            return []
+        codes = codes[rows[np.minimum(np.searchsorted(rows, ids), len(rows) - 1)] == ids]
+    counts = np.bincount(codes, minlength=len(values))
     held = np.flatnonzero(counts)
     if len(held) > size:  # only the values that can make the top `size` are sorted
         held = held[counts[held] >= np.partition(counts[held], -size)[-size]]
@@ -90,11 +100,19 @@ def top_values(pairs, rows: np.ndarray, size: int) -> list[tuple]:
     return [(values[k], int(counts[k])) for k in held[:size]]
 
 
+TIMED_OUT = "timed out"
+
+
 async def _listed_ids(facet):
-    """The sorted ids of the rows a page lists, or None when reading them ran out of the facet
-    time limit: one query a page, shared by its facets."""
+    """The sorted ids of the rows a page lists; None when it lists the whole table (its count
+    says so: reading 163 k ids takes 30 ms, 1.6 M would pass the time limit); TIMED_OUT when
+    reading them ran out of the facet time limit. One query a page, shared by its facets."""
     listed = facet.request.scope.setdefault("zzcorpus_listed_ids", {})
     key = (facet.sql, repr(facet.params))
+    db = facet.ds.get_database(facet.database)
+    if key not in listed and facet.row_count is not None and \
+            facet.row_count == await db.execute_fn(lambda conn: table_rows(conn, facet.table)):
+        listed[key] = None
     if key not in listed:
         try:
             text = (await facet.ds.execute(
@@ -102,7 +120,7 @@ async def _listed_ids(facet):
                 truncate=False, custom_time_limit=facet.ds.setting("facet_time_limit_ms"))).rows[0][0]
             listed[key] = np.sort(np.fromstring(text or "", dtype=np.int64, sep=","))
         except QueryInterrupted:
-            listed[key] = None
+            listed[key] = TIMED_OUT
     return listed[key]
 
 
@@ -128,7 +146,7 @@ class _CountedFacet:
         configs = self.get_configs()
         columns = [c["config"].get("column") or c["config"]["simple"] for c in configs]
         rows = await _listed_ids(self) if configs else None
-        if rows is None:
+        if rows is TIMED_OUT:
             return [], columns
         size = self.get_facet_size()
         querystring = self.get_querystring_pairs()
