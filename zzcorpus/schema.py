@@ -128,8 +128,11 @@ CHAR_FTS_SQL = f"CREATE VIRTUAL TABLE [{CHAR_FTS_TABLE}] USING fts5({', '.join(P
 HEADLINE_FIELDS = ("kicker", "title", "subtitle")
 
 # What every report reads: no page furniture, each duplicated or reprinted article once (the
-# word index counts exactly these articles: index.recount).
-REPORT_CONDITION = "kind != 'furniture' AND duplicate_of IS NULL AND near_duplicate_of IS NULL"
+# word index counts exactly these articles: index.recount). The `+` keeps SQLite from reading
+# report_articles through the near_duplicate_of index, which holds two thirds of the articles
+# under NULL: a page of them in date order read and sorted every one (0.8 s at 200 MB, against
+# 2 ms through the date index).
+REPORT_CONDITION = "kind != 'furniture' AND duplicate_of IS NULL AND +near_duplicate_of IS NULL"
 
 VIEWS = {
     "report_articles": f"SELECT * FROM articles WHERE {REPORT_CONDITION}",
@@ -319,9 +322,15 @@ def _pending_bands(db) -> None:
         _create_table(db, "reprint_pending_bands", TABLES["reprint_pending_bands"])
 
 
+def _views(db) -> None:
+    """v12: report_articles read in date order through the date index (REPORT_CONDITION)."""
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql, replace=True)
+
+
 MIGRATIONS = [_create, _one_tag_per_word, _word_index, _document_reading_options, _every_printed_field,
               _scripts_and_reprints, _compact_reprints_and_body_hashes, _facet_index, _lexicon_dispersion,
-              _corpus_counts, _pending_bands]
+              _corpus_counts, _pending_bands, _views]
 
 
 class WriterBusy(ValueError):
