@@ -300,17 +300,18 @@ def test_bylines_facet_filter_and_article_page(ds, corpus_db):
     assert '?bylines__arraycontains=%E5%BC%A0%E7%8E%AF%E6%B3%BD">张环泽</a>' in page.text
 
 
-def test_names_facet_passes_over_a_bad_value_and_falls_back_without_an_id(corpus_db, tmp_path):
+def test_names_facet_passes_over_a_bad_value_and_other_tables_get_datasettes_facets(corpus_db, tmp_path):
     """A hand-edited bylines value that is not JSON leaves the other articles' names counted
-    (Datasette's array facet SQL stops the page at it); a table without an id column gets
-    Datasette's own array and column facet SQL."""
+    (Datasette's array facet SQL stops the page at it); another table (here with text ids)
+    gets Datasette's own array and column facet SQL."""
     path = tmp_path / "edited.db"
     shutil.copy(corpus_db, path)
     conn = sqlite3.connect(path)
     his = [i for (i,) in conn.execute("SELECT id FROM articles WHERE bylines LIKE '%张环泽%' ORDER BY id")]
     conn.execute("UPDATE articles SET bylines = '张环泽' WHERE id = ?", [his[0]])
-    conn.execute("CREATE TABLE tagged (name TEXT, tags TEXT)")
-    conn.executemany("INSERT INTO tagged VALUES (?, ?)", [("a", '["x", "y"]'), ("b", '["x"]'), ("c", '[]')])
+    conn.execute("CREATE TABLE tagged (id TEXT, name TEXT, tags TEXT)")  # an id that is no integer key
+    conn.executemany("INSERT INTO tagged VALUES (?, ?, ?)",
+                     [("t1", "a", '["x", "y"]'), ("t2", "b", '["x"]'), ("t3", "c", '[]')])
     conn.commit()
     conn.close()
     edited = Datasette([str(path)])

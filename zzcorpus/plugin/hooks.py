@@ -18,7 +18,7 @@ from .. import search
 from ..charts import format_number
 from . import links
 from .facets import NamesFacet, ValuesFacet
-from .metadata import all_metadata, charts_url, corpus, is_corpus
+from .metadata import ARTICLE_VIEWS, all_metadata, charts_url, corpus, is_corpus
 from .pages import charts_page, cooc_page, dispersion_page, kwic_page, search_page, stylesheet
 from .queries import register, search_hits
 
@@ -28,7 +28,6 @@ TEXT_COLUMNS = {"body", "raw", "title_seg", "body_seg"}
 HIGHLIGHTED = ("kicker", "title", "subtitle", "byline", "dateline", "body")  # marked on an article's page
 WORD_COLUMNS = {"word"}  # report columns holding one word: linked to its concordance and articles
 EDGE_COLUMNS = {"source", "target"}  # a saved network's edge ends
-ARTICLE_VIEWS = ("articles", "report_articles")
 CHARTS_LABEL = "图表：高频词与词语趋势 Charts"
 
 

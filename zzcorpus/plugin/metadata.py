@@ -60,6 +60,7 @@ SEARCH_NOTE = ("搜索框按字面查找引题、标题、副题、署名、电�
                " The segmented columns (*_seg) are hidden in this list: see them on each article's page or in JSON/CSV.")
 # No fts_table: the search box is routed to the CLI's search (hooks.filters_from_request), which
 # Datasette's FTS SQL could only approximate.
+ARTICLE_VIEWS = ("articles", "report_articles")  # the article lists: search box, facets, reprint links
 ARTICLE_TABLE = {
     "label_column": "title", "sort_desc": "date",
     "facets": [{"values": c} for c in ("source", "kind", "page", "date", "script")] + [{"names": "bylines"}], "columns": ARTICLE_COLUMNS,
