@@ -19,20 +19,14 @@ Other tables (an `id` there need not be an integer key) get Datasette's own SQL.
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 from datasette.database import QueryInterrupted
 from datasette.facets import ArrayFacet, ColumnFacet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
+from ..schema import int_list
 from .metadata import ARTICLE_VIEWS, corpus
-from .queries import file_state
-
-KEPT = 32  # columns' (id, value) pairs and tables' row counts kept: a few tables' facets
-# (file state, table, column, names?) -> (sorted ids, value codes, values); (file state, table) -> rows
-_kept_values: dict = {}
-_kept_lock = threading.Lock()  # Datasette reads on several threads: each column is read once
+from .queries import kept
 
 
 def _read_pairs(conn, table: str, column: str, names: bool):
@@ -47,36 +41,21 @@ def _read_pairs(conn, table: str, column: str, names: bool):
     values, ids = [], []
     for value, held in conn.execute(sql):
         values.append(value)
-        ids.append(np.fromstring(held, dtype=np.int64, sep=","))
+        ids.append(int_list(held))
     codes = np.repeat(np.arange(len(values), dtype=np.int32), [len(i) for i in ids])
     ids = np.concatenate(ids) if ids else np.empty(0, dtype=np.int64)
     order = np.argsort(ids, kind="stable")
     return ids[order], codes[order], values
 
 
-def _kept(conn, key: tuple, read):
-    """read(), kept while the file is unchanged (key: what it is of)."""
-    path = conn.execute("PRAGMA database_list").fetchone()[2]
-    key = (file_state(path), *key) if path else None
-    with _kept_lock:
-        if key in _kept_values:
-            return _kept_values[key]
-        found = read()
-        if key:
-            _kept_values[key] = found
-            while len(_kept_values) > KEPT:
-                _kept_values.pop(next(iter(_kept_values)))
-        return found
-
-
 def column_pairs(conn, table: str, column: str, *, names: bool):
     """(ids sorted, a code per id, the values the codes stand for) of a table's column: one
     pair per row holding a value, or with `names`, per (row, name) of a column of JSON lists."""
-    return _kept(conn, (table, column, names), lambda: _read_pairs(conn, table, column, names))
+    return kept(conn, ("pairs", table, column, names), lambda: _read_pairs(conn, table, column, names))
 
 
 def table_rows(conn, table: str) -> int:
-    return _kept(conn, (table,), lambda: conn.execute(f"SELECT count(*) FROM {escape_sqlite(table)}").fetchone()[0])
+    return kept(conn, ("rows", table), lambda: conn.execute(f"SELECT count(*) FROM {escape_sqlite(table)}").fetchone()[0])
 
 
 def _sqlite_order(value):
@@ -120,7 +99,7 @@ async def _listed_ids(facet):
             text = (await facet.ds.execute(
                 facet.database, f"SELECT group_concat(id) FROM ({facet.sql})", facet.params,
                 truncate=False, custom_time_limit=facet.ds.setting("facet_time_limit_ms"))).rows[0][0]
-            listed[key] = np.sort(np.fromstring(text or "", dtype=np.int64, sep=","))
+            listed[key] = np.sort(int_list(text))
         except QueryInterrupted:
             listed[key] = TIMED_OUT
     return listed[key]

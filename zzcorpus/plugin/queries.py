@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 
 import sqlite_utils
 
@@ -27,8 +28,9 @@ SEARCH_LIMIT = 200
 KWIC_LIMIT = 1000
 
 
-SEARCHES_KEPT = 8  # a table page asks the same search for its rows, its count and each facet
-_searches: dict = {}  # (file, its state, query, words) -> (JSON ids, how many): for every connection
+KEPT = 40  # reads remembered while their file is unchanged: searches, facets' columns
+_kept: dict = {}  # (file and its state, what was read ...) -> what it gave, for every connection
+_kept_lock = threading.Lock()  # Datasette reads on several threads
 
 
 def file_state(path: str) -> tuple:
@@ -43,29 +45,43 @@ def file_state(path: str) -> tuple:
     return tuple(state)
 
 
+def kept(conn, key: tuple, read):
+    """read(), remembered while the connection's database file is unchanged (key: what it
+    reads). Two threads asking at once may both read; neither waits for the other's read."""
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    if not path:
+        return read()
+    key = (file_state(path), *key)
+    with _kept_lock:
+        if key in _kept:
+            return _kept[key]
+    found = read()
+    with _kept_lock:
+        _kept[key] = found
+        while len(_kept) > KEPT:
+            _kept.pop(next(iter(_kept)))
+    return found
+
+
 def search_hits(conn, query, words) -> tuple[str, int]:
     """(ids as a JSON list, how many) of the articles a query hits, duplicates included, for a
     table's search box: search.article_ids, the CLI's own search, answered once per query while
-    the file is unchanged; never raises."""
-    path = conn.execute("PRAGMA database_list").fetchone()[2]
-    key = (path, file_state(path) if path else None, str(query or ""), bool(words))
-    if path and key in _searches:
-        return _searches[key]
+    the file is unchanged (a page asks it for its rows, its count and its facets' rows); never
+    raises."""
+    def read():
+        try:
+            ids = search.article_ids(sqlite_utils.Database(conn), str(query or ""), words=bool(words))
+        except ValueError:  # a query that means nothing, an old index: nothing to show
+            ids = []
+        return json.dumps(ids), len(ids)
+
     try:
-        ids = search.article_ids(sqlite_utils.Database(conn), key[2], words=key[3])
-    except ValueError:  # a query that means nothing, an old index: nothing to show
-        ids = []
+        return kept(conn, ("search", str(query or ""), bool(words)), read)
     except sqlite3.OperationalError as e:  # Datasette's time limit stopped the search inside a query:
         if "interrupt" not in str(e):  # stop that query too, so it ends as timed out, not as an error
             raise
         conn.interrupt()
         return "[]", 0
-    found = (json.dumps(ids), len(ids))
-    if path:
-        _searches[key] = found
-        while len(_searches) > SEARCHES_KEPT:
-            _searches.pop(next(iter(_searches)))
-    return found
 
 
 def match_expression(query) -> str:
