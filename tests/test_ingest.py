@@ -422,8 +422,9 @@ def test_a_segmenter_that_forgets_gives_the_same_counts_and_vocab(seed_db, tmp_p
 
 
 def test_a_chunk_learns_the_tags_that_paragraphs_cut_one_by_one_learn():
-    """segment_articles tags, once per chunk, the first paragraph holding each new token: the
-    same tags as tagging each paragraph that holds one, paragraph by paragraph."""
+    """segment_articles tags, once per chunk, each new token (on its own, or in the first
+    paragraph holding it when the engine cuts it otherwise alone): the same tags as cutting
+    paragraph by paragraph, and as the engine gives each token tagging whole paragraphs."""
     from zzcorpus.segment import segment_articles
 
     texts = [(page.read_text(encoding="utf-8")[:400], page.read_text(encoding="utf-8")) for page in SEED_PAGES]
@@ -434,6 +435,16 @@ def test_a_chunk_learns_the_tags_that_paragraphs_cut_one_by_one_learn():
     segs, paragraphs = segment_articles(chunk, texts)
     assert segs == expected
     assert chunk.tags == one_by_one.tags and len(chunk.tags) > 1000
+    engine = Segmenter()
+    in_paragraphs = {}
+    for title, body in texts:
+        for p in (title + "\n" + body).split("\n"):
+            for w, pos in engine.tag(p):
+                in_paragraphs.setdefault(w, pos)
+    tokens = {w for article in paragraphs for words in article for w in words}
+    assert {w: chunk.tags[w] for w in tokens} == {w: in_paragraphs[w] for w in tokens}
+    alone_otherwise = [w for w in tokens if engine._tag_word(w) is None]  # tagged in their paragraph
+    assert "两国" in alone_otherwise and chunk.tags["两国"] == "ns"
     assert [w for article in paragraphs for words in article for w in words] == \
         [w for title, body in segs for part in (title, body) for line in part.split("\n") if line for w in line.split(" ")]
 
@@ -441,6 +452,7 @@ def test_a_chunk_learns_the_tags_that_paragraphs_cut_one_by_one_learn():
 def test_a_token_the_tagger_does_not_return_still_gets_a_tag():
     segmenter = Segmenter()
     segmenter._tag = lambda text: []  # as if tag and cut ever cut differently
+    segmenter._tag_word = lambda word: None  # and every word were cut otherwise on its own
     assert segmenter.cut("锂电池项目，开工") == ["锂电池", "项目", "，", "开工"]
     assert segmenter.tags == {"锂电池": "x", "项目": "x", "，": "x", "开工": "x"}
 
