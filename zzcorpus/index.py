@@ -316,11 +316,12 @@ class Lexicon:
 
     def add_tokens(self, tokens, tags: dict) -> np.ndarray:
         """Ids of the tokens (a list of strings), adding the unknown ones with their tags."""
+        get = self.ids.get
+        out = np.array([get(tok, 0) for tok in tokens], dtype=np.int64)  # ids start at 1
         new = []
-        out = np.zeros(len(tokens), dtype=np.int64)
-        for i, tok in enumerate(tokens):
-            got = self.ids.get(tok)
-            if got is None:
+        for i in np.flatnonzero(out == 0).tolist():
+            tok = tokens[i]
+            if (got := get(tok)) is None:  # not met earlier in tokens either
                 got = self.ids[tok] = self.next_id
                 self.next_id += 1
                 new.append((got, tok, tags.get(tok), int(is_word(tok))))
@@ -600,34 +601,40 @@ def _update_groups(db, st: StreamStats, art_groups: np.ndarray, sign: np.ndarray
 def add_articles(db, article_ids, groups, streams, st: StreamStats, counted=None) -> None:
     """Index new articles: their streams and postings; counted: a flag per article as stored
     (not yet added to the group counts: the caller does that)."""
-    rows = []
     counted = [0] * len(article_ids) if counted is None else counted
-    for i, (art_id, grp, ids, c) in enumerate(zip(article_ids, groups, streams, counted)):
-        blob, width = encode_stream(ids)
-        rows.append((art_id, grp, int(c), int(st.tokens[i]), int(st.para_units[i]), int(st.sent_units[i]), width,
-                     blob))
+    blobs = [encode_stream(ids) for ids in streams]
     db.conn.executemany(
         "INSERT INTO article_index (article_id, grp, counted, tokens, para_units, sent_units, width, stream) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        zip(article_ids, groups, map(int, counted), st.tokens.tolist(), st.para_units.tolist(), st.sent_units.tolist(),
+            (width for _, width in blobs), (blob for blob, _ in blobs)))
     if not st.word.size:
         return
     art_ids = np.asarray(article_ids, dtype=np.int64)
     order = np.lexsort((art_ids[st.art], st.word))
     words, arts = st.word[order], art_ids[st.art][order]
     starts = np.flatnonzero(np.concatenate([[True], words[1:] != words[:-1]]))
-    ends = np.append(starts[1:], words.size)
+    sizes = np.diff(np.append(starts, words.size))
     gaps = np.diff(arts, prepend=0)
     gaps[starts] = arts[starts]  # each word's block starts from 0
-    gaps, counts = gaps.astype("<u4"), st.count[order].astype("<u4")
+    # Every block's bytes (its n gaps, then its n counts) laid end to end in one buffer, cut
+    # by slicing: a few numpy calls for the batch, not two per word.
+    block_of = np.repeat(np.arange(starts.size), sizes)
+    at = np.arange(words.size) + np.repeat(starts, sizes)  # gap i of block k: 2 * starts[k] + (i - starts[k])
+    flat = np.empty(2 * words.size, dtype="<u4")
+    flat[at], flat[at + sizes[block_of]] = gaps, st.count[order]
+    buffer = flat.tobytes()
+    bounds = (8 * np.append(starts, words.size)).tolist()
 
-    def block(a, b):
-        flat = gaps[a:b].tobytes() + counts[a:b].tobytes()
-        return flat if b - a <= RAW_POSTINGS else zlib.compress(flat, 1)
+    def block(k: int, n: int) -> bytes:
+        raw = buffer[bounds[k]:bounds[k + 1]]
+        return raw if n <= RAW_POSTINGS else zlib.compress(raw, 1)
 
     db.conn.executemany(
         "INSERT INTO postings (word_id, first, n, block) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (word_id, first) DO UPDATE SET n = excluded.n, block = excluded.block",
-        ((int(words[a]), int(arts[a]), int(b - a), block(a, b)) for a, b in zip(starts.tolist(), ends.tolist())))
+        zip(words[starts].tolist(), arts[starts].tolist(), sizes.tolist(),
+            (block(k, n) for k, n in enumerate(sizes.tolist()))))
 
 
 def read_streams(db, article_ids) -> dict[int, np.ndarray]:
