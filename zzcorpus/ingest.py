@@ -427,7 +427,10 @@ class _Writer:
                 fps = {a["id"]: a.get("fingerprint") for a in articles}
                 fps.update({o: None for o in orphans})
                 changed = reprints.mark(db, fps, similarity=self.similarity, memory=self.memory,
-                                        new={a["id"]: a for a in articles})
+                                        new={a["id"]: a for a in articles},
+                                        meanwhile=lambda: store.index_chars(db, articles))
+            else:
+                store.index_chars(db, articles)
             store.write_articles(db, articles)
             if changed or orphans:
                 index.recount(db, changed + orphans)

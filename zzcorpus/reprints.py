@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
@@ -488,7 +489,7 @@ def forget(db, article_ids, memory: Memory | None = None) -> list[int]:
 
 
 def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: Memory | None = None,
-         new: dict | None = None) -> list[int]:
+         new: dict | None = None, meanwhile=lambda: None) -> list[int]:
     """Compare articles (id -> fingerprint, or None to compute it from the stored body) with the
     corpus and with each other; mark reprints. Returns the ids of stored articles whose mark
     changed (the caller recounts them: index.recount). memory: kept by the caller from one batch
@@ -498,9 +499,14 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
 
     The stored first printings sharing a band with any of the articles are read in a few
     queries up front; the first printings found among the articles themselves join them as
-    the articles are taken in order of printing, and are stored together at the end."""
+    the articles are taken in order of printing, and are stored together at the end.
+
+    meanwhile: the caller's database work that does not depend on the marks, done in this
+    thread (called once) while another estimates the candidates (numpy, which lets go of the
+    interpreter, as SQLite does while it writes)."""
     check_similarity(similarity)
     if not articles:
+        meanwhile()
         return []
     memory = memory if memory is not None else Memory()
     new = new or {}
@@ -540,8 +546,12 @@ def mark(db, articles: dict, *, similarity: float = DEFAULT_SIMILARITY, memory: 
     live = [a for a in order if info[a][1] is None and articles.get(a) is not None]
     floor = similarity - MARGIN
     signed = _signatures_of(live, articles)  # read once for both searches
-    estimates = _estimates(live, signed, articles, bands, stored, floor)  # against the stored first printings
-    within = _estimates_within(live, signed, articles, floor)  # against the articles before it in this batch
+    with ThreadPoolExecutor(1) as helper:
+        estimating = helper.submit(lambda: (
+            _estimates(live, signed, articles, bands, stored, floor),  # against the stored first printings
+            _estimates_within(live, signed, articles, floor)))  # against the articles before it in this batch
+        meanwhile()
+        estimates, within = estimating.result()
     touched, updates, firsts = [], [], {}
     for art_id in live:  # exact duplicates (marked already) and short bodies are left alone
         date = info[art_id][0]

@@ -125,14 +125,16 @@ def number_articles(db, articles: list[dict]) -> None:
 
 def write_articles(db, articles: list[dict]) -> None:
     """Insert prepared articles (see ingest.prepare_article and ingest.segment; each with its
-    document_id, its `id` and `duplicate_of` (number_articles), its reprint mark if any, and
-    `char_tokens`, the character index's text of each printed field, made by the worker that
-    prepared it) and their character index rows, in bulk. The caller indexes their words
-    (index.write)."""
-    conn = db.conn
-    conn.executemany(INSERT_ARTICLE, [[a.get(c) for c in ARTICLE_COLUMNS] for a in articles])
-    conn.executemany(f"INSERT INTO {CHAR_FTS_TABLE} (rowid, {FTS_COLUMNS}) VALUES (?{', ?' * len(PRINTED_FIELDS)})",
-                     [(a["id"], *a["char_tokens"]) for a in articles])
+    document_id, its `id` and `duplicate_of` (number_articles) and its reprint mark if any), in
+    bulk. The caller indexes their characters (index_chars) and words (index.write)."""
+    db.conn.executemany(INSERT_ARTICLE, [[a.get(c) for c in ARTICLE_COLUMNS] for a in articles])
+
+
+def index_chars(db, articles: list[dict]) -> None:
+    """The character index rows of prepared articles (numbered: number_articles): each one's
+    `char_tokens`, the index's text of each printed field, made by the worker that prepared it."""
+    db.conn.executemany(f"INSERT INTO {CHAR_FTS_TABLE} (rowid, {FTS_COLUMNS}) VALUES (?{', ?' * len(PRINTED_FIELDS)})",
+                        [(a["id"], *a["char_tokens"]) for a in articles])
 
 
 def counted(db, articles: list[dict]) -> list[bool]:
