@@ -397,3 +397,27 @@ def test_marks_are_the_same_met_in_one_batch_or_one_by_one(seed_db, tmp_path):
         marks.append(marks_of(db))
     assert marks[0] == marks[1]
     assert sum(1 for row in marks[0][0] if row[2] is not None) >= 40
+
+
+def test_mark_runs_the_callers_work_once_in_its_own_thread_while_estimating(seed_db, tmp_path):
+    """`meanwhile` (ingest's character index inserts) runs once, in the calling thread (it uses
+    the connection), and the marks are the ones found without it."""
+    import shutil
+    import threading
+
+    path, _ = wire_corpus(seed_db, tmp_path)
+    found = []
+    for k, meanwhile in enumerate((None, lambda: calls.append(threading.current_thread()))):
+        calls = []
+        db_path = tmp_path / f"m{k}.db"
+        db = sqlite_utils.Database(db_path)
+        ingest.ingest(db, [path], layout="plain", jobs=1, similarity=None)
+        bodies = dict(db.execute("SELECT id, body FROM articles"))
+        fps = dict(zip(bodies, reprints.fingerprints(list(bodies.values()))))
+        with db.conn:
+            reprints.mark(db, fps, **({"meanwhile": meanwhile} if meanwhile else {}))
+        found.append(marks_of(db))
+        if meanwhile:
+            assert calls == [threading.main_thread()]
+            assert reprints.mark(db, {}, meanwhile=meanwhile) == [] and len(calls) == 2
+    assert found[0] == found[1] and sum(1 for row in found[0][0] if row[2] is not None) >= 40
