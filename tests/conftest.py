@@ -107,9 +107,12 @@ def check_index(db):
         stored[art_id] = paragraphs + [current] if ids else []
     assert stored == streams
     got = {}
-    for word_id, first, n, block in db.execute("SELECT word_id, first, n, block FROM postings"):
-        flat = np.frombuffer(block if n <= 8 else zlib.decompress(block), dtype="<u4").astype(np.int64)
-        arts, counts = np.cumsum(flat[:n]), flat[n:]  # up to 8 articles stored raw, more zlib-compressed
+    for word_id, first, n, block, pending in db.execute(
+            "SELECT word_id, first, n, block, 0 FROM postings UNION ALL "  # a writer's blocks until its end,
+            "SELECT word_id, batch, n, block, 1 FROM postings_pending"):  # each from after its batch's first article
+        stored_raw = len(block) == 8 * n if pending else n <= 8  # pending: raw unless zlib made it shorter
+        flat = np.frombuffer(block if stored_raw else zlib.decompress(block), dtype="<u4").astype(np.int64)
+        arts, counts = np.cumsum(flat[:n]), flat[n:]  # n gaps, then n counts
         assert arts[0] >= first and len(counts) == n  # first: the block key, its first article when written
         for a, c in zip(arts.tolist(), counts.tolist()):
             assert (word_of[word_id], a) not in got

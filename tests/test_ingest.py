@@ -318,6 +318,48 @@ def test_killed_run_recovers_to_the_same_articles(tmp_path):
     check_index(db)
 
 
+def test_postings_left_pending_by_a_killed_ingest_are_read_and_then_moved(tmp_path, monkeypatch):
+    """Each batch's postings wait in postings_pending until the end of the command; killed
+    before it, they are read all the same, and the next command moves them into postings (here
+    one that first takes a changed file's old articles out of the index)."""
+    from zzcorpus import index
+
+    src = tmp_path / "pages"
+    src.mkdir()
+    for page in SEED_PAGES:
+        (src / page.name).write_text(page.read_text(encoding="utf-8"), encoding="utf-8")
+    clean, killed = tmp_path / "clean.db", tmp_path / "killed.db"
+    assert ingest(src, "--batch-mb", "0.01", db=clean).exit_code == 0
+    with monkeypatch.context() as m:  # as a run killed before its last transaction leaves it
+        m.setattr(index, "compact_postings", lambda db: 0)
+        m.setattr(index, "finish", lambda db: None)
+        assert ingest(src, "--batch-mb", "0.01", db=killed).exit_code == 0
+    k, c = sqlite_utils.Database(killed), sqlite_utils.Database(clean)
+    assert k.execute("SELECT COUNT(*) FROM postings").fetchone()[0] == 0
+    assert k.execute("SELECT COUNT(DISTINCT batch) FROM postings_pending").fetchone()[0] >= 3
+
+    def postings_by_word(db):
+        return {w: [a.tolist() for a in index.postings(db, i)]
+                for i, w in db.execute("SELECT id, word FROM lexicon WHERE is_word = 1")}
+
+    def reports(db_path):
+        return [json.loads(CliRunner().invoke(cli, [*command, "--json", "--db", str(db_path)]).output)
+                for command in (["freq", "--top", "50"], ["cooc", "项目", "--window", "article", "--min-count", "1"])]
+
+    assert postings_by_word(k) == postings_by_word(c)
+    page = src / SEED_PAGES[0].name
+    page.write_text(page.read_text(encoding="utf-8") + "\n\n枣庄市新能源项目签约仪式昨日举行，锂电项目总投资十亿元。\n",
+                    encoding="utf-8")
+    monkeypatch.setattr(index, "MOVED_AT_ONCE", 50)  # moved a few words at a time
+    for db_path in (clean, killed):
+        assert ingest(src, "--batch-mb", "0.01", db=db_path).exit_code == 0
+    assert k.execute("SELECT COUNT(*) FROM postings_pending").fetchone()[0] == 0
+    check_index(k)
+    assert postings_by_word(k) == postings_by_word(c)
+    assert reports(killed) == reports(clean)
+    assert reports(killed)[1]  # 项目 has collocates
+
+
 def test_resegment_after_dictionary_change(seed_copy, tmp_path):
     db = sqlite_utils.Database(seed_copy)
     word = "集中开工"

@@ -7,8 +7,11 @@ CWB and quanteda, in SQLite tables):
 - article_index: each article's tokens as one integer array (title paragraphs, then body
   paragraphs, 0 between paragraphs), its group, its size in words and in paragraph and sentence
   units, and whether reports count it (`counted`: not furniture, not a marked duplicate).
-- postings: for each word, the articles holding it and how often, in blocks (one per ingest
-  batch, merged when a word gathers many), so a word's articles are one short read.
+- postings: for each word, the articles holding it and how often, in blocks (one per writing
+  command, merged when a word gathers many), so a word's articles are one short read.
+- postings_pending: the blocks of each batch of a writing command as it goes, one per (batch,
+  word), appended after the batches before; the command moves them into postings at its end
+  (compact_postings), one block per word, in word order. Read with postings' own (postings()).
 - groups: per source and month (dated YYYY-MM-DD articles; others in a group with month NULL),
   the sizes and the summed word statistics of the counted articles as one sparse vector, so a
   frequency list for any paper or date range adds a few vectors and never touches articles.
@@ -25,8 +28,11 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import zlib
 from dataclasses import dataclass
+from itertools import groupby, repeat
+from operator import itemgetter
 
 import numpy as np
 
@@ -40,7 +46,7 @@ STATS = ("count", "docs", "paragraphs", "sentences")  # per word: tokens, and un
 DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 NEEDS_INDEX = ("this corpus was made by an older zzcorpus and has no word index yet: "
                "run `zzcorpus index --db FILE` once (it keeps every article)")
-MAX_BLOCKS = 16  # a word's postings blocks (one per ingest batch) merged into one beyond this
+MAX_BLOCKS = 16  # a word's postings blocks (one per writing command) merged into one beyond this
 
 
 def month_of(date) -> str | None:
@@ -113,20 +119,34 @@ def _counts_vector(n_words: int, blob: bytes | None) -> list[np.ndarray]:
 
 
 RAW_POSTINGS = 8  # blocks of up to this many articles are stored as they are: zlib would only add
+PENDING_RAW = 64  # in postings_pending, most blocks are merged soon: compressing small ones would be undone
 
 
 def encode_postings(ids: np.ndarray, counts: np.ndarray) -> bytes:
     """Sorted article ids (stored as gaps, which compress) and their counts, 32 bits each."""
-    flat = np.concatenate([np.diff(ids, prepend=0), counts]).astype("<u4").tobytes()
-    return flat if ids.size <= RAW_POSTINGS else zlib.compress(flat, 1)
+    return _stored(ids.size, np.concatenate([np.diff(ids, prepend=0), counts]).astype("<u4").tobytes())
 
 
-def decode_blocks(blocks: list) -> tuple[np.ndarray, np.ndarray]:
+def _stored(n: int, raw: bytes) -> bytes:
+    """A block of n postings as postings stores it."""
+    return raw if n <= RAW_POSTINGS else zlib.compress(raw, 1)
+
+
+def _pending_block(n: int, raw: bytes) -> bytes:
+    """A block of n postings as postings_pending stores it: raw exactly when 8 bytes a posting."""
+    if n <= PENDING_RAW:
+        return raw
+    packed = zlib.compress(raw, 1)
+    return packed if len(packed) < len(raw) else raw
+
+
+def decode_blocks(blocks: list, *, pending: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(article ids, counts) of postings blocks [(n, blob), ...], end to end, decoded as one
     array (each block's first gap is its first id): numpy calls a block cost more than the
-    decoding when a word has dozens of small blocks (a 200 MB ingest's last merge reads 192,000)."""
+    decoding when a word has dozens of small blocks. pending: blocks of postings_pending."""
     ns = np.fromiter((n for n, _ in blocks), dtype=np.int64, count=len(blocks))
-    flat = np.frombuffer(b"".join(b if n <= RAW_POSTINGS else zlib.decompress(b) for n, b in blocks),
+    raw = (lambda n, b: len(b) == 8 * n) if pending else (lambda n, b: n <= RAW_POSTINGS)
+    flat = np.frombuffer(b"".join(b if raw(n, b) else zlib.decompress(b) for n, b in blocks),
                          dtype="<u4").astype(np.int64)
     starts = np.cumsum(ns) - ns
     at = np.arange(int(ns.sum())) + np.repeat(starts, ns)  # block k: n gaps, then n counts, from 2 * starts[k]
@@ -612,29 +632,29 @@ def add_articles(db, article_ids, groups, streams, st: StreamStats, counted=None
         return
     art_ids = np.asarray(article_ids, dtype=np.int64)
     order = np.lexsort((art_ids[st.art], st.word))
-    words, arts = st.word[order], art_ids[st.art][order]
+    # Appended after the batches before: written into postings, whose blocks are ordered by
+    # word, every batch would rewrite most of that table's pages, more as the corpus grows.
+    words, _, sizes, blocks = _blocks(st.word[order], art_ids[st.art][order], st.count[order])
+    db.conn.executemany("INSERT INTO postings_pending (batch, word_id, n, block) VALUES (?, ?, ?, ?)",
+                        zip(repeat(int(art_ids.min())), words, sizes, map(_pending_block, sizes, blocks)))
+
+
+def _blocks(words: np.ndarray, arts: np.ndarray, counts: np.ndarray) -> tuple[list, list, list, list]:
+    """(word ids, first article ids, sizes, raw blocks) of postings sorted by word, then article:
+    a block per word. Every block's bytes (its n gaps, then its n counts) are laid end to end in
+    one buffer and cut by slicing: a few numpy calls in all, not two per word."""
     starts = np.flatnonzero(np.concatenate([[True], words[1:] != words[:-1]]))
     sizes = np.diff(np.append(starts, words.size))
     gaps = np.diff(arts, prepend=0)
     gaps[starts] = arts[starts]  # each word's block starts from 0
-    # Every block's bytes (its n gaps, then its n counts) laid end to end in one buffer, cut
-    # by slicing: a few numpy calls for the batch, not two per word.
     block_of = np.repeat(np.arange(starts.size), sizes)
     at = np.arange(words.size) + np.repeat(starts, sizes)  # gap i of block k: 2 * starts[k] + (i - starts[k])
     flat = np.empty(2 * words.size, dtype="<u4")
-    flat[at], flat[at + sizes[block_of]] = gaps, st.count[order]
+    flat[at], flat[at + sizes[block_of]] = gaps, counts
     buffer = flat.tobytes()
     bounds = (8 * np.append(starts, words.size)).tolist()
-
-    def block(k: int, n: int) -> bytes:
-        raw = buffer[bounds[k]:bounds[k + 1]]
-        return raw if n <= RAW_POSTINGS else zlib.compress(raw, 1)
-
-    db.conn.executemany(
-        "INSERT INTO postings (word_id, first, n, block) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (word_id, first) DO UPDATE SET n = excluded.n, block = excluded.block",
-        zip(words[starts].tolist(), arts[starts].tolist(), sizes.tolist(),
-            (block(k, n) for k, n in enumerate(sizes.tolist()))))
+    return (words[starts].tolist(), arts[starts].tolist(), sizes.tolist(),
+            [buffer[a:b] for a, b in zip(bounds, bounds[1:])])
 
 
 def read_streams(db, article_ids) -> dict[int, np.ndarray]:
@@ -739,6 +759,7 @@ def remove_articles(db, article_ids) -> None:
         f"SELECT article_id, counted FROM article_index WHERE article_id IN ({', '.join('?' * len(ids))})", ids))
     _apply(db, kid, st, {a: -1 for a, c in counted.items() if c})
     gone = set(ids)
+    move_pending_postings(db)  # so that every block of their words is in postings
     for word in distinct(st.word).tolist():
         for first, n, block in db.execute("SELECT first, n, block FROM postings WHERE word_id = ?", [word]).fetchall():
             arts, counts = decode_blocks([(n, block)])
@@ -758,8 +779,47 @@ def prune_lexicon(db) -> None:
     db.execute("DELETE FROM lexicon WHERE is_word = 1 AND NOT EXISTS (SELECT 1 FROM postings WHERE word_id = lexicon.id)")
 
 
+PENDING_BATCHES = (  # the batches in postings_pending, one seek each (a table scan reads every block)
+    "WITH RECURSIVE b(x) AS (SELECT MIN(batch) FROM postings_pending UNION ALL "
+    "SELECT (SELECT MIN(batch) FROM postings_pending WHERE batch > x) FROM b WHERE x IS NOT NULL)")
+MOVED_AT_ONCE = 1 << 21  # postings decoded and encoded together by move_pending_postings
+
+
+def move_pending_postings(db) -> None:
+    """Move the blocks in postings_pending into postings: one block per word, written in word
+    order, so each page of postings is written once; a few numpy calls for thousands of words."""
+    words, blocks, held, moved = [], [], 0, False
+    for word, rows in groupby(db.execute("SELECT word_id, n, block FROM postings_pending ORDER BY word_id, batch"),
+                              key=itemgetter(0)):
+        for _, n, block in rows:
+            words.append(word)
+            blocks.append((n, block))
+            held += n
+        if held >= MOVED_AT_ONCE:
+            _write_moved(db, words, blocks)
+            words, blocks, held, moved = [], [], 0, True
+    if blocks:
+        _write_moved(db, words, blocks)
+    if blocks or moved:
+        db.execute("DELETE FROM postings_pending")
+
+
+def _write_moved(db, words: list, blocks: list) -> None:
+    """Write pending blocks [(n, blob)] of words (sorted by word, then batch) into postings as
+    one block per word."""
+    arts, counts = decode_blocks(blocks, pending=True)
+    words = np.repeat(np.asarray(words, dtype=np.int64), [n for n, _ in blocks])
+    word_ids, first, sizes, raw = _blocks(words, arts, counts)
+    db.conn.executemany(
+        "INSERT INTO postings (word_id, first, n, block) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (word_id, first) DO UPDATE SET n = excluded.n, block = excluded.block",
+        zip(word_ids, first, sizes, map(_stored, sizes, raw)))
+
+
 def compact_postings(db, *, max_blocks: int = MAX_BLOCKS) -> int:
-    """Merge the blocks of words that gathered more than max_blocks; returns the words merged."""
+    """Move the pending blocks in, then merge the blocks of words that gathered more than
+    max_blocks; returns the words merged."""
+    move_pending_postings(db)
     words = [r[0] for r in db.execute(
         "SELECT word_id FROM postings GROUP BY word_id HAVING COUNT(*) > ?", [max_blocks])]
     for word in words:
@@ -772,20 +832,37 @@ def compact_postings(db, *, max_blocks: int = MAX_BLOCKS) -> int:
 
 def clear(db) -> None:
     """Empty the whole index (resegment rebuilds it)."""
-    for table in ("article_index", "postings", "period_counts", "groups", "corpus_counts", "lexicon"):
+    for table in ("article_index", "postings", "postings_pending", "period_counts", "groups", "corpus_counts",
+                  "lexicon"):
         db.execute(f"DELETE FROM {table}")
 
 
 # --- reading ----------------------------------------------------------------------------------
 
 def postings(db, word_id: int) -> tuple[np.ndarray, np.ndarray]:
-    """(article ids, counts) of every article holding the word, sorted by id."""
+    """(article ids, counts) of every article holding the word, sorted by id (those of a writing
+    command still at work, or killed, too)."""
     arts, counts = decode_blocks(db.execute(
         "SELECT n, block FROM postings WHERE word_id = ? ORDER BY first", [word_id]).fetchall())
+    pending = _pending_blocks(db, word_id)
+    if pending:
+        more = decode_blocks(pending, pending=True)
+        arts, counts = np.concatenate([arts, more[0]]), np.concatenate([counts, more[1]])
     if arts.size < 2 or (arts[1:] > arts[:-1]).all():
         return arts, counts  # blocks in order, as written by ingests one after another
     order = np.argsort(arts, kind="stable")
     return arts[order], counts[order]
+
+
+def _pending_blocks(db, word_id: int) -> list:
+    """The word's blocks in postings_pending, in batch order."""
+    try:
+        return db.execute(f"{PENDING_BATCHES} SELECT p.n, p.block FROM b JOIN postings_pending p "
+                          "ON p.batch = b.x AND p.word_id = ? ORDER BY p.batch", [word_id]).fetchall()
+    except sqlite3.OperationalError as e:
+        if "no such table" in str(e):  # a corpus written before postings_pending (schema 12): none pending
+            return []
+        raise
 
 
 def has_index(db) -> bool:

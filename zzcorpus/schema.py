@@ -54,6 +54,9 @@ TABLES = {
         "pk": "article_id",
     },
     "postings": {"columns": {"word_id": int, "first": int, "n": int, "block": bytes}, "pk": ("word_id", "first")},
+    # A writing command's postings blocks until its end (index.move_pending_postings), a batch
+    # (its first article id) after another, each block uncompressed.
+    "postings_pending": {"columns": {"batch": int, "word_id": int, "n": int, "block": bytes}, "pk": ("batch", "word_id")},
     "groups": {
         "columns": {"id": int, "source": str, "month": str, "articles": int, "tokens": int, "word_articles": int,
                     "para_units": int, "sent_units": int, "n_words": int, "vector": bytes, "dirty": int},
@@ -85,7 +88,7 @@ TABLES = {
     },
 }
 
-WITHOUT_ROWID = {"postings", "period_counts", "reprint_bands"}
+WITHOUT_ROWID = {"postings", "postings_pending", "period_counts", "reprint_bands"}
 SQL_TYPES = {str: "TEXT", int: "INTEGER", bytes: "BLOB", float: "REAL"}
 
 INDEXES = [
@@ -143,7 +146,7 @@ VIEWS = {
                     "JOIN lexicon l ON l.id = p.word_id JOIN groups g ON g.id = p.group_id",
 }
 
-HIDDEN_TABLES = ["meta", "article_index", "postings", "groups", "corpus_counts", "period_counts", CHAR_FTS_TABLE,
+HIDDEN_TABLES = ["meta", "article_index", "postings", "postings_pending", "groups", "corpus_counts", "period_counts", CHAR_FTS_TABLE,
                  "reprint_signatures", "reprint_bands", "reprint_pending_bands"]
 
 
@@ -328,9 +331,15 @@ def _views(db) -> None:
         db.create_view(name, sql, replace=True)
 
 
+def _pending_postings(db) -> None:
+    """v13: postings_pending (index.add_articles)."""
+    if not db["postings_pending"].exists():  # made by v13 or later otherwise
+        _create_table(db, "postings_pending", TABLES["postings_pending"])
+
+
 MIGRATIONS = [_create, _one_tag_per_word, _word_index, _document_reading_options, _every_printed_field,
               _scripts_and_reprints, _compact_reprints_and_body_hashes, _facet_index, _lexicon_dispersion,
-              _corpus_counts, _pending_bands, _views]
+              _corpus_counts, _pending_bands, _views, _pending_postings]
 
 
 class WriterBusy(ValueError):
