@@ -782,7 +782,7 @@ def prune_lexicon(db) -> None:
 PENDING_BATCHES = (  # the batches in postings_pending, one seek each (a table scan reads every block)
     "WITH RECURSIVE b(x) AS (SELECT MIN(batch) FROM postings_pending UNION ALL "
     "SELECT (SELECT MIN(batch) FROM postings_pending WHERE batch > x) FROM b WHERE x IS NOT NULL)")
-MOVED_AT_ONCE = 1 << 21  # postings decoded and encoded together by move_pending_postings
+MOVED_AT_ONCE = 1 << 16  # postings moved together (more hold more memory, and were no faster)
 
 
 def move_pending_postings(db) -> None:
