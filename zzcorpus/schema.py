@@ -6,8 +6,8 @@ Reading guide:
 - articles: what the splitter made of a document; `*_seg` are jieba tokens joined by single
   spaces (paragraphs by newlines, punctuation kept so sentences can be found); `tokens` counts
   words (no punctuation, no numbers); `duplicate_of` points to the first article with the same body.
-- lexicon, article_index, postings, groups, period_counts: the word index every report counts
-  from (see index.py); vocab and word_periods are views of it for SQL.
+- lexicon, article_index, postings (and postings_pending), groups, period_counts: the word
+  index every report counts from (see index.py); vocab and word_periods are views of it for SQL.
 - articles_chars_fts: FTS5 over single characters, which gives substring search for Chinese
   (see search.py).
 """
