@@ -1,13 +1,15 @@
 """The word index's array functions on tiny hand-made inputs (the database side is checked by
 conftest.check_index after every kind of write)."""
 
+import pickle
+
 import numpy as np
 import pytest
 
 import sqlite_utils
 
-from zzcorpus.index import (Counts, decode_blocks, decode_stream, distinct, distinct_pairs, encode_postings, encode_stream,
-                           iter_flat, stream_stats, units_per_word)
+from zzcorpus.index import (Counts, StreamStats, decode_blocks, decode_stream, distinct, distinct_pairs, encode_postings,
+                           encode_stream, iter_flat, make_chunk, stream_stats, units_per_word)
 
 
 @pytest.mark.parametrize("ids", [[], [1, 2, 0, 3], [65534, 65535, 65536, 0, 7], [0x7FFF, 0xFFFF + 0x7FFF, 2**20 + 0x7FFF],
@@ -43,6 +45,22 @@ def test_postings_blocks_decode_end_to_end():
     assert ids.tolist() == [i for b, _ in blocks for i in b] and counts.tolist() == [c for _, b in blocks for c in b]
     assert [a.tolist() for a in decode_blocks(encoded[1:2])] == [blocks[1][0], blocks[1][1]]
     assert [a.tolist() for a in decode_blocks([])] == [[], []]
+
+
+@pytest.mark.parametrize("n_words", [3, 70_000])
+def test_a_chunk_sent_from_a_worker_arrives_whole(n_words):
+    # A worker pickles a chunk's arrays in the narrowest type that holds them: local ids in 8
+    # bits for a few words, 32 past 65,535; counts past 255 in 16. The writer gets int64 back.
+    words = [f"词{i}" for i in range(n_words)]
+    chunk = make_chunk([[words + ["甲"] * 300, ["乙", "。"]], [], [["乙"]]], {})
+    sent = pickle.loads(pickle.dumps(chunk))
+    assert max(int(s.max()) for s in chunk.streams if s.size) == n_words + 3  # 。
+    assert [(s.dtype, s.tolist()) for s in sent.streams] == [(np.dtype(np.int64), s.tolist()) for s in chunk.streams]
+    for field in StreamStats.__dataclass_fields__:
+        got, want = getattr(sent.stats, field), getattr(chunk.stats, field)
+        assert got.dtype == np.int64 and got.tolist() == want.tolist(), field
+    assert 300 in sent.stats.count.tolist()
+    assert (sent.vocab, sent.tags) == (chunk.vocab, chunk.tags)
 
 
 @pytest.mark.parametrize("big", [False, True])
