@@ -9,7 +9,7 @@ import pytest
 import sqlite_utils
 
 from zzcorpus.index import (Counts, StreamStats, decode_blocks, decode_stream, distinct, distinct_pairs, encode_postings,
-                           encode_stream, iter_flat, make_chunk, stream_stats, units_per_word)
+                           encode_stream, encode_streams, iter_flat, make_chunk, stream_stats, units_per_word)
 
 
 @pytest.mark.parametrize("ids", [[], [1, 2, 0, 3], [65534, 65535, 65536, 0, 7], [0x7FFF, 0xFFFF + 0x7FFF, 2**20 + 0x7FFF],
@@ -19,6 +19,15 @@ def test_streams_round_trip_with_escapes_for_large_ids(ids):
     assert decode_stream(blob, width).tolist() == ids
     assert width == (3 if any(i >= 65535 for i in ids) else 2)
     assert len(blob) == 2 * len(ids) + 4 * sum(i >= 65535 for i in ids)
+
+
+def test_streams_encoded_together_as_each_alone():
+    streams = [[], [1, 2, 0, 3], [70000], [], [65534, 65535, 0, 2**20], [5], []]
+    flat = np.array([i for s in streams for i in s], dtype=np.int64)
+    blobs, widths = encode_streams(flat, [len(s) for s in streams])
+    assert list(zip(blobs, widths)) == [encode_stream(np.array(s, dtype=np.int64)) for s in streams]
+    assert widths == [2, 2, 3, 2, 3, 2, 2]
+    assert encode_streams(flat[:0], []) == ([], [])
 
 
 def test_iter_flat_decodes_escapes_at_either_end_of_each_stream(tmp_path):
@@ -54,8 +63,10 @@ def test_a_chunk_sent_from_a_worker_arrives_whole(n_words):
     words = [f"词{i}" for i in range(n_words)]
     chunk = make_chunk([[words + ["甲"] * 300, ["乙", "。"]], [], [["乙"]]], {})
     sent = pickle.loads(pickle.dumps(chunk))
-    assert max(int(s.max()) for s in chunk.streams if s.size) == n_words + 3  # 。
-    assert [(s.dtype, s.tolist()) for s in sent.streams] == [(np.dtype(np.int64), s.tolist()) for s in chunk.streams]
+    assert chunk.lens.tolist() == [n_words + 300 + 1 + 2, 0, 1]  # a break between paragraphs, none after
+    assert int(chunk.flat.max()) == n_words + 3  # 。
+    assert (sent.flat.dtype, sent.lens.dtype) == (np.int64, np.int64)
+    assert (sent.flat.tolist(), sent.lens.tolist()) == (chunk.flat.tolist(), chunk.lens.tolist())
     for field in StreamStats.__dataclass_fields__:
         got, want = getattr(sent.stats, field), getattr(chunk.stats, field)
         assert got.dtype == np.int64 and got.tolist() == want.tolist(), field

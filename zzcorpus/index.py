@@ -70,16 +70,27 @@ def encode_stream(ids: np.ndarray) -> tuple[bytes, int]:
     """(blob, width): 16 bits a token; an id past 16 bits as ESCAPE, its low 15 bits, the rest
     (neither can be ESCAPE, so escapes are found without walking the stream). width 2: no
     escapes, 3: some."""
-    big = ids >= ESCAPE
-    if not big.any():
-        return ids.astype("<u2").tobytes(), 2
+    blobs, widths = encode_streams(ids, [ids.size])
+    return blobs[0], widths[0]
+
+
+def encode_streams(flat: np.ndarray, lens) -> tuple[list[bytes], list[int]]:
+    """encode_stream of each of the streams laid end to end in flat (lens: their lengths), all
+    encoded at once and cut by slicing: a few numpy calls a batch, not a few per article."""
+    big = flat >= ESCAPE
     slots = np.where(big, 3, 1)
     at = np.cumsum(slots) - slots
     out = np.empty(int(slots.sum()), dtype="<u2")
-    out[at] = np.where(big, ESCAPE, ids)
-    out[at[big] + 1] = ids[big] & 0x7FFF
-    out[at[big] + 2] = ids[big] >> 15
-    return out.tobytes(), 3
+    out[at] = np.where(big, ESCAPE, flat)
+    out[at[big] + 1] = flat[big] & 0x7FFF
+    out[at[big] + 2] = flat[big] >> 15
+    ends = np.cumsum(lens, dtype=np.int64)
+    starts = ends - np.asarray(lens, dtype=np.int64)
+    bounds = (2 * np.append(at, out.size)[np.append(starts, flat.size)]).tolist()
+    escapes = np.append(0, np.cumsum(big))
+    buffer = out.tobytes()
+    return ([buffer[a:b] for a, b in zip(bounds, bounds[1:])],
+            np.where(escapes[ends] > escapes[starts], 3, 2).tolist())
 
 
 def decode_stream(blob: bytes, width: int) -> np.ndarray:
@@ -220,13 +231,18 @@ def units_per_word(unit: np.ndarray, word: np.ndarray, *, size: int) -> np.ndarr
 def stream_stats(streams: list[np.ndarray], nonword: np.ndarray, final: np.ndarray) -> StreamStats:
     """Statistics of token streams; nonword / final: a bool per token id (id 0, the paragraph
     break, is a non-word): not a word (counting.is_word), sentence-final punctuation."""
-    n = len(streams)
-    lens = np.fromiter((len(s) for s in streams), dtype=np.int64, count=n)
+    lens = np.fromiter((len(s) for s in streams), dtype=np.int64, count=len(streams))
+    ids = np.concatenate(streams).astype(np.int64) if streams else np.zeros(0, dtype=np.int64)
+    return flat_stream_stats(ids, lens, nonword, final)
+
+
+def flat_stream_stats(ids: np.ndarray, lens: np.ndarray, nonword: np.ndarray, final: np.ndarray) -> StreamStats:
+    """stream_stats of the streams laid end to end in ids, lens long each."""
+    n = lens.size
     empty = np.zeros(0, dtype=np.int64)
     if not lens.sum():
         zeros = np.zeros(n, dtype=np.int64)
         return StreamStats(empty, empty, empty, empty, empty, zeros, zeros, zeros.copy())
-    ids = np.concatenate(streams).astype(np.int64)
     art = np.repeat(np.arange(n), lens)
     start = np.zeros(ids.size, dtype=bool)
     start[(np.cumsum(lens) - lens)[lens > 0]] = True
@@ -399,21 +415,20 @@ class Chunk:
 
     vocab: list
     tags: dict
-    streams: list
+    flat: np.ndarray  # the articles' streams end to end (one array: a few numpy calls a chunk)
+    lens: np.ndarray  # the length of each one
     stats: StreamStats
 
     def __getstate__(self):
         """Sent from the worker as arrays of the narrowest type that holds them (mostly 8 and 16
-        bits), the streams as one: a fifth of the bytes to pickle, pipe and unpickle in the
-        writer, which is the busier process."""
-        lens = np.fromiter(map(len, self.streams), dtype=np.int64, count=len(self.streams))
-        flat = np.concatenate(self.streams) if self.streams else np.zeros(0, dtype=np.int64)
-        return (self.vocab, self.tags, _narrowest(flat), _narrowest(lens),
+        bits): a fifth of the bytes to pickle, pipe and unpickle in the writer, which is the
+        busier process."""
+        return (self.vocab, self.tags, _narrowest(self.flat), _narrowest(self.lens),
                 {f: _narrowest(getattr(self.stats, f)) for f in StreamStats.__dataclass_fields__})
 
     def __setstate__(self, state):
         self.vocab, self.tags, flat, lens, stats = state
-        self.streams = np.split(flat.astype(np.int64), np.cumsum(lens, dtype=np.int64)[:-1]) if len(lens) else []
+        self.flat, self.lens = flat.astype(np.int64), lens.astype(np.int64)
         self.stats = StreamStats(**{f: a.astype(np.int64) for f, a in stats.items()})
 
 
@@ -437,13 +452,15 @@ def make_chunk(articles, tags: dict) -> Chunk:
     vocab.remove("\n") if "\n" in vocab else None
     local = dict(zip(vocab, range(1, len(vocab) + 1)), **{"\n": BREAK})
     ids = np.fromiter(map(local.__getitem__, flat), dtype=np.int64, count=len(flat))
-    # No break after the last paragraph; no stream at all for a chunk of no articles (a chunk of
-    # empty files: its neighbours' articles must not move up one).
-    streams = [s[:-1] for s in np.split(ids, np.cumsum(lens)[:-1])] if lens else []
+    # No break after an article's last paragraph; no stream at all for a chunk of no articles (a
+    # chunk of empty files: its neighbours' articles must not move up one).
+    lens = np.array(lens, dtype=np.int64)
+    last = np.ones(ids.size, dtype=bool)
+    last[np.cumsum(lens)[lens > 0] - 1] = False
+    ids, lens = ids[last], lens - (lens > 0)
     nonword = np.array([True] + [not is_word(t) for t in vocab])
     final = np.array([False] + [is_sentence_final(t) for t in vocab])
-    stats = stream_stats(streams, nonword, final)
-    return Chunk(vocab, {t: tags.get(t) for t in vocab}, streams, stats)
+    return Chunk(vocab, {t: tags.get(t) for t in vocab}, ids, lens, flat_stream_stats(ids, lens, nonword, final))
 
 
 def paragraph_tokens(title_seg: str | None, body_seg: str | None) -> list[list[str]]:
@@ -451,18 +468,20 @@ def paragraph_tokens(title_seg: str | None, body_seg: str | None) -> list[list[s
     return [line.split(" ") for line in "\n".join(s for s in (title_seg, body_seg) if s).split("\n") if line]
 
 
-def to_global(chunks, lexicon: Lexicon) -> tuple[list[np.ndarray], StreamStats]:
-    """The streams and statistics of several chunks, in lexicon ids, as one."""
-    streams, parts, offset = [], [], 0
+def to_global(chunks, lexicon: Lexicon) -> tuple[np.ndarray, np.ndarray, StreamStats]:
+    """The streams (end to end, and their lengths) and statistics of several chunks, in lexicon
+    ids, as one."""
+    flat, parts, offset = [], [], 0
     for chunk in chunks:
         mapping = np.concatenate([[BREAK], lexicon.add_tokens(chunk.vocab, chunk.tags)])
         st = chunk.stats
         parts.append(StreamStats(st.art + offset, mapping[st.word], st.count, st.paragraphs, st.sentences,
                                  st.tokens, st.para_units, st.sent_units))
-        streams += [mapping[s] for s in chunk.streams]
-        offset += len(chunk.streams)
-    return streams, StreamStats(*(np.concatenate([getattr(p, f) for p in parts]) if parts else np.zeros(0, np.int64)
-                                  for f in StreamStats.__dataclass_fields__))
+        flat.append(mapping[chunk.flat])
+        offset += chunk.lens.size
+    joined = (lambda arrays: np.concatenate(arrays) if arrays else np.zeros(0, np.int64))
+    return joined(flat), joined([c.lens for c in chunks]), StreamStats(
+        *(joined([getattr(p, f) for p in parts]) for f in StreamStats.__dataclass_fields__))
 
 
 # --- groups -----------------------------------------------------------------------------------
@@ -624,16 +643,17 @@ def _update_groups(db, st: StreamStats, art_groups: np.ndarray, sign: np.ndarray
 
 # --- writing ----------------------------------------------------------------------------------
 
-def add_articles(db, article_ids, groups, streams, st: StreamStats, counted=None) -> None:
-    """Index new articles: their streams and postings; counted: a flag per article as stored
-    (not yet added to the group counts: the caller does that)."""
+def add_articles(db, article_ids, groups, flat, lens, st: StreamStats, counted=None) -> None:
+    """Index new articles: their streams (end to end in flat, lens long each) and postings;
+    counted: a flag per article as stored (not yet added to the group counts: the caller does
+    that)."""
     counted = [0] * len(article_ids) if counted is None else counted
-    blobs = [encode_stream(ids) for ids in streams]
+    blobs, widths = encode_streams(flat, lens)
     db.conn.executemany(
         "INSERT INTO article_index (article_id, grp, counted, tokens, para_units, sent_units, width, stream) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         zip(article_ids, groups, map(int, counted), st.tokens.tolist(), st.para_units.tolist(), st.sent_units.tolist(),
-            (width for _, width in blobs), (blob for blob, _ in blobs)))
+            widths, blobs))
     if not st.word.size:
         return
     art_ids = np.asarray(article_ids, dtype=np.int64)
@@ -881,14 +901,14 @@ def write(db, lexicon: Lexicon, article_ids, keys, chunks, *, counted=None) -> N
     """Index newly stored articles (consecutive ids): keys = (source, date) of each, chunks = the
     make_chunk results of their tokens, in order; counted as report_articles says (or as given:
     a flag per article, when the caller knows it without reading the rows back)."""
-    streams, st = to_global(chunks, lexicon)
+    flat, lens, st = to_global(chunks, lexicon)
     groups = group_ids(db, keys)
     if article_ids and counted is None:
         first, last = min(article_ids), max(article_ids)
         left_out = {r[0] for r in db.execute(
             f"SELECT id FROM articles WHERE id BETWEEN ? AND ? AND NOT ({REPORT_CONDITION})", [first, last])}
         counted = [a not in left_out for a in article_ids]
-    add_articles(db, article_ids, groups, streams, st, counted)
+    add_articles(db, article_ids, groups, flat, lens, st, counted)
     if not article_ids:
         return
     _update_groups(db, st, np.asarray(groups, dtype=np.int64), np.array(counted, dtype=np.int64))
