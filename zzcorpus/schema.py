@@ -55,8 +55,9 @@ TABLES = {
     },
     "postings": {"columns": {"word_id": int, "first": int, "n": int, "block": bytes}, "pk": ("word_id", "first")},
     # A writing command's postings blocks until its end (index.move_pending_postings), a batch
-    # (its first article id) after another, each block uncompressed.
-    "postings_pending": {"columns": {"batch": int, "word_id": int, "n": int, "block": bytes}, "pk": ("batch", "word_id")},
+    # (its first article id) after another; blocks of up to index.PENDING_RAW postings raw.
+    "postings_pending": {"columns": {"batch": int, "word_id": int, "n": int, "block": bytes},
+                         "pk": ("batch", "word_id")},
     "groups": {
         "columns": {"id": int, "source": str, "month": str, "articles": int, "tokens": int, "word_articles": int,
                     "para_units": int, "sent_units": int, "n_words": int, "vector": bytes, "dirty": int},
@@ -146,8 +147,8 @@ VIEWS = {
                     "JOIN lexicon l ON l.id = p.word_id JOIN groups g ON g.id = p.group_id",
 }
 
-HIDDEN_TABLES = ["meta", "article_index", "postings", "postings_pending", "groups", "corpus_counts", "period_counts", CHAR_FTS_TABLE,
-                 "reprint_signatures", "reprint_bands", "reprint_pending_bands"]
+HIDDEN_TABLES = ["meta", "article_index", "postings", "postings_pending", "groups", "corpus_counts", "period_counts",
+                 CHAR_FTS_TABLE, "reprint_signatures", "reprint_bands", "reprint_pending_bands"]
 
 
 def _create_table(db, name: str, spec: dict) -> None:
