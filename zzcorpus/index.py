@@ -156,8 +156,8 @@ def decode_blocks(blocks: list, *, pending: bool = False) -> tuple[np.ndarray, n
     array (each block's first gap is its first id): numpy calls a block cost more than the
     decoding when a word has dozens of small blocks. pending: blocks of postings_pending."""
     ns = np.fromiter((n for n, _ in blocks), dtype=np.int64, count=len(blocks))
-    raw = (lambda n, b: len(b) == 8 * n) if pending else (lambda n, b: n <= RAW_POSTINGS)
-    flat = np.frombuffer(b"".join(b if raw(n, b) else zlib.decompress(b) for n, b in blocks),
+    flat = np.frombuffer(b"".join(b if (len(b) == 8 * n if pending else n <= RAW_POSTINGS) else zlib.decompress(b)
+                                  for n, b in blocks),
                          dtype="<u4").astype(np.int64)
     starts = np.cumsum(ns) - ns
     at = np.arange(int(ns.sum())) + np.repeat(starts, ns)  # block k: n gaps, then n counts, from 2 * starts[k]
@@ -814,7 +814,7 @@ MOVED_AT_ONCE = 1 << 16  # postings moved together (more hold more memory, and w
 def move_pending_postings(db) -> None:
     """Move the blocks in postings_pending into postings: one block per word, written in word
     order, so each page of postings is written once; a few numpy calls for thousands of words."""
-    words, blocks, held, moved = [], [], 0, False
+    words, blocks, held = [], [], 0
     for word, rows in groupby(db.execute("SELECT word_id, n, block FROM postings_pending ORDER BY word_id, batch"),
                               key=itemgetter(0)):
         for _, n, block in rows:
@@ -823,11 +823,10 @@ def move_pending_postings(db) -> None:
             held += n
         if held >= MOVED_AT_ONCE:
             _write_moved(db, words, blocks)
-            words, blocks, held, moved = [], [], 0, True
+            words, blocks, held = [], [], 0
     if blocks:
         _write_moved(db, words, blocks)
-    if blocks or moved:
-        db.execute("DELETE FROM postings_pending")
+    db.execute("DELETE FROM postings_pending")
 
 
 def _write_moved(db, words: list, blocks: list) -> None:
