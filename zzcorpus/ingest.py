@@ -315,10 +315,9 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
             gc.enable()
     with transaction(db):
         reprints.move_pending_bands(db)
-        index.compact_postings(db)
+        index.finish(db)  # moves the pending postings in
         if summary.replaced or summary.removed:
             index.prune_lexicon(db)
-        index.finish(db)
         if summary.new or summary.replaced:
             writer.claim()
             store.set_meta(db, zzcorpus_version=__version__, updated_at=store.now())
