@@ -168,8 +168,12 @@ def check_index(db):
 
 def make_v2(path):
     """Turn a corpus.db into the shape zzcorpus stored at schema version 2 (per-article counts in
-    article_words, a vocab table, an FTS index over the jieba words): an old user's file."""
+    article_words, a vocab table, an FTS index over the jieba words, the character index
+    tokenized by unicode61): an old user's file."""
     import sqlite_utils
+
+    from zzcorpus.schema import CHAR_FTS_TABLE, PRINTED_FIELDS
+    from zzcorpus.store import char_tokens
 
     db = sqlite_utils.Database(path)
     tags = list(db.execute("SELECT word, pos, is_word FROM vocab"))
@@ -184,6 +188,12 @@ def make_v2(path):
         db.execute("CREATE TABLE [article_words] ([word] TEXT, [article_id] INTEGER, [count] INTEGER)")
         db.conn.executemany("INSERT INTO article_words VALUES (?, ?, ?)", [(w, a, n) for (w, a), n in postings.items()])
         db.execute("CREATE INDEX idx_article_words_word ON article_words (word, article_id, count)")
+        # The character index as it was until schema 14, tokenized by unicode61.
+        fields = ", ".join(PRINTED_FIELDS)
+        db.execute(f"DROP TABLE {CHAR_FTS_TABLE}")
+        db.execute(f"CREATE VIRTUAL TABLE [{CHAR_FTS_TABLE}] USING fts5({fields}, content='')")
+        db.conn.executemany(f"INSERT INTO {CHAR_FTS_TABLE} (rowid, {fields}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            [(i, *map(char_tokens, f)) for i, *f in db.execute(f"SELECT id, {fields} FROM articles")])
         db.execute("CREATE VIRTUAL TABLE [articles_fts] USING FTS5 ([title_seg], [body_seg], content=[articles])")
         db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
         db.execute("PRAGMA user_version = 2")

@@ -445,7 +445,8 @@ def test_a_v2_database_gets_the_word_index_and_gives_the_same_reports(tmp_path):
     assert schema(old) == schema(fresh)
     check_index(sqlite_utils.Database(old))
     for args in (["freq", "--top", "50"], ["freq", "--by", "source"], ["cooc", "项目", "--window", "sentence"],
-                 ["keyness", "--source", "枣庄日报"], ["trend", "项目"], ["ngrams", "--n", "3"]):
+                 ["keyness", "--source", "枣庄日报"], ["trend", "项目"], ["ngrams", "--n", "3"],
+                 ["search", "项目 OR 枣庄", "--limit", "0"]):
         got = [CliRunner().invoke(cli, [*args, "--db", str(db), "--json"]) for db in (old, fresh)]
         assert got[0].exit_code == 0 and got[0].stdout == got[1].stdout
 

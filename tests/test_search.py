@@ -366,7 +366,7 @@ def test_fts_query():
     assert fts_query("锂电 枣庄") == '"锂 电" AND "枣 庄"'
     assert fts_query("锂 OR 氢 新质") == '("锂" OR "氢") AND "新 质"'
     assert fts_query("锂电 -钠电") == '("锂 电") NOT "钠 电"'
-    assert fts_query("iPhone") == '"i P h o n e"'  # unicode61 folds case
+    assert fts_query("iPhone") == '"i P h o n e"'  # the tokenizer folds ASCII case
     assert fts_query('"新质') == '"新 质"'  # an unclosed quote runs to the end
     assert fts_query("NEAR(") == '"N E A R \ue000"'  # punctuation is one break token
     assert fts_query('"锂 AND 氢"') == '"锂 A N D 氢"'  # cleaned: 锂AND氢, as ingest would store it
@@ -498,18 +498,22 @@ def test_whole_words_are_fewer_than_substrings(db, texts):
 
 def test_long_texts_are_spaced_for_the_character_index_as_short_ones_are():
     """char_tokens spaces a long text as one array: the same tokens as the regex and the join,
-    for every character below 65,536, runs of non-letters, surrogates and characters above."""
+    for every character below 65,536, runs of non-letters, surrogates and characters above;
+    letters past ASCII lowered in both."""
     import random
 
     from zzcorpus import store
     from zzcorpus.scripts import fold
 
+    def lowered(c):  # past ASCII (the tokenizer folds it) and below 65,536, when str.lower makes it one character
+        return c.lower() if 0x80 <= ord(c) < 0x10000 and len(c.lower()) == 1 else c
+
     def one_by_one(text):
-        return " ".join(store.NON_TEXT_RE.sub(store.BREAK, fold(text)))
+        return " ".join(store.NON_TEXT_RE.sub(store.BREAK, "".join(map(lowered, fold(text)))))
 
     bmp = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000)
     rng = random.Random(7)
-    texts = [bmp, "\ud800" + "锂电池" * 30, "𠀀锂，" * 30, "_—— 2024年，锂电池！\n\n項目" * 5]
+    texts = [bmp, "\ud800" + "锂电池" * 30, "𠀀锂，" * 30, "_—— 2024年，锂电池！\n\n項目" * 5, "ÉCOLE Ａ１ Ⓐ ΣΑΣ İ 锂" * 9]
     texts += ["".join(rng.choice(bmp) if rng.random() < 0.2 else rng.choice("锂电池項目，。 \n2024ab_-")
                       for _ in range(rng.randint(store.SPACED_AS_ARRAY, 300))) for _ in range(300)]
     for text in texts:
@@ -533,3 +537,17 @@ def test_tokens_are_placed_in_their_text_past_any_whitespace_and_neighbours_stay
     assert (got["word"], got["L1"], got["L2"], got["R1"], got["R2"]) == ("项目", "锂电池", "", "开工", "")
     got = neighbours(text, tokens, 12, 15)  # 质 生 across the space: both words
     assert (got["word"], got["L1"], got["R1"]) == ("新质 生产力", "", "")
+
+
+def test_letters_past_ascii_are_found_in_either_case(tmp_path):
+    """The index lowers letters past ASCII itself (its tokenizer folds only ASCII): `école`
+    finds ÉCOLE, `ａｂｃ` finds ＡＢＣ and `σοφία` finds ΣΟΦΊΑ, as the text check would; `ecole`
+    finds neither (accents are kept)."""
+    page = tmp_path / "page.txt"
+    page.write_text("测试页面\n\n本报讯 巴黎ÉCOLE学院与枣庄ＡＢＣ公司签约。\n\n希腊ΣΟΦΊΑ论坛昨日开幕。", encoding="utf-8")
+    db_path = tmp_path / "corpus.db"
+    assert run(db_path, "ingest", str(page)).exit_code == 0
+    texts = {i: "\n".join(f.values()) for i, f in printed(sqlite_utils.Database(db_path)).items()}
+    for query in ("école", "ÉCOLE", "ａｂｃ", "σοφία", "ecole"):
+        assert cli_ids(db_path, query) == truth(texts, query), query
+    assert cli_ids(db_path, "école") and not cli_ids(db_path, "ecole")

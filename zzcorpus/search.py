@@ -5,7 +5,7 @@ subtitle, byline, dateline or body - contains the text.
 How: articles_chars_fts indexes one token per letter or digit of every printed field
 (store.char_tokens), so a query term becomes an FTS5 phrase of its characters and the phrase
 matches wherever the term is a substring. For terms made of Chinese characters and ASCII digits
-that match is exact; for letters (unicode61 folds case and accents: `e` also finds `é`) and
+that match is exact; for letters (the index folds case: `e` also finds `E` and `É`) and
 punctuation (any run of it is one break token) the index gives a superset, and the text itself
 settles it (instr()). The Datasette search box runs this same code (article_ids).
 

@@ -20,8 +20,9 @@ from .schema import BODY_HASH_PREFIX, CHAR_FTS_TABLE, PRINTED_FIELDS, REPORT_CON
 from .scripts import fold
 
 # One FTS token per letter or digit; every run of anything else becomes a private-use
-# character, which unicode61 indexes as a token, so a phrase never matches across
-# punctuation, spaces or paragraph breaks.
+# character, which the index's tokenizer (FTS5's ascii: every character past ASCII is a token
+# character) keeps as a token, so a phrase never matches across punctuation, spaces or
+# paragraph breaks.
 BREAK = "\ue000"
 NON_TEXT_RE = re.compile(r"[\W_]+")
 
@@ -31,7 +32,9 @@ SPACED_AS_ARRAY = 64  # longer texts are spaced as one array: a join makes a str
 
 def char_tokens(text: str) -> str:
     """`锂电池，2024` -> `锂 电 池 \\ue000 2 0 2 4`: the character index's view of a text,
-    traditional characters folded to simplified (so a query in either script finds both)."""
+    traditional characters folded to simplified (so a query in either script finds both) and
+    letters past ASCII to lower case (`É` -> `é`; the tokenizer folds ASCII), as str.lower does
+    each character that it lowers to one."""
     text = fold(text or "")
     if len(text) >= SPACED_AS_ARRAY:
         try:
@@ -39,20 +42,30 @@ def char_tokens(text: str) -> str:
         except UnicodeEncodeError:  # a lone surrogate
             cps = None
         if cps is not None and cps.max() <= 0xFFFF:
-            letter = _bmp_letters()[cps]
+            token = _bmp_tokens()[cps]
+            letter = token != 0
             # a run of anything else -> one BREAK, as NON_TEXT_RE.sub does
             kept = letter | np.concatenate([[True], letter[:-1]])
-            cps = np.where(letter, cps, ord(BREAK))[kept]
+            cps = np.where(letter, token, ord(BREAK))[kept]
             spaced = np.full(2 * cps.size - 1, ord(" "), dtype="<u4")
             spaced[::2] = cps
             return spaced.tobytes().decode("utf-32-le")
-    return " ".join(NON_TEXT_RE.sub(BREAK, text))
+    return " ".join(NON_TEXT_RE.sub(BREAK, text.translate(_lowered())))
 
 
 @lru_cache(maxsize=1)
-def _bmp_letters() -> np.ndarray:
-    """Whether each code point below 65,536 is a letter or digit (not matched by NON_TEXT_RE)."""
-    return np.array([not NON_TEXT_RE.match(chr(c)) for c in range(0x10000)])
+def _bmp_tokens() -> np.ndarray:
+    """Each code point below 65,536 as char_tokens indexes it: lowered (_lowered), then 0 where
+    NON_TEXT_RE matches (as the regex sees the lowered text)."""
+    lowered = _lowered()
+    return np.array([0 if NON_TEXT_RE.match(chr(t := lowered.get(c, c))) else t for c in range(0x10000)], dtype="<u4")
+
+
+@lru_cache(maxsize=1)
+def _lowered() -> dict[int, int]:
+    """str.translate's table of the letters past ASCII below 65,536 that str.lower makes one other
+    character (`É` -> `é`, `Ａ` -> `ａ`)."""
+    return {c: ord(low) for c in range(0x80, 0x10000) if len(low := chr(c).lower()) == 1 and low != chr(c)}
 
 
 def now() -> str:
