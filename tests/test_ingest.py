@@ -331,7 +331,7 @@ def test_postings_left_pending_by_a_killed_ingest_are_read_and_then_moved(tmp_pa
     clean, killed = tmp_path / "clean.db", tmp_path / "killed.db"
     assert ingest(src, "--batch-mb", "0.01", db=clean).exit_code == 0
     with monkeypatch.context() as m:  # as a run killed before its last transaction leaves it
-        m.setattr(index, "finish", lambda db: None)
+        m.setattr(index, "finish", lambda db, **options: None)
         assert ingest(src, "--batch-mb", "0.01", db=killed).exit_code == 0
     k, c = sqlite_utils.Database(killed), sqlite_utils.Database(clean)
     assert k.execute("SELECT COUNT(*) FROM postings").fetchone()[0] == 0
@@ -499,7 +499,12 @@ def test_a_token_the_tagger_does_not_return_still_gets_a_tag():
     assert segmenter.tags == {"锂电池": "x", "项目": "x", "，": "x", "开工": "x"}
 
 
-def test_worker_processes_store_what_one_process_stores(seed_db, tmp_path):
+def test_worker_processes_store_what_one_process_stores(seed_db, tmp_path, monkeypatch):
+    """Workers prepare the batches, and at the end decode, count and encode the pending postings
+    (here a few words at a time)."""
+    from zzcorpus import index
+
+    monkeypatch.setattr(index, "MOVED_AT_ONCE", 50)
     db_path = tmp_path / "parallel.db"
     assert ingest(SEEDS, "--jobs", "2", "--batch-mb", "0.05", db=db_path).exit_code == 0
     assert content(db_path) == content(seed_db)

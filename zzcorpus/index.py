@@ -27,11 +27,13 @@ none commits: the caller owns the transaction.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import re
 import sqlite3
 import zlib
+from collections import deque
 from dataclasses import dataclass
-from itertools import groupby, repeat
+from itertools import groupby, islice, repeat
 from operator import itemgetter
 
 import numpy as np
@@ -500,26 +502,33 @@ def group_ids(db, keys) -> list[int]:
     return out
 
 
-def finish(db) -> None:
-    """After writing: period_counts of the groups that changed rewritten from their vectors, and
-    the lexicon's freq and docs from all groups (cheaper once per command than per batch); then
-    the pending postings moved into place and every word's dp, in one pass over them."""
+def finish(db, *, jobs: int = 1, meanwhile=lambda: None) -> None:
+    """After writing: the lexicon's freq and docs from all groups and period_counts of the groups
+    that changed rewritten from their vectors (cheaper once per command than per batch); the
+    pending postings moved into place and every word's dp, in one pass over them
+    (update_dispersion, by `jobs` processes). meanwhile: the caller's database work, done in this
+    process while the workers decode and encode postings, as is the period_counts rewrite."""
     dirty = [r[0] for r in db.execute("SELECT id FROM groups WHERE dirty = 1")]
     if not dirty:
         compact_postings(db)
+        meanwhile()
         return
-    for g in dirty:
-        c = group_counts(db, g)
-        db.execute("DELETE FROM period_counts WHERE group_id = ?", [g])
-        rows = np.column_stack([np.full(c.word.size, g), c.word, c.stats["count"], c.stats["docs"]])
-        insert_rows(db, "INSERT INTO period_counts (group_id, word_id, count, docs)", rows)
     total = store_corpus_counts(db)
     now = {i: (f, d) for i, f, d in zip(total.word.tolist(), total.stats["count"].tolist(), total.stats["docs"].tolist())}
     stale = [(*now.get(i, (0, 0)), i) for i, f, d in db.execute("SELECT id, freq, docs FROM lexicon WHERE is_word = 1")
              if now.get(i, (0, 0)) != (f, d)]
     db.conn.executemany("UPDATE lexicon SET freq = ?, docs = ? WHERE id = ?", stale)
     db.execute("UPDATE groups SET dirty = 0 WHERE dirty = 1")
-    update_dispersion(db)
+
+    def period_counts():
+        meanwhile()
+        for g in dirty:
+            c = group_counts(db, g)
+            db.execute("DELETE FROM period_counts WHERE group_id = ?", [g])
+            rows = np.column_stack([np.full(c.word.size, g), c.word, c.stats["count"], c.stats["docs"]])
+            insert_rows(db, "INSERT INTO period_counts (group_id, word_id, count, docs)", rows)
+
+    update_dispersion(db, jobs=jobs, meanwhile=period_counts)
 
 
 def store_corpus_counts(db) -> Counts:
@@ -556,45 +565,41 @@ def stored_dispersion(db, word_ids) -> dict[int, float | None]:
     return dict(db.execute(f"SELECT id, dp FROM lexicon WHERE id IN ({', '.join('?' * len(ids))})", ids)) if ids else {}
 
 
-def update_dispersion(db, *, batch: int = 1 << 21) -> None:
+def update_dispersion(db, *, batch: int = 1 << 21, jobs: int = 1, meanwhile=lambda: None) -> None:
     """lexicon.dp: each word's Gries DP over the counted articles, the number `freq` prints for
     the whole corpus, so a frequency list of the corpus reads no postings. As reports._dp, with
     counting.split_dispersion. Every article changes N, so every word is recomputed. The pending
-    postings are moved into place first (compact_postings), and the words they hold all of are
-    counted as they are moved: decoded once, not twice (at 200 MB the move and this took 5.8 s, not 6.5).
-    The other words are read from postings, a batch of postings at a time."""
+    postings are moved into place first, and the words they hold all of are counted as they are
+    moved (move_pending_postings, with `jobs` processes, and `meanwhile`): decoded once, not
+    twice. The other words are read from postings, a batch of postings at a time."""
     from .counting import split_dispersion
 
     last = db.execute("SELECT MAX(article_id) FROM article_index").fetchone()[0] or 0
     size = np.zeros(last + 1, dtype=np.int64)  # per article id; 0: not counted
     art_id, tokens = select_ints(db, ["article_id", "tokens"], "FROM article_index WHERE counted = 1").T
     size[art_id] = tokens
-    n = int(size.sum())
+    total = int(size.sum())
     freq = np.zeros(lexicon_size(db), dtype=np.int64)  # 0: not a word, or not counted anywhere
     word_id, word_freq = select_ints(db, ["id", "freq"], "FROM lexicon WHERE is_word = 1 AND freq > 0").T
     freq[word_id] = word_freq
     over_count, over_size = np.zeros(freq.size, dtype=np.int64), np.zeros(freq.size, dtype=np.int64)
 
-    def add(w, a, c):
-        tok = size[a]
-        over = (tok > 0) & (c * n >= tok * freq[w])
-        over_count[:] += np.bincount(w[over], weights=c[over], minlength=freq.size).astype(np.int64)
-        over_size[:] += np.bincount(w[over], weights=tok[over], minlength=freq.size).astype(np.int64)
+    def add(words, counts, sizes):
+        over_count[words] += counts
+        over_size[words] += sizes
 
     had = select_ints(db, ["DISTINCT word_id"], "FROM postings")[:, 0]  # the words with postings before the move
-
-    def add_moved(w, a, c):  # the words with none before: these are all of their postings
-        new = ~np.isin(w, had)
-        add(w[new], a[new], c[new])
-
-    compact_postings(db, seen=add_moved)
+    for sums in move_pending_postings(db, counting=(size, freq, total, had), jobs=jobs, meanwhile=meanwhile):
+        add(*sums)
+    _merge_crowded(db)
     had = set(had.tolist())
     rows, taken = [], 0
 
     def add_rows():
         a, c = decode_blocks([(k, block) for _, k, block in rows])
-        add(np.repeat(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
-                      np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))), a, c)
+        w = np.repeat(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
+                      np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows)))
+        add(*_dispersion_sums(w, a, c, size, freq, total))
         rows.clear()
 
     for row in db.execute(
@@ -611,9 +616,21 @@ def update_dispersion(db, *, batch: int = 1 << 21) -> None:
     if rows:
         add_rows()
     ids = np.flatnonzero(freq)
-    dp = [split_dispersion(c, f, t, n) for c, f, t in zip(over_count[ids].tolist(), freq[ids].tolist(), over_size[ids].tolist())]
+    dp = [split_dispersion(c, f, t, total)
+          for c, f, t in zip(over_count[ids].tolist(), freq[ids].tolist(), over_size[ids].tolist())]
     db.execute("UPDATE lexicon SET dp = NULL WHERE dp IS NOT NULL AND NOT (is_word = 1 AND freq > 0)")
     db.conn.executemany("UPDATE lexicon SET dp = ? WHERE id = ?", zip(dp, ids.tolist()))
+
+
+def _dispersion_sums(w, a, c, size, freq, total: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(words, their counts, the sizes of their articles), each summed over the postings (word w
+    in article a, c times) where the word is at least as dense as in the whole corpus
+    (c / size[a] >= freq[w] / total): split_dispersion's parts."""
+    tok = size[a]
+    over = (tok > 0) & (c * total >= tok * freq[w])
+    words, at = np.unique(w[over], return_inverse=True)
+    return (words, np.bincount(at, weights=c[over], minlength=words.size).astype(np.int64),
+            np.bincount(at, weights=tok[over], minlength=words.size).astype(np.int64))
 
 
 def group_counts(db, group_id: int) -> Counts:
@@ -826,15 +843,51 @@ PENDING_BATCHES = (  # the batches in postings_pending, one seek each (a table s
     "WITH RECURSIVE b(x) AS (SELECT MIN(batch) FROM postings_pending UNION ALL "
     "SELECT (SELECT MIN(batch) FROM postings_pending WHERE batch > x) FROM b WHERE x IS NOT NULL)")
 MOVED_AT_ONCE = 1 << 16  # postings moved together (more hold more memory, and were no faster)
+# Given to the workers before the caller's other work at the end of an ingest, so they are busy
+# while it runs: at 200 MB, 21.8M postings in all, 1.9 s of two workers' time; ~3 bytes each
+# pending, as much again encoded, held until they are written.
+FIRST_MOVED = 1 << 24
 
 
-def move_pending_postings(db, *, seen=None) -> None:
+def move_pending_postings(db, *, counting: tuple | None = None, jobs: int = 1, meanwhile=lambda: None) -> list[tuple]:
     """Move the blocks in postings_pending into postings: one block per word, written in word
     order, so each page of postings is written once; a few numpy calls for thousands of words.
-    seen(words, article ids, counts): called with the moved postings, a posting a row (a few
-    words at a time, each word's together)."""
+
+    counting: (article sizes, word frequencies, their total, the words that had postings
+    before): returns the _dispersion_sums of the moved words that had none, every posting they
+    have, a few words at a time. jobs > 1: that many forked processes decode, count and encode
+    the blocks while this one reads and writes SQLite (the end of an ingest, otherwise spent on
+    one core); meanwhile: other database work, done here once they have been given the first
+    FIRST_MOVED postings (or at once, with one process)."""
     if not db["postings_pending"].exists():  # a corpus older than the table (schema 12), being upgraded
-        return
+        meanwhile()
+        return []
+    parts = _pending_parts(db)
+    # Forked workers are given `counting` once, as they start: with every part it would be
+    # pickled hundreds of times.
+    pool = multiprocessing.get_context("fork").Pool(jobs, _start_moving, (counting,)) if jobs > 1 else None
+    found = []
+    try:
+        if not pool:
+            meanwhile()
+        moved = (_in_order(pool, _moved_by_worker, parts, first=FIRST_MOVED // MOVED_AT_ONCE, meanwhile=meanwhile)
+                 if pool else (_moved(*p, counting) for p in parts))
+        for rows, sums in moved:
+            db.conn.executemany("INSERT INTO postings (word_id, first, n, block) VALUES (?, ?, ?, ?) "
+                                "ON CONFLICT (word_id, first) DO UPDATE SET n = excluded.n, block = excluded.block",
+                                rows)
+            if sums is not None:
+                found.append(sums)
+    finally:
+        if pool:
+            pool.terminate()
+    db.execute("DELETE FROM postings_pending")
+    return found
+
+
+def _pending_parts(db):
+    """(words, blocks [(n, blob)]) of postings_pending in word order, then batch order, a few
+    words at a time (MOVED_AT_ONCE postings), each word's blocks together."""
     words, blocks, taken = [], [], 0
     for word, rows in groupby(db.execute("SELECT word_id, n, block FROM postings_pending ORDER BY word_id, batch"),
                               key=itemgetter(0)):
@@ -843,31 +896,64 @@ def move_pending_postings(db, *, seen=None) -> None:
             blocks.append((n, block))
             taken += n
         if taken >= MOVED_AT_ONCE:
-            _write_moved(db, words, blocks, seen)
+            yield words, blocks
             words, blocks, taken = [], [], 0
     if blocks:
-        _write_moved(db, words, blocks, seen)
-    db.execute("DELETE FROM postings_pending")
+        yield words, blocks
 
 
-def _write_moved(db, words: list, blocks: list, seen=None) -> None:
-    """Write pending blocks [(n, blob)] of words (sorted by word, then batch) into postings as
-    one block per word (move_pending_postings)."""
+def _moved(words: list, blocks: list, counting: tuple | None) -> tuple[list, tuple | None]:
+    """Pending blocks of words (_pending_parts) -> the postings rows that hold them, one block
+    per word, and (with counting: see move_pending_postings) the dispersion sums of the words
+    that had no postings before."""
     arts, counts = decode_blocks(blocks, pending=True)
-    words = np.repeat(np.asarray(words, dtype=np.int64), [n for n, _ in blocks])
-    if seen is not None:
-        seen(words, arts, counts)
-    word_ids, first, sizes, raw = _blocks(words, arts, counts)
-    db.conn.executemany(
-        "INSERT INTO postings (word_id, first, n, block) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (word_id, first) DO UPDATE SET n = excluded.n, block = excluded.block",
-        zip(word_ids, first, sizes, map(_stored, sizes, raw)))
+    w = np.repeat(np.asarray(words, dtype=np.int64), [n for n, _ in blocks])
+    sums = None
+    if counting is not None:
+        size, freq, total, had = counting
+        new = ~np.isin(w, had)
+        sums = _dispersion_sums(w[new], arts[new], counts[new], size, freq, total)
+    word_ids, first, sizes, raw = _blocks(w, arts, counts)
+    return list(zip(word_ids, first, sizes, map(_stored, sizes, raw))), sums
 
 
-def compact_postings(db, *, max_blocks: int = MAX_BLOCKS, seen=None) -> int:
-    """Move the pending blocks in (seen: as move_pending_postings), then merge the blocks of
-    words that gathered more than max_blocks; returns the words merged."""
-    move_pending_postings(db, seen=seen)
+_worker_counting = None  # a moving worker's `counting` (_start_moving)
+
+
+def _start_moving(counting) -> None:
+    global _worker_counting
+    _worker_counting = counting
+
+
+def _moved_by_worker(words: list, blocks: list) -> tuple[list, tuple | None]:
+    return _moved(words, blocks, _worker_counting)
+
+
+def _in_order(pool, fn, items, *, ahead: int = 4, first: int = 0, meanwhile=lambda: None):
+    """fn(*item) of each item, run by the pool, in order; items are read in this thread (from
+    SQLite, which only this thread may use), at most `ahead` beyond the one waited for, but for
+    the `first` ones, given out before meanwhile() runs here."""
+    waiting = deque()
+    items = iter(items)
+    for item in islice(items, max(first, 1)):
+        waiting.append(pool.apply_async(fn, item))
+    meanwhile()
+    for item in items:
+        waiting.append(pool.apply_async(fn, item))
+        if len(waiting) > ahead:
+            yield waiting.popleft().get()
+    while waiting:
+        yield waiting.popleft().get()
+
+
+def compact_postings(db, *, max_blocks: int = MAX_BLOCKS) -> None:
+    """Move the pending blocks in, then merge the blocks of words that gathered more than max_blocks."""
+    move_pending_postings(db)
+    _merge_crowded(db, max_blocks=max_blocks)
+
+
+def _merge_crowded(db, *, max_blocks: int = MAX_BLOCKS) -> None:
+    """Merge the blocks of each word that has more than max_blocks into one."""
     words = [r[0] for r in db.execute(
         "SELECT word_id FROM postings GROUP BY word_id HAVING COUNT(*) > ?", [max_blocks])]
     for word in words:
@@ -875,7 +961,6 @@ def compact_postings(db, *, max_blocks: int = MAX_BLOCKS, seen=None) -> int:
         db.execute("DELETE FROM postings WHERE word_id = ?", [word])
         db.execute("INSERT INTO postings (word_id, first, n, block) VALUES (?, ?, ?, ?)",
                    [word, int(arts[0]), int(arts.size), encode_postings(arts, counts)])
-    return len(words)
 
 
 def clear(db) -> None:

@@ -314,8 +314,8 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
         if collecting:
             gc.enable()
     with transaction(db):
-        reprints.move_pending_bands(db)
-        index.finish(db)  # moves the pending postings in
+        # The pending postings moved in by workers while this process moves the band keys.
+        index.finish(db, jobs=jobs, meanwhile=lambda: reprints.move_pending_bands(db))
         if summary.replaced or summary.removed:
             index.prune_lexicon(db)
         if summary.new or summary.replaced:
