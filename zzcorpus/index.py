@@ -27,11 +27,13 @@ none commits: the caller owns the transaction.
 from __future__ import annotations
 
 import json
-import multiprocessing
+import os
 import re
 import sqlite3
+import tempfile
 import zlib
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import groupby, islice, repeat
 from operator import itemgetter
@@ -502,12 +504,12 @@ def group_ids(db, keys) -> list[int]:
     return out
 
 
-def finish(db, *, jobs: int = 1, meanwhile=lambda: None) -> None:
+def finish(db, *, pool=None, meanwhile=lambda: None) -> None:
     """After writing: the lexicon's freq and docs from all groups and period_counts of the groups
     that changed rewritten from their vectors (cheaper once per command than per batch); the
     pending postings moved into place and every word's dp, in one pass over them
-    (update_dispersion, by `jobs` processes). meanwhile: the caller's database work, done in this
-    process while the workers decode and encode postings, as is the period_counts rewrite."""
+    (update_dispersion, by the pool's processes). meanwhile: the caller's database work, done in
+    this process while they decode and encode postings, as is the period_counts rewrite."""
     dirty = [r[0] for r in db.execute("SELECT id FROM groups WHERE dirty = 1")]
     if not dirty:
         compact_postings(db)
@@ -528,7 +530,7 @@ def finish(db, *, jobs: int = 1, meanwhile=lambda: None) -> None:
             rows = np.column_stack([np.full(c.word.size, g), c.word, c.stats["count"], c.stats["docs"]])
             insert_rows(db, "INSERT INTO period_counts (group_id, word_id, count, docs)", rows)
 
-    update_dispersion(db, jobs=jobs, meanwhile=period_counts)
+    update_dispersion(db, pool=pool, meanwhile=period_counts)
 
 
 def store_corpus_counts(db) -> Counts:
@@ -565,12 +567,12 @@ def stored_dispersion(db, word_ids) -> dict[int, float | None]:
     return dict(db.execute(f"SELECT id, dp FROM lexicon WHERE id IN ({', '.join('?' * len(ids))})", ids)) if ids else {}
 
 
-def update_dispersion(db, *, batch: int = 1 << 21, jobs: int = 1, meanwhile=lambda: None) -> None:
+def update_dispersion(db, *, batch: int = 1 << 21, pool=None, meanwhile=lambda: None) -> None:
     """lexicon.dp: each word's Gries DP over the counted articles, the number `freq` prints for
     the whole corpus, so a frequency list of the corpus reads no postings. As reports._dp, with
     counting.split_dispersion. Every article changes N, so every word is recomputed. The pending
     postings are moved into place first, and the words they hold all of are counted as they are
-    moved (move_pending_postings, with `jobs` processes, and `meanwhile`): decoded once, not
+    moved (move_pending_postings, by the pool, and `meanwhile`): decoded once, not
     twice. The other words are read from postings, a batch of postings at a time."""
     from .counting import split_dispersion
 
@@ -589,7 +591,7 @@ def update_dispersion(db, *, batch: int = 1 << 21, jobs: int = 1, meanwhile=lamb
         over_size[words] += sizes
 
     had = select_ints(db, ["DISTINCT word_id"], "FROM postings")[:, 0]  # the words with postings before the move
-    for sums in move_pending_postings(db, counting=(size, freq, total, had), jobs=jobs, meanwhile=meanwhile):
+    for sums in move_pending_postings(db, counting=(size, freq, total, had), pool=pool, meanwhile=meanwhile):
         add(*sums)
     _merge_crowded(db)
     had = set(had.tolist())
@@ -849,38 +851,34 @@ MOVED_AT_ONCE = 1 << 16  # postings moved together (more hold more memory, and w
 FIRST_MOVED = 1 << 24
 
 
-def move_pending_postings(db, *, counting: tuple | None = None, jobs: int = 1, meanwhile=lambda: None) -> list[tuple]:
+def move_pending_postings(db, *, counting: tuple | None = None, pool=None, meanwhile=lambda: None) -> list[tuple]:
     """Move the blocks in postings_pending into postings: one block per word, written in word
     order, so each page of postings is written once; a few numpy calls for thousands of words.
 
     counting: (article sizes, word frequencies, their total, the words that had postings
     before): returns the _dispersion_sums of the moved words that had none, every posting they
-    have, a few words at a time. jobs > 1: that many forked processes decode, count and encode
-    the blocks while this one reads and writes SQLite (the end of an ingest, otherwise spent on
-    one core); meanwhile: other database work, done here once they have been given the first
-    FIRST_MOVED postings (or at once, with one process)."""
+    have, a few words at a time. pool: a multiprocessing pool whose processes decode, count and
+    encode the blocks while this one reads and writes SQLite (the end of an ingest, otherwise
+    spent on one core); meanwhile: other database work, done here once they have been given
+    the first FIRST_MOVED postings (or at once, without a pool)."""
     if not db["postings_pending"].exists():  # a corpus older than the table (schema 12), being upgraded
         meanwhile()
         return []
     parts = _pending_parts(db)
-    # Forked workers are given `counting` once, as they start: with every part it would be
-    # pickled hundreds of times.
-    pool = multiprocessing.get_context("fork").Pool(jobs, _start_moving, (counting,)) if jobs > 1 else None
     found = []
-    try:
-        if not pool:
+    with _shared(counting if pool else None) as shared:
+        if pool:
+            moved = _in_order(pool, _moved_by_worker, ((*part, shared) for part in parts),
+                              first=FIRST_MOVED // MOVED_AT_ONCE, meanwhile=meanwhile)
+        else:
             meanwhile()
-        moved = (_in_order(pool, _moved_by_worker, parts, first=FIRST_MOVED // MOVED_AT_ONCE, meanwhile=meanwhile)
-                 if pool else (_moved(*p, counting) for p in parts))
+            moved = (_moved(*part, counting) for part in parts)
         for rows, sums in moved:
             db.conn.executemany("INSERT INTO postings (word_id, first, n, block) VALUES (?, ?, ?, ?) "
                                 "ON CONFLICT (word_id, first) DO UPDATE SET n = excluded.n, block = excluded.block",
                                 rows)
             if sums is not None:
                 found.append(sums)
-    finally:
-        if pool:
-            pool.terminate()
     db.execute("DELETE FROM postings_pending")
     return found
 
@@ -917,16 +915,35 @@ def _moved(words: list, blocks: list, counting: tuple | None) -> tuple[list, tup
     return list(zip(word_ids, first, sizes, map(_stored, sizes, raw))), sums
 
 
-_worker_counting = None  # a moving worker's `counting` (_start_moving)
+@contextmanager
+def _shared(counting: tuple | None):
+    """counting (move_pending_postings) as a file that the pool's processes map (by its path),
+    so the article sizes are written once, not pickled with every part; None for None."""
+    if counting is None:
+        yield None
+        return
+    size, freq, total, had = counting
+    with tempfile.NamedTemporaryFile(prefix="zzcorpus-", suffix=".npy", delete=False) as f:
+        np.save(f, np.concatenate([[total, size.size, freq.size], size, freq, had]).astype(np.int64))
+    try:
+        yield f.name
+    finally:
+        os.unlink(f.name)
 
 
-def _start_moving(counting) -> None:
-    global _worker_counting
-    _worker_counting = counting
+_mapped: dict = {}  # a pool process's counting, by file (_moved_by_worker)
 
 
-def _moved_by_worker(words: list, blocks: list) -> tuple[list, tuple | None]:
-    return _moved(words, blocks, _worker_counting)
+def _moved_by_worker(words: list, blocks: list, shared: str | None) -> tuple[list, tuple | None]:
+    """_moved in a pool's process, counting read from the file _shared wrote."""
+    if shared is None:
+        return _moved(words, blocks, None)
+    if shared not in _mapped:
+        _mapped.clear()
+        a = np.load(shared, mmap_mode="r")
+        total, n_size, n_freq = (int(v) for v in a[:3])
+        _mapped[shared] = (a[3:3 + n_size], a[3 + n_size:3 + n_size + n_freq], total, a[3 + n_size + n_freq:])
+    return _moved(words, blocks, _mapped[shared])
 
 
 def _in_order(pool, fn, items, *, ahead: int = 4, first: int = 0, meanwhile=lambda: None):

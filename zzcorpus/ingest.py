@@ -308,21 +308,22 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
             pending = job
         if pending:
             writer.write(*pending, summary, on_progress)
+        writer.memory = None  # the first printings it kept (up to ~150 MB): the end's to use
+        with transaction(db):
+            # The workers move the pending postings in while this process moves the band keys.
+            index.finish(db, pool=pool, meanwhile=lambda: reprints.move_pending_bands(db))
+            if summary.replaced or summary.removed:
+                index.prune_lexicon(db)
+            if summary.new or summary.replaced:
+                writer.claim()
+                store.set_meta(db, zzcorpus_version=__version__, updated_at=store.now())
+            if similarity is not None:
+                store.set_meta(db, reprint_similarity=str(similarity))
     finally:
         if pool:
             pool.terminate()
         if collecting:
             gc.enable()
-    with transaction(db):
-        # The pending postings moved in by workers while this process moves the band keys.
-        index.finish(db, jobs=jobs, meanwhile=lambda: reprints.move_pending_bands(db))
-        if summary.replaced or summary.removed:
-            index.prune_lexicon(db)
-        if summary.new or summary.replaced:
-            writer.claim()
-            store.set_meta(db, zzcorpus_version=__version__, updated_at=store.now())
-        if similarity is not None:
-            store.set_meta(db, reprint_similarity=str(similarity))
     _give_back_free_pages(db)
     summary.wal_pages = checkpoint(db)
     summary.seconds = time.perf_counter() - started
