@@ -499,10 +499,11 @@ def test_whole_words_are_fewer_than_substrings(db, texts):
 def test_long_texts_are_spaced_for_the_character_index_as_short_ones_are():
     """char_tokens spaces a long text as one array: the same tokens as the regex and the join,
     for every character below 65,536, runs of non-letters, surrogates and characters above;
-    letters past ASCII lowered in both."""
+    letters past ASCII lowered in both. With the folded letters for fingerprints, not lowered."""
     import random
 
     from zzcorpus import store
+    from zzcorpus.reprints import letters
     from zzcorpus.scripts import fold
 
     def lowered(c):  # past ASCII (the tokenizer folds it) and below 65,536, when str.lower makes it one character
@@ -518,6 +519,7 @@ def test_long_texts_are_spaced_for_the_character_index_as_short_ones_are():
                       for _ in range(rng.randint(store.SPACED_AS_ARRAY, 300))) for _ in range(300)]
     for text in texts:
         assert store.char_tokens(text) == one_by_one(text)
+        assert store.char_tokens_and_letters(text) == (one_by_one(text), letters(text))  # as fingerprints cut them
 
 
 def test_tokens_are_placed_in_their_text_past_any_whitespace_and_neighbours_stay_in_the_line():

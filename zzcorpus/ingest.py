@@ -96,7 +96,9 @@ def prepare_article(art: dict, seq: int, meta: dict) -> dict:
         "body_sha256": store.body_sha256(art["body"]),
         "script": scripts.script_of(f"{art['title']}\n{art['body']}"),
     }
-    found["char_tokens"] = [store.char_tokens(found[f]) for f in PRINTED_FIELDS]  # here, in the worker
+    # Here, in the worker; the body's folded letters too, for its fingerprint (_prepare_chunk).
+    body_tokens, found["letters"] = store.char_tokens_and_letters(found["body"])
+    found["char_tokens"] = [body_tokens if f == "body" else store.char_tokens(found[f]) for f in PRINTED_FIELDS]
     return found
 
 
@@ -125,9 +127,8 @@ def _prepare_chunk(chunk: list[tuple[Record, dict]]) -> tuple[list[list[dict]], 
     found = [prepare_record(record, meta) for record, meta in chunk]
     arts = [a for articles in found for a in articles]
     packed = None
+    folded = [a.pop("letters") for a in arts]
     if _work["reprints"]:
-        # The body's character index text holds its folded letters already, spaced and broken.
-        folded = [a["char_tokens"][-1].replace(" ", "").replace(store.BREAK, "") for a in arts]
         packed = reprints.packed_fingerprints([a["body"] for a in arts], folded)
     return found, segment(arts), [record.layout for record, _ in chunk], packed
 

@@ -35,7 +35,19 @@ def char_tokens(text: str) -> str:
     traditional characters folded to simplified (so a query in either script finds both) and
     letters past ASCII to lower case (`É` -> `é`; the tokenizer folds ASCII), as str.lower does
     each character that it lowers to one."""
+    return _views(text, letters=False)[0]
+
+
+def char_tokens_and_letters(text: str) -> tuple[str, str]:
+    """(char_tokens(text), reprints.letters(text): its folded letters and digits, not lowered),
+    from one folding of the text and one pass over it: a body's two views, made in the worker."""
+    return _views(text, letters=True)
+
+
+def _views(text: str, *, letters: bool) -> tuple[str, str | None]:
     text = fold(text or "")
+    if not text:
+        return "", ""
     if len(text) >= SPACED_AS_ARRAY:
         try:
             cps = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
@@ -43,14 +55,15 @@ def char_tokens(text: str) -> str:
             cps = None
         if cps is not None and cps.max() <= 0xFFFF:
             token = _bmp_tokens()[cps]
-            letter = token != 0
+            letter = token != 0  # lowering never makes a letter of anything else, nor the reverse
             # a run of anything else -> one BREAK, as NON_TEXT_RE.sub does
             kept = letter | np.concatenate([[True], letter[:-1]])
-            cps = np.where(letter, token, ord(BREAK))[kept]
-            spaced = np.full(2 * cps.size - 1, ord(" "), dtype="<u4")
-            spaced[::2] = cps
-            return spaced.tobytes().decode("utf-32-le")
-    return " ".join(NON_TEXT_RE.sub(BREAK, text.translate(_lowered())))
+            spaced = np.full(2 * int(kept.sum()) - 1, ord(" "), dtype="<u4")
+            spaced[::2] = np.where(letter, token, ord(BREAK))[kept]
+            return (spaced.tobytes().decode("utf-32-le"),
+                    cps[letter].tobytes().decode("utf-32-le") if letters else None)
+    return (" ".join(NON_TEXT_RE.sub(BREAK, text.translate(_lowered()))),
+            NON_TEXT_RE.sub("", text) if letters else None)
 
 
 @lru_cache(maxsize=1)
