@@ -248,7 +248,8 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
         writes the one before: the first is waited for with nothing to write, the last written
         with nothing to prepare. (Archives hold more than their stored size: past it, full batches.)"""
         left = incoming - done
-        return max(batch_bytes // 4, min(batch_bytes, done, left // 2 if left > 0 else batch_bytes)) if pool else batch_bytes
+        floor = batch_bytes // 4 if done else batch_bytes // 16  # the first is waited for alone: 256 KB
+        return max(floor, min(batch_bytes, done, left // 2 if left > 0 else batch_bytes)) if pool else batch_bytes
 
     def batches():
         """Lists of (record, meta) and of Ended files; a file's records and its end are
