@@ -315,8 +315,7 @@ def _pending_rows(db) -> tuple[np.ndarray, np.ndarray]:
     ids = np.repeat(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)), BANDS)
     del rows
     order = np.lexsort((ids, keys))
-    keys = keys[order]
-    return keys, ids[order]
+    return keys[order], ids[order]
 
 
 MOVED_BANDS = 1 << 18  # band rows inserted at a time: all of them as one 2-D array held 48 MB at 200 MB
