@@ -45,9 +45,9 @@ def char_tokens_and_letters(text: str) -> tuple[str, str]:
 
 
 def _views(text: str, *, letters: bool) -> tuple[str, str | None]:
-    text = fold(text or "")
-    if not text:
+    if not text:  # most kickers, subtitles and datelines
         return "", ""
+    text = fold(text)
     if len(text) >= SPACED_AS_ARRAY:
         try:
             cps = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
