@@ -47,8 +47,11 @@ choose_layout() tells the two apart from a text's line profile.
 from __future__ import annotations
 
 import re
+from functools import cache
 from itertools import compress, pairwise
 from operator import sub
+
+import numpy as np
 
 __all__ = ["KINDS", "LAYOUTS", "choose_layout", "clean_article", "clean_line", "page_text", "plain_article",
            "reflow", "split_page"]
@@ -733,11 +736,20 @@ def plain_article(text: str, *, title: str | None = None, kicker: str | None = N
 
 # --- telling pages from plain text ---
 
-_LATIN_LINE_RE = re.compile(f"[{_A}]")
 _NEWS_MARK_RE = re.compile(f"本报讯|[□■](?:本报)?记者|(?:新华社|中新社)[{_I}]{{0,8}}\\d{{0,2}}月?\\d{{0,2}}日?电|（记者 ?[{_I}]{{2,4}}）")
-_IDEO_RUN_RE = re.compile(f"[{_I}]+")
-_LATIN_RUN_RE = re.compile(f"[{_A}]+")
 _PLAIN_SAMPLE = 400  # lines looked at: a page's profile shows in its first few hundred lines
+IDEOGRAPH, LATIN = 1, 2
+
+
+@cache
+def _char_classes() -> np.ndarray:
+    """IDEOGRAPH or LATIN (the characters of _I or _A) or 0, for each code point below 65,536
+    (both classes lie there)."""
+    table = np.zeros(0x10000, dtype=np.uint8)
+    for value, ranges in ((IDEOGRAPH, _I), (LATIN, _A)):
+        for lo, hi in zip(ranges[::3], ranges[2::3]):
+            table[ord(lo):ord(hi) + 1] = value
+    return table
 
 
 def choose_layout(text: str) -> str:
@@ -752,12 +764,16 @@ def choose_layout(text: str) -> str:
     lines = [line for line in lines if line][:_PLAIN_SAMPLE]
     if not lines:
         return "page"
-    chars = "".join(lines).replace(" ", "")
-    # Counted by what a substitution of runs removes: far faster than a list of every match.
-    if len(chars) - len(_IDEO_RUN_RE.sub("", chars)) < 0.5 * len(chars):
+    # Each character's class, counted per line as arrays: a regex pass per line cost three times more.
+    joined = "\n".join(lines)
+    cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    classes = _char_classes()[np.minimum(cps, 0xFFFF)]
+    if np.count_nonzero(classes == IDEOGRAPH) < 0.5 * (len(joined) - joined.count(" ") - joined.count("\n")):
         return "plain"
-    latin = sum(len(line) - len(_LATIN_RUN_RE.sub("", line)) > 0.5 * len(line) for line in lines)
-    if latin >= 0.2 * len(lines):
+    starts = np.append(0, np.flatnonzero(cps == 10) + 1)
+    latin = np.add.reduceat((classes == LATIN).astype(np.int64), starts)
+    sizes = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
+    if np.count_nonzero(latin > 0.5 * sizes) >= 0.2 * len(lines):
         return "plain"
     if len(lines) >= 3 and not _NEWS_MARK_RE.search(text[: 200 * _PLAIN_SAMPLE]):
         bare = sum(len(line) <= 20 and not _PUNCT_RE.search(line) for line in lines)
