@@ -8,7 +8,7 @@ import pytest
 
 import sqlite_utils
 
-from zzcorpus.index import (Counts, StreamStats, decode_blocks, decode_stream, distinct, distinct_pairs, encode_postings,
+from zzcorpus.index import (Counts, StreamStats, decode_blocks, decode_stream, distinct, encode_postings,
                            encode_stream, encode_streams, iter_flat, make_chunk, stream_stats, units_per_word)
 
 
@@ -75,20 +75,22 @@ def test_a_chunk_sent_from_a_worker_arrives_whole(n_words):
 
 
 @pytest.mark.parametrize("big", [False, True])
-def test_distinct_pairs_and_units_per_word(big):
-    # Units 0, 0, 0, 1, 1, 2, 2 holding words 5 3 5 | 3 3 | 9 9: pairs (0,3) once, (0,5) twice, (1,3)
-    # twice, (2,9) twice. A word id of 2**30 leaves one bit for units, so the keys are sorted two
-    # units at a time.
-    top = 2**30 if big else 9
+def test_units_per_word(big):
+    # Units 0, 0, 0, 1, 1, 2, 2 holding words 5 3 5 | 3 3 | 9 9: word 3 in two units, 5 and 9 in one.
+    # Big: a word id of 2**20 leaves 12 bits for units, so 4,096 units are sorted at a time and
+    # 5,000 more units holding word 3 once each take two slices.
+    top = 2**20 if big else 9
     unit, word = np.array([0, 0, 0, 1, 1, 2, 2]), np.array([5, 3, 5, 3, 3, top, top])
-    units, words, counts = distinct_pairs(unit, word, counts=True)
-    assert list(zip(units.tolist(), words.tolist(), counts.tolist())) == [(0, 3, 1), (0, 5, 2), (1, 3, 2), (2, top, 2)]
-    if not big:  # an array of 2**30 counts would not be a tiny input
-        assert units_per_word(unit, word, size=10).tolist() == [0, 0, 0, 2, 0, 1, 0, 0, 0, 1]
+    if big:
+        unit, word = np.append(unit, np.arange(3, 5003)), np.append(word, np.full(5000, 3))
+    held = units_per_word(unit, word, size=top + 1)
+    assert (held[3], held[5], held[top]) == (2 + 5000 * big, 1, 1) and held.sum() == 4 + 5000 * big
     assert units_per_word(unit[:0], word[:0], size=3).tolist() == [0, 0, 0]
 
 
-def test_stream_stats_counts_words_paragraphs_and_sentences():
+@pytest.mark.parametrize("key_bits", [64, 4])  # 4: too few for the keys, so they are sorted by lexsort
+def test_stream_stats_counts_words_paragraphs_and_sentences(key_bits, monkeypatch):
+    monkeypatch.setattr("zzcorpus.index.KEY_BITS", key_bits)
     # ids: 1 甲, 2 乙, 3 丙 (words); 4 "，" and 5 "。" (not words; 5 ends a sentence); 0 = paragraph break
     nonword = np.array([True, False, False, False, True, True])
     final = np.array([False, False, False, False, False, True])

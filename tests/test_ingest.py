@@ -474,7 +474,7 @@ def test_a_chunk_learns_the_tags_that_paragraphs_cut_one_by_one_learn():
     expected = [(title, body) for title, body in (
         ("\n".join(" ".join(one_by_one.cut(p)) for p in t.split("\n") if p.strip()),
          "\n".join(" ".join(one_by_one.cut(p)) for p in b.split("\n") if p.strip())) for t, b in texts)]
-    segs, paragraphs = segment_articles(chunk, texts)
+    segs, paragraphs, vocab = segment_articles(chunk, texts)
     assert segs == expected
     assert chunk.tags == one_by_one.tags and len(chunk.tags) > 1000
     engine = Segmenter()
@@ -484,6 +484,7 @@ def test_a_chunk_learns_the_tags_that_paragraphs_cut_one_by_one_learn():
             for w, pos in engine.tag(p):
                 in_paragraphs.setdefault(w, pos)
     tokens = {w for article in paragraphs for words in article for w in words}
+    assert vocab == list(dict.fromkeys(w for article in paragraphs for words in article for w in words))
     assert {w: chunk.tags[w] for w in tokens} == {w: in_paragraphs[w] for w in tokens}
     alone_otherwise = [w for w in tokens if engine._tag_word(w) is None]  # tagged in their paragraph
     assert "两国" in alone_otherwise and chunk.tags["两国"] == "ns"

@@ -36,12 +36,12 @@ from . import network as net
 from .crosstab import presence_test
 from .dates import continuous_periods
 from .dictionaries import Dictionary, dictionary_error
+from .counting import is_sentence_final
 from .segment import is_word
 
 UPPER_RUN = re.compile("[A-Z]+")
 HAS_UPPER = re.compile("[A-Z]").search
 TOKEN_AT = re.compile(r"[^ \n]+")  # a token in tokens joined by spaces and newlines
-SENTENCE_FINAL = frozenset("。！？；!?;…")  # as reports.sentences splits
 NEAR_DISTANCE = 10  # KH Coder's default for near() and seq(), in words
 PERIODS = {"year": 4, "month": 7, "day": 10}
 GROUPS = ("source", "year", "month", "day")
@@ -682,7 +682,7 @@ class _Positions:
             for t in tokens:
                 if t not in kinds:
                     word = is_word(t)
-                    kinds[t] = (int(word), int(not word and bool(t) and all(ch in SENTENCE_FINAL for ch in t)))
+                    kinds[t] = (int(word), int(not word and is_sentence_final(t)))
             flags = [kinds[t] for t in tokens]
             words = list(accumulate((f[0] for f in flags), initial=w))
             ends = list(accumulate((f[1] for f in flags), initial=s))
@@ -1139,8 +1139,8 @@ class RuleCoder(StreamCoder):
         self.order = codebook._rule_order()
         self.near_codes = [i for i in self.order if self._near_nodes(i)]
         self.words = np.asarray(flags, dtype=bool)  # for near/seq positions (stream_positions)
-        self.finals = np.array([bool(w) and not f and all(ch in SENTENCE_FINAL for ch in w)
-                                for w, f in zip(words, self.words.tolist())], dtype=bool)
+        self.finals = np.array([not f and is_sentence_final(w) for w, f in zip(words, self.words.tolist())],
+                               dtype=bool)
 
     def _near_nodes(self, i: int, seen=None) -> list:
         """The near/seq nodes code i's condition reads, through the codes it refers to."""

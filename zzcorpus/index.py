@@ -204,28 +204,9 @@ def _sorted_pairs(unit: np.ndarray, word: np.ndarray):
         yield bits, starts[lo:lo + per], keys, np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
 
 
-def distinct_pairs(unit: np.ndarray, word: np.ndarray, *, counts: bool = False):
-    """The distinct (unit, word) pairs, sorted by unit then word, and with counts=True how often
-    each occurs: (units, words[, counts]). unit must not decrease along the arrays (tokens in
-    stream order). Sorted as 32-bit keys, a slice of units at a time: several times faster here
-    than sorting 64-bit keys at once."""
-    empty = np.zeros(0, dtype=np.int64)
-    if not unit.size:
-        return (empty, empty, empty) if counts else (empty, empty)
-    units, words, runs = [], [], []
-    for bits, starts, keys, first in _sorted_pairs(unit, word):
-        kept = keys[first]
-        units.append(unit[starts[(kept >> np.uint32(bits)).astype(np.int64)]])
-        words.append((kept & np.uint32((1 << bits) - 1)).astype(np.int64))
-        if counts:
-            runs.append(np.diff(np.append(first, keys.size)))
-    out = (np.concatenate(units), np.concatenate(words))
-    return (*out, np.concatenate(runs)) if counts else out
-
-
 def units_per_word(unit: np.ndarray, word: np.ndarray, *, size: int) -> np.ndarray:
-    """How many units hold each word id (an array of `size`): the bincount of distinct_pairs'
-    words, without making the pairs."""
+    """How many units hold each word id (an array of `size`): the bincount of each unit's
+    distinct words, without making the (unit, word) pairs."""
     held = np.zeros(size, dtype=np.int64)
     for bits, _, keys, first in (_sorted_pairs(unit, word) if unit.size else ()):
         held += np.bincount(keys[first] & np.uint32((1 << bits) - 1), minlength=size)
@@ -240,13 +221,12 @@ def stream_stats(streams: list[np.ndarray], nonword: np.ndarray, final: np.ndarr
     return flat_stream_stats(ids, lens, nonword, final)
 
 
+KEY_BITS = 64  # (article, word, sentence) keys wider than this are sorted by lexsort
+
+
 def flat_stream_stats(ids: np.ndarray, lens: np.ndarray, nonword: np.ndarray, final: np.ndarray) -> StreamStats:
     """stream_stats of the streams laid end to end in ids, lens long each."""
     n = lens.size
-    empty = np.zeros(0, dtype=np.int64)
-    if not lens.sum():
-        zeros = np.zeros(n, dtype=np.int64)
-        return StreamStats(empty, empty, empty, empty, empty, zeros, zeros, zeros.copy())
     art = np.repeat(np.arange(n), lens)
     start = np.zeros(ids.size, dtype=bool)
     start[(np.cumsum(lens) - lens)[lens > 0]] = True
@@ -255,16 +235,33 @@ def flat_stream_stats(ids: np.ndarray, lens: np.ndarray, nonword: np.ndarray, fi
     sent = np.cumsum(brk | start | final[ids])
     w = ~nonword[ids]
     A, W, P, S = art[w], ids[w], para[w], sent[w]
-    unit_art = np.zeros(int(max(para[-1], sent[-1])) + 1, dtype=np.int64)
-    art_of = {}
-    for name, unit in (("paragraphs", P), ("sentences", S)):
-        unit_art[unit] = A
-        u, word = distinct_pairs(unit, W)  # each unit once per word; then units per (article, word)
-        art_of[name] = distinct_pairs(unit_art[u], word, counts=True)[2]
-        art_of[name + "_units"] = np.bincount(unit_art[distinct(u)], minlength=n)
-    a, word, count = distinct_pairs(A, W, counts=True)
-    return StreamStats(a, word, count, art_of["paragraphs"], art_of["sentences"], np.bincount(A, minlength=n),
-                       art_of["paragraphs_units"], art_of["sentences_units"])
+    if not A.size:
+        empty, zeros = np.zeros(0, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        return StreamStats(empty, empty, empty, empty, empty, zeros, zeros, zeros.copy())
+    # One sort of (article, word, sentence) keys: each (article, word) a run, its sentences in
+    # order within it, and so its paragraphs, which hold whole sentences (five sorts of pairs
+    # took twice as long).
+    wbits, sbits = int(W.max()).bit_length(), int(S.max()).bit_length()
+    if (n - 1).bit_length() + wbits + sbits <= KEY_BITS:
+        keys = np.sort((A.astype(np.uint64) << np.uint64(wbits + sbits)) | (W.astype(np.uint64) << np.uint64(sbits))
+                       | S.astype(np.uint64))
+        a, word, s = (v.astype(np.int64) for v in (keys >> np.uint64(wbits + sbits),
+                                                   (keys >> np.uint64(sbits)) & np.uint64((1 << wbits) - 1),
+                                                   keys & np.uint64((1 << sbits) - 1)))
+    else:
+        order = np.lexsort((S, W, A))
+        a, word, s = A[order], W[order], S[order]
+    para_of = np.zeros(int(sent[-1]) + 1, dtype=np.int64)
+    para_of[S] = P
+    p = para_of[s]
+    new_pair = np.concatenate([[True], (a[1:] != a[:-1]) | (word[1:] != word[:-1])])
+    starts = np.flatnonzero(new_pair)
+    new_sent = new_pair | np.concatenate([[True], s[1:] != s[:-1]])
+    new_para = new_pair | np.concatenate([[True], p[1:] != p[:-1]])
+    count = np.diff(np.append(starts, a.size))
+    units = [np.bincount(A[np.concatenate([[True], u[1:] != u[:-1]])], minlength=n) for u in (P, S)]  # in stream order
+    return StreamStats(a[starts], word[starts], count, np.add.reduceat(new_para.astype(np.int64), starts),
+                       np.add.reduceat(new_sent.astype(np.int64), starts), np.bincount(A, minlength=n), *units)
 
 
 @dataclass
@@ -441,9 +438,10 @@ def _narrowest(a: np.ndarray) -> np.ndarray:
     return a.astype(np.result_type(np.min_scalar_type(int(a.min())), np.min_scalar_type(int(a.max())))) if a.size else a
 
 
-def make_chunk(articles, tags: dict) -> Chunk:
+def make_chunk(articles, tags: dict, *, vocab: list[str] | None = None) -> Chunk:
     """articles: each a list of its paragraphs' token lists (paragraph_tokens(title_seg,
-    body_seg) of stored text); tags: each token's POS tag."""
+    body_seg) of stored text); tags: each token's POS tag; vocab: their distinct tokens in the
+    order met, when the caller has them."""
     # Every token in order, "\n" after each paragraph; then one lookup per token, in C.
     flat, lens = [], []
     for paragraphs in articles:
@@ -452,8 +450,8 @@ def make_chunk(articles, tags: dict) -> Chunk:
             flat += words
             flat.append("\n")
         lens.append(len(flat) - before)
-    vocab = list(dict.fromkeys(flat))
-    vocab.remove("\n") if "\n" in vocab else None
+    if vocab is None:
+        vocab = [t for t in dict.fromkeys(flat) if t != "\n"]
     local = dict(zip(vocab, range(1, len(vocab) + 1)), **{"\n": BREAK})
     ids = np.fromiter(map(local.__getitem__, flat), dtype=np.int64, count=len(flat))
     # No break after an article's last paragraph; no stream at all for a chunk of no articles (a

@@ -113,8 +113,8 @@ def segment(articles: list[dict]) -> index.Chunk:
     from text folded to simplified unless the corpus keeps scripts apart; return their word index
     arrays."""
     fold = scripts.fold if _work["fold"] else str
-    segmented, paragraphs = segment_articles(_segmenter, [(fold(headline(a)), fold(a["body"] or "")) for a in articles])
-    chunk = index.make_chunk(paragraphs, _segmenter.tags)
+    segmented, paragraphs, vocab = segment_articles(_segmenter, [(fold(headline(a)), fold(a["body"] or "")) for a in articles])
+    chunk = index.make_chunk(paragraphs, _segmenter.tags, vocab=vocab)
     for art, (title_seg, body_seg), tokens in zip(articles, segmented, chunk.stats.tokens.tolist()):
         art.update(title_seg=title_seg, body_seg=body_seg, tokens=tokens)
     return chunk

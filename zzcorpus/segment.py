@@ -162,12 +162,14 @@ class Segmenter:
             words = [w.replace(" ", "") for w in words if not w.isspace()]
         return words
 
-    def learn(self, paragraphs) -> None:
+    def learn(self, paragraphs, *, tokens=None) -> None:
         """Tag the tokens not met before of (paragraph, words) pairs: each on its own, which
         gives the tag it has in its paragraph at a hundredth of the cost of tagging the
         paragraph; a token the engine cuts otherwise on its own (a few in ten thousand) is
-        tagged in the first paragraph holding it."""
-        pending = set(chain.from_iterable(words for _, words in paragraphs)).difference(self.tags)
+        tagged in the first paragraph holding it. tokens: their distinct tokens, when the caller
+        has them."""
+        pending = set(chain.from_iterable(words for _, words in paragraphs) if tokens is None else tokens)
+        pending.difference_update(self.tags)
         for word in list(pending):
             if (pos := self._tag_word(word)) is not None:
                 self.tags[word] = pos
@@ -196,9 +198,10 @@ def _paragraph_words(segmenter: Segmenter, text: str) -> list[tuple[str, list[st
 TOKEN_MEMORY = 1 << 19  # tokens a Segmenter remembers before it starts afresh: bounded memory
 
 
-def segment_articles(segmenter: Segmenter, texts) -> tuple[list[tuple[str, str]], list[list[list[str]]]]:
-    """(title_seg, body_seg) for each (title, body), and each article's paragraphs as token
-    lists (the title's first); segmenter.tags then holds every token's tag."""
+def segment_articles(segmenter: Segmenter, texts) -> tuple[list[tuple[str, str]], list[list[list[str]]], list[str]]:
+    """(title_seg, body_seg) for each (title, body), each article's paragraphs as token lists (the
+    title's first), and their distinct tokens in the order met; segmenter.tags then holds every
+    token's tag."""
     if len(segmenter.tags) > TOKEN_MEMORY:
         segmenter.forget()
     segs, tokens, met = [], [], []
@@ -207,5 +210,6 @@ def segment_articles(segmenter: Segmenter, texts) -> tuple[list[tuple[str, str]]
         segs.append(tuple("\n".join(" ".join(words) for _, words in part) for part in (title, body)))
         tokens.append([words for _, words in title + body if words])
         met += title + body
-    segmenter.learn(met)
-    return segs, tokens
+    vocab = list(dict.fromkeys(chain.from_iterable(words for _, words in met)))
+    segmenter.learn(met, tokens=vocab)
+    return segs, tokens, vocab
