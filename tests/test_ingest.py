@@ -46,6 +46,11 @@ def test_seed_ingest_stores_documents_articles_and_indexes(seed_db):
     n = db.execute("select count(*) from articles").fetchone()[0]
     assert n > 20
     assert db.execute("select count(*) from article_index").fetchone()[0] == n
+    # The texts sent from the worker as bytes are stored as text, and found by text.
+    assert db.execute("select count(*) from articles where typeof(body) = 'text' and typeof(body_seg) = 'text' "
+                      "and body_seg like '%锂电池%'").fetchone()[0] >= 1
+    assert db.execute("select count(*) from articles where typeof(body) != 'text' or typeof(body_seg) != 'text'"
+                      ).fetchone()[0] == 0
     # The word index answers jieba words; the char index answers the same rows.
     word_id = db.execute("select id from lexicon where word = '锂电池'").fetchone()[0]
     word_hits = {a for (a,) in db.execute("select article_id from article_index") if a in

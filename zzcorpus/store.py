@@ -123,7 +123,10 @@ ARTICLE_COLUMNS = [
     "body", "title_seg", "body_seg", "source", "date", "date_in_text", "page",
     "chars", "tokens", "body_sha256", "script", "duplicate_of", "near_duplicate_of", "similarity",
 ]
-INSERT_ARTICLE = f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) VALUES ({', '.join('?' * len(ARTICLE_COLUMNS))})"
+BYTES_COLUMNS = ("body", "body_seg")  # given as UTF-8 bytes by the worker (ingest._prepare_chunk)
+# CAST: bytes bind as a blob, which the cast makes the same text a str would have stored.
+INSERT_ARTICLE = (f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) VALUES "
+                  f"({', '.join('CAST(? AS TEXT)' if c in BYTES_COLUMNS else '?' for c in ARTICLE_COLUMNS)})")
 
 
 def number_articles(db, articles: list[dict]) -> None:
@@ -153,13 +156,15 @@ def write_articles(db, articles: list[dict]) -> None:
     """Insert prepared articles (see ingest.prepare_article and ingest.segment; each with its
     document_id, its `id` and `duplicate_of` (number_articles) and its reprint mark if any), in
     bulk. The caller indexes their characters (index_chars) and words (index.write)."""
-    db.conn.executemany(INSERT_ARTICLE, [[a.get(c) for c in ARTICLE_COLUMNS] for a in articles])
+    db.conn.executemany(INSERT_ARTICLE, [tuple(map(a.get, ARTICLE_COLUMNS)) for a in articles])
 
 
 def index_chars(db, articles: list[dict]) -> None:
     """The character index rows of prepared articles (numbered: number_articles): each one's
-    `char_tokens`, the index's text of each printed field, made by the worker that prepared it."""
-    db.conn.executemany(f"INSERT INTO {CHAR_FTS_TABLE} (rowid, {FTS_COLUMNS}) VALUES (?{', ?' * len(PRINTED_FIELDS)})",
+    `char_tokens`, the index's text of each printed field (UTF-8 bytes), made by the worker that
+    prepared it."""
+    db.conn.executemany(f"INSERT INTO {CHAR_FTS_TABLE} (rowid, {FTS_COLUMNS}) "
+                        f"VALUES (?{', CAST(? AS TEXT)' * len(PRINTED_FIELDS)})",
                         [(a["id"], *a["char_tokens"]) for a in articles])
 
 
