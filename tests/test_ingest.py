@@ -51,6 +51,8 @@ def test_seed_ingest_stores_documents_articles_and_indexes(seed_db):
                       "and body_seg like '%锂电池%'").fetchone()[0] >= 1
     assert db.execute("select count(*) from articles where typeof(body) != 'text' or typeof(body_seg) != 'text'"
                       ).fetchone()[0] == 0
+    config = dict(db.execute("select k, v from articles_chars_fts_config").fetchall())
+    assert config["hashsize"] == 8 << 20 and config["automerge"] == 8  # the writer's tuning (schema.CHAR_FTS_TUNING)
     # The word index answers jieba words; the char index answers the same rows.
     word_id = db.execute("select id from lexicon where word = '锂电池'").fetchone()[0]
     word_hits = {a for (a,) in db.execute("select article_id from article_index") if a in
