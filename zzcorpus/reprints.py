@@ -161,10 +161,11 @@ def containment(a: np.ndarray, b: np.ndarray) -> float:
     sorted and distinct, as shingles() makes them."""
     if not a.size or not b.size:
         return 0.0
-    if a.size > b.size:
-        a, b = b, a
-    at = np.searchsorted(b, a)  # each of the smaller set's shingles looked up in the other
-    return int(np.count_nonzero(b[np.minimum(at, b.size - 1)] == a)) / a.size
+    # Each shared shingle is a pair of equal neighbours once both are merged (a stable sort of
+    # two sorted runs is a merge): half the time of looking each one up.
+    both = np.concatenate([a, b])
+    both.sort(kind="stable")
+    return int(np.count_nonzero(both[1:] == both[:-1])) / min(a.size, b.size)
 
 
 def containments(a: np.ndarray, others: list, *, floor: float = 0.0) -> list[float]:
@@ -173,24 +174,28 @@ def containments(a: np.ndarray, others: list, *, floor: float = 0.0) -> list[flo
     sizes = [b.size for b in others]
     if len(others) < 2 or not a.size or not min(sizes):
         return [containment(a, b) for b in others]
-    smaller = np.minimum(a.size, sizes)
-    out = np.zeros(len(others))
+    sizes = np.array(sizes)
+    smaller = np.minimum(sizes, a.size)
+    starts = np.zeros(sizes.size, dtype=np.int64)
+    sizes[:-1].cumsum(out=starts[1:])
+    theirs = np.concatenate(others)
+    out = np.zeros(sizes.size)
+    checked = slice(None)
     if floor > 0:
         # An upper bound first, cheaper than the lookups: the shingles of b whose low 16 bits
         # one of a's has. Past an article's best candidate most fail (371,406 of 383,307 at
         # 200 MB), and this stops nearly all of them.
         table = np.zeros(1 << 16, dtype=bool)
         table[a & 0xFFFF] = True
-        bound = np.add.reduceat(table[np.concatenate(others) & 0xFFFF], np.cumsum([0] + sizes[:-1]), dtype=np.int64)
-        checked = np.flatnonzero(bound / smaller >= floor)  # as the containment is compared
+        bound = np.add.reduceat(table[theirs & 0xFFFF], starts, dtype=np.int64)
+        checked = (bound / smaller >= floor).nonzero()[0]  # as the containment is compared
         if not checked.size:
             return out.tolist()
-        others, sizes, smaller = [others[i] for i in checked], [sizes[i] for i in checked], smaller[checked]
-    else:
-        checked = slice(None)
-    theirs = np.concatenate(others)
-    at = np.searchsorted(a, theirs)
-    shared = np.add.reduceat(a[np.minimum(at, a.size - 1)] == theirs, np.cumsum([0] + sizes[:-1]), dtype=np.int64)
+        if checked.size < sizes.size:
+            theirs, smaller = np.concatenate([others[i] for i in checked.tolist()]), smaller[checked]
+            starts = np.zeros(checked.size, dtype=np.int64)
+            sizes[checked][:-1].cumsum(out=starts[1:])
+    shared = np.add.reduceat(a.take(a.searchsorted(theirs), mode="clip") == theirs, starts, dtype=np.int64)
     out[checked] = shared / smaller
     return out.tolist()
 
