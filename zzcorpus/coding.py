@@ -33,10 +33,10 @@ from itertools import accumulate
 import numpy as np
 
 from . import network as net
+from .counting import is_sentence_final
 from .crosstab import presence_test
 from .dates import continuous_periods
 from .dictionaries import Dictionary, dictionary_error
-from .counting import is_sentence_final
 from .segment import is_word
 
 UPPER_RUN = re.compile("[A-Z]+")
