@@ -77,8 +77,8 @@ def test_a_chunk_sent_from_a_worker_arrives_whole(n_words):
 @pytest.mark.parametrize("big", [False, True])
 def test_units_per_word(big):
     # Units 0, 0, 0, 1, 1, 2, 2 holding words 5 3 5 | 3 3 | 9 9: word 3 in two units, 5 and 9 in one.
-    # Big: a word id of 2**20 leaves 12 bits for units, so 4,096 units are sorted at a time and
-    # 5,000 more units holding word 3 once each take two slices.
+    # Big: a word id of 2**20 (21 bits) leaves 11 bits for units, so 2,048 units are sorted at a
+    # time, and 5,000 more units holding word 3 once each take three slices.
     top = 2**20 if big else 9
     unit, word = np.array([0, 0, 0, 1, 1, 2, 2]), np.array([5, 3, 5, 3, 3, top, top])
     if big:
