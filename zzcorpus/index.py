@@ -41,7 +41,7 @@ from operator import itemgetter
 import numpy as np
 
 from .counting import SENTENCE_FINAL, is_sentence_final
-from .schema import REPORT_CONDITION, insert_rows, select_ints
+from .schema import REPORT_CONDITION, db_file, insert_rows, select_ints
 from .scripts import fold
 from .segment import is_word
 
@@ -855,22 +855,24 @@ def move_pending_postings(db, *, counting: tuple | None = None, pool=None, meanw
 
     counting: (article sizes, word frequencies, their total, the words that had postings
     before): returns the _dispersion_sums of the moved words that had none, every posting they
-    have, a few words at a time. pool: a multiprocessing pool whose processes decode, count and
-    encode the blocks while this one reads and writes SQLite (the end of an ingest, otherwise
-    spent on one core); meanwhile: other database work, done here once they have been given
-    the first FIRST_MOVED postings (or at once, without a pool)."""
+    have, a few words at a time. pool: a multiprocessing pool whose processes read (a database
+    file's committed rows), decode, count and encode the blocks while this one writes SQLite
+    (the end of an ingest, otherwise spent on one core); meanwhile: other database work, done
+    here once they have been given the first FIRST_MOVED postings (or at once, without a pool)."""
     if not db["postings_pending"].exists():  # a corpus older than the table (schema 12), being upgraded
         meanwhile()
         return []
-    parts = _pending_parts(db)
+    path = db_file(db) if pool else ":memory:"
     found = []
-    with _shared(counting if pool else None) as shared:
-        if pool:
-            moved = _in_order(pool, _moved_by_worker, ((*part, shared) for part in parts),
+    with _shared(counting if path != ":memory:" else None) as shared:
+        if path != ":memory:":
+            # Each process reads its own words' blocks (the batches' committed rows): read here,
+            # they were sorted by word in one temporary table of every block, on this process's time.
+            moved = _in_order(pool, _moved_by_worker, ((lo, hi, path, shared) for lo, hi in _pending_ranges(db)),
                               first=FIRST_MOVED // MOVED_AT_ONCE, meanwhile=meanwhile)
         else:
             meanwhile()
-            moved = (_moved(*part, counting) for part in parts)
+            moved = (_moved(*part, counting) for part in _pending_parts(db))
         for rows, sums in moved:
             db.conn.executemany("INSERT INTO postings (word_id, first, n, block) VALUES (?, ?, ?, ?) "
                                 "ON CONFLICT (word_id, first) DO UPDATE SET n = excluded.n, block = excluded.block",
@@ -879,6 +881,19 @@ def move_pending_postings(db, *, counting: tuple | None = None, pool=None, meanw
                 found.append(sums)
     db.execute("DELETE FROM postings_pending")
     return found
+
+
+def _pending_ranges(db) -> list[tuple[int, int]]:
+    """(first, last) word ids of postings_pending's words in order, a few words at a time
+    (about MOVED_AT_ONCE postings)."""
+    rows = select_ints(db, ["word_id", "n"], "FROM postings_pending")
+    if not rows.size:
+        return []
+    words, at = np.unique(rows[:, 0], return_inverse=True)
+    before = np.cumsum(np.bincount(at, weights=rows[:, 1])) - np.bincount(at, weights=rows[:, 1])
+    part = (before // MOVED_AT_ONCE).astype(np.int64)
+    cut = np.flatnonzero(np.append(part[1:] != part[:-1], True))
+    return list(zip(words[np.append(0, cut[:-1] + 1)].tolist(), words[cut].tolist()))
 
 
 def _pending_parts(db):
@@ -930,24 +945,29 @@ def _shared(counting: tuple | None):
 
 
 _mapped: dict = {}  # a pool process's counting, by file (_moved_by_worker)
+_readers: dict = {}  # a pool process's connection, by database file
 
 
-def _moved_by_worker(words: list, blocks: list, shared: str | None) -> tuple[list, tuple | None]:
-    """_moved in a pool's process, counting read from the file _shared wrote."""
-    if shared is None:
-        return _moved(words, blocks, None)
-    if shared not in _mapped:
+def _moved_by_worker(lo: int, hi: int, path: str, shared: str | None) -> tuple[list, tuple | None]:
+    """_moved in a pool's process of the pending blocks of words lo to hi, read from the database
+    file by a connection of its own, with counting read from the file _shared wrote."""
+    if path not in _readers:
+        _readers.clear()
+        _readers[path] = sqlite3.connect(path)
+    rows = _readers[path].execute(
+        f"{PENDING_BATCHES} SELECT p.word_id, p.n, p.block FROM b JOIN postings_pending p "
+        "ON p.batch = b.x AND p.word_id BETWEEN ? AND ? ORDER BY p.word_id, p.batch", [lo, hi]).fetchall()
+    if shared is not None and shared not in _mapped:
         _mapped.clear()
         a = np.load(shared, mmap_mode="r")
         total, n_size, n_freq = (int(v) for v in a[:3])
         _mapped[shared] = (a[3:3 + n_size], a[3 + n_size:3 + n_size + n_freq], total, a[3 + n_size + n_freq:])
-    return _moved(words, blocks, _mapped[shared])
+    return _moved([r[0] for r in rows], [(n, block) for _, n, block in rows], _mapped.get(shared))
 
 
 def _in_order(pool, fn, items, *, ahead: int = 4, first: int = 0, meanwhile=lambda: None):
-    """fn(*item) of each item, run by the pool, in order; items are read in this thread (from
-    SQLite, which only this thread may use), at most `ahead` beyond the one waited for, but for
-    the `first` ones, given out before meanwhile() runs here."""
+    """fn(*item) of each item, run by the pool, in order; items are given out at most `ahead`
+    beyond the one waited for, but for the `first` ones, given out before meanwhile() runs here."""
     waiting = deque()
     items = iter(items)
     for item in islice(items, max(first, 1)):
