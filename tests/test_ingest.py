@@ -507,6 +507,42 @@ def test_a_token_the_tagger_does_not_return_still_gets_a_tag():
     assert segmenter.tags == {"锂电池": "x", "项目": "x", "，": "x", "开工": "x"}
 
 
+def test_pending_postings_the_pool_cannot_see_are_never_deleted(seed_copy):
+    """At the end of an ingest the pool's processes read the pending blocks by connections of
+    their own, which see committed rows only: a block pending in the caller's open transaction
+    (which ingest never leaves) stops the move before anything is deleted."""
+    import multiprocessing
+
+    import numpy as np
+
+    from zzcorpus import index
+
+    db = sqlite_utils.Database(seed_copy)
+    before = db.execute("SELECT COUNT(*), SUM(n) FROM postings").fetchone()
+    word, article = db.execute("SELECT word_id, first FROM postings LIMIT 1").fetchone()
+    pool = multiprocessing.get_context("fork").Pool(1)
+    try:
+        db.conn.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO postings_pending (batch, word_id, n, block) VALUES (?, ?, 1, ?)",
+                   [10**9, word, np.array([article, 1], dtype="<u4").tobytes()])
+        with pytest.raises(RuntimeError, match="0 pending postings read by the pool's processes, 1 pending"):
+            index.move_pending_postings(db, pool=pool)
+        assert db.execute("SELECT COUNT(*) FROM postings_pending").fetchone()[0] == 1
+        db.conn.rollback()
+        db.conn.execute("BEGIN IMMEDIATE")  # committed, the same block is moved
+        db.execute("INSERT INTO postings_pending (batch, word_id, n, block) VALUES (?, ?, 1, ?)",
+                   [10**9, word, np.array([article + 10**6, 1], dtype="<u4").tobytes()])
+        db.conn.commit()
+        db.conn.execute("BEGIN IMMEDIATE")
+        index.move_pending_postings(db, pool=pool)
+        db.conn.commit()
+    finally:
+        pool.terminate()
+    assert db.execute("SELECT COUNT(*) FROM postings_pending").fetchone()[0] == 0
+    assert db.execute("SELECT SUM(n) FROM postings").fetchone()[0] == before[1] + 1
+    assert index.postings(db, word)[0][-1] == article + 10**6
+
+
 def test_worker_processes_store_what_one_process_stores(seed_db, tmp_path, monkeypatch):
     """Workers prepare the batches, and at the end decode, count and encode the pending postings
     (here a few words at a time)."""

@@ -862,13 +862,16 @@ def move_pending_postings(db, *, counting: tuple | None = None, pool=None, meanw
     if not db["postings_pending"].exists():  # a corpus older than the table (schema 12), being upgraded
         meanwhile()
         return []
-    path = db_file(db) if pool else ":memory:"
-    found = []
-    with _shared(counting if path != ":memory:" else None) as shared:
-        if path != ":memory:":
-            # Each process reads its own words' blocks (the batches' committed rows): read here,
-            # they were sorted by word in one temporary table of every block, on this process's time.
-            moved = _in_order(pool, _moved_by_worker, ((lo, hi, path, shared) for lo, hi in _pending_ranges(db)),
+    # With a pool, its processes read the blocks themselves, by connections of their own: a
+    # file's committed rows, which every block is when an ingest ends. Read here, every block
+    # went through one temporary sort by word, on this process's time.
+    path = db_file(db) if pool else None
+    path = None if path == ":memory:" else path
+    found, expected, moved_n = [], 0, 0
+    with _shared(counting if path else None) as shared:
+        if path:
+            ranges, expected = _pending_ranges(db)
+            moved = _in_order(pool, _moved_by_worker, ((lo, hi, path, shared) for lo, hi in ranges),
                               first=FIRST_MOVED // MOVED_AT_ONCE, meanwhile=meanwhile)
         else:
             meanwhile()
@@ -877,23 +880,26 @@ def move_pending_postings(db, *, counting: tuple | None = None, pool=None, meanw
             db.conn.executemany("INSERT INTO postings (word_id, first, n, block) VALUES (?, ?, ?, ?) "
                                 "ON CONFLICT (word_id, first) DO UPDATE SET n = excluded.n, block = excluded.block",
                                 rows)
+            moved_n += sum(r[2] for r in rows)
             if sums is not None:
                 found.append(sums)
+    if path and moved_n != expected:  # never deleted unmoved: the caller's transaction rolls back
+        raise RuntimeError(f"{moved_n:,} pending postings read by the pool's processes, {expected:,} pending")
     db.execute("DELETE FROM postings_pending")
     return found
 
 
-def _pending_ranges(db) -> list[tuple[int, int]]:
-    """(first, last) word ids of postings_pending's words in order, a few words at a time
-    (about MOVED_AT_ONCE postings)."""
+def _pending_ranges(db) -> tuple[list[tuple[int, int]], int]:
+    """(first, last) word ids of postings_pending's words in order, a few words at a time (about
+    MOVED_AT_ONCE postings), and how many postings are pending."""
     rows = select_ints(db, ["word_id", "n"], "FROM postings_pending")
     if not rows.size:
-        return []
+        return [], 0
     words, at = np.unique(rows[:, 0], return_inverse=True)
-    before = np.cumsum(np.bincount(at, weights=rows[:, 1])) - np.bincount(at, weights=rows[:, 1])
-    part = (before // MOVED_AT_ONCE).astype(np.int64)
-    cut = np.flatnonzero(np.append(part[1:] != part[:-1], True))
-    return list(zip(words[np.append(0, cut[:-1] + 1)].tolist(), words[cut].tolist()))
+    sizes = np.bincount(at, weights=rows[:, 1]).astype(np.int64)
+    part = (np.cumsum(sizes) - sizes) // MOVED_AT_ONCE
+    last = np.flatnonzero(np.append(part[1:] != part[:-1], True))
+    return list(zip(words[np.append(0, last[:-1] + 1)].tolist(), words[last].tolist())), int(sizes.sum())
 
 
 def _pending_parts(db):
@@ -957,6 +963,8 @@ def _moved_by_worker(lo: int, hi: int, path: str, shared: str | None) -> tuple[l
     rows = _readers[path].execute(
         f"{PENDING_BATCHES} SELECT p.word_id, p.n, p.block FROM b JOIN postings_pending p "
         "ON p.batch = b.x AND p.word_id BETWEEN ? AND ? ORDER BY p.word_id, p.batch", [lo, hi]).fetchall()
+    if not rows:  # none committed (the caller checks what was moved)
+        return [], None
     if shared is not None and shared not in _mapped:
         _mapped.clear()
         a = np.load(shared, mmap_mode="r")
