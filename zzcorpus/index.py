@@ -35,8 +35,7 @@ import zlib
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import groupby, islice, repeat
-from operator import itemgetter
+from itertools import islice, repeat
 
 import numpy as np
 
@@ -862,20 +861,21 @@ def move_pending_postings(db, *, counting: tuple | None = None, pool=None, meanw
     if not db["postings_pending"].exists():  # a corpus older than the table (schema 12), being upgraded
         meanwhile()
         return []
-    # With a pool, its processes read the blocks themselves, by connections of their own: a
-    # file's committed rows, which every block is when an ingest ends. Read here, every block
-    # went through one temporary sort by word, on this process's time.
+    # A word range at a time, each batch's rows of it found by a seek: reading them all in word
+    # order put every block through one temporary sort. With a pool, its processes read their
+    # ranges themselves, by connections of their own: a file's committed rows, which every block
+    # is when an ingest ends.
     path = db_file(db) if pool else None
     path = None if path == ":memory:" else path
-    found, expected, moved_n = [], 0, 0
+    ranges, expected = _pending_ranges(db)
+    found, moved_n = [], 0
     with _shared(counting if path else None) as shared:
         if path:
-            ranges, expected = _pending_ranges(db)
             moved = _in_order(pool, _moved_by_worker, ((lo, hi, path, shared) for lo, hi in ranges),
                               first=FIRST_MOVED // MOVED_AT_ONCE, meanwhile=meanwhile)
         else:
             meanwhile()
-            moved = (_moved(*part, counting) for part in _pending_parts(db))
+            moved = (_moved(*_pending_between(db.conn, lo, hi), counting) for lo, hi in ranges)
         for rows, sums in moved:
             db.conn.executemany("INSERT INTO postings (word_id, first, n, block) VALUES (?, ?, ?, ?) "
                                 "ON CONFLICT (word_id, first) DO UPDATE SET n = excluded.n, block = excluded.block",
@@ -883,8 +883,8 @@ def move_pending_postings(db, *, counting: tuple | None = None, pool=None, meanw
             moved_n += sum(r[2] for r in rows)
             if sums is not None:
                 found.append(sums)
-    if path and moved_n != expected:  # never deleted unmoved: the caller's transaction rolls back
-        raise RuntimeError(f"{moved_n:,} pending postings read by the pool's processes, {expected:,} pending")
+    if moved_n != expected:  # never deleted unmoved: the caller's transaction rolls back
+        raise RuntimeError(f"{moved_n:,} pending postings read, {expected:,} pending")
     db.execute("DELETE FROM postings_pending")
     return found
 
@@ -902,25 +902,16 @@ def _pending_ranges(db) -> tuple[list[tuple[int, int]], int]:
     return list(zip(words[np.append(0, last[:-1] + 1)].tolist(), words[last].tolist())), int(sizes.sum())
 
 
-def _pending_parts(db):
-    """(words, blocks [(n, blob)]) of postings_pending in word order, then batch order, a few
-    words at a time (MOVED_AT_ONCE postings), each word's blocks together."""
-    words, blocks, taken = [], [], 0
-    for word, rows in groupby(db.execute("SELECT word_id, n, block FROM postings_pending ORDER BY word_id, batch"),
-                              key=itemgetter(0)):
-        for _, n, block in rows:
-            words.append(word)
-            blocks.append((n, block))
-            taken += n
-        if taken >= MOVED_AT_ONCE:
-            yield words, blocks
-            words, blocks, taken = [], [], 0
-    if blocks:
-        yield words, blocks
+def _pending_between(conn, lo: int, hi: int) -> tuple[list, list]:
+    """(words, blocks [(n, blob)]) of postings_pending's words lo to hi, in word order, then
+    batch order, each word's blocks together."""
+    rows = conn.execute(f"{PENDING_BATCHES} SELECT p.word_id, p.n, p.block FROM b JOIN postings_pending p "
+                        "ON p.batch = b.x AND p.word_id BETWEEN ? AND ? ORDER BY p.word_id, p.batch", [lo, hi]).fetchall()
+    return [r[0] for r in rows], [(n, block) for _, n, block in rows]
 
 
 def _moved(words: list, blocks: list, counting: tuple | None) -> tuple[list, tuple | None]:
-    """Pending blocks of words (_pending_parts) -> the postings rows that hold them, one block
+    """Pending blocks of words (_pending_between) -> the postings rows that hold them, one block
     per word, and (with counting: see move_pending_postings) the dispersion sums of the words
     that had no postings before."""
     arts, counts = decode_blocks(blocks, pending=True)
@@ -960,17 +951,15 @@ def _moved_by_worker(lo: int, hi: int, path: str, shared: str | None) -> tuple[l
     if path not in _readers:
         _readers.clear()
         _readers[path] = sqlite3.connect(path)
-    rows = _readers[path].execute(
-        f"{PENDING_BATCHES} SELECT p.word_id, p.n, p.block FROM b JOIN postings_pending p "
-        "ON p.batch = b.x AND p.word_id BETWEEN ? AND ? ORDER BY p.word_id, p.batch", [lo, hi]).fetchall()
-    if not rows:  # none committed (the caller checks what was moved)
+    words, blocks = _pending_between(_readers[path], lo, hi)
+    if not words:  # none committed (the caller checks what was moved)
         return [], None
     if shared is not None and shared not in _mapped:
         _mapped.clear()
         a = np.load(shared, mmap_mode="r")
         total, n_size, n_freq = (int(v) for v in a[:3])
         _mapped[shared] = (a[3:3 + n_size], a[3 + n_size:3 + n_size + n_freq], total, a[3 + n_size + n_freq:])
-    return _moved([r[0] for r in rows], [(n, block) for _, n, block in rows], _mapped.get(shared))
+    return _moved(words, blocks, _mapped.get(shared))
 
 
 def _in_order(pool, fn, items, *, ahead: int = 4, first: int = 0, meanwhile=lambda: None):

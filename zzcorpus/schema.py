@@ -131,6 +131,10 @@ PRINTED_FIELDS = ("kicker", "title", "subtitle", "byline", "dateline", "body")
 # classes, case and accent folding) would be done twice (a quarter of the index's CPU time).
 CHAR_FTS_SQL = (f"CREATE VIRTUAL TABLE [{CHAR_FTS_TABLE}] USING fts5({', '.join(PRINTED_FIELDS)}, content='', "
                 "tokenize='ascii')")
+# A row of it: the article id, then each field's char_tokens, as str or as UTF-8 bytes (which bind
+# as a blob; the cast makes it the same text).
+CHAR_FTS_INSERT = (f"INSERT INTO [{CHAR_FTS_TABLE}] (rowid, {', '.join(PRINTED_FIELDS)}) "
+                   f"VALUES (?{', CAST(? AS TEXT)' * len(PRINTED_FIELDS)})")
 # The fields whose words reports count: the headline (kicker, title, subtitle, tokenised as
 # title_seg, one paragraph each) and the body. Bylines and datelines are searched, not counted.
 HEADLINE_FIELDS = ("kicker", "title", "subtitle")
@@ -355,9 +359,7 @@ def _rebuild_char_index(db) -> None:
     db.execute(CHAR_FTS_SQL)
     tune_char_index(db)
     rows = db.execute(f"SELECT id, {', '.join(PRINTED_FIELDS)} FROM articles")
-    db.conn.executemany(
-        f"INSERT INTO [{CHAR_FTS_TABLE}] (rowid, {', '.join(PRINTED_FIELDS)}) VALUES (?{', ?' * len(PRINTED_FIELDS)})",
-        ((art_id, *map(char_tokens, fields)) for art_id, *fields in rows))
+    db.conn.executemany(CHAR_FTS_INSERT, ((art_id, *map(char_tokens, fields)) for art_id, *fields in rows))
 
 
 MIGRATIONS = [_create, _one_tag_per_word, _word_index, _document_reading_options, _every_printed_field,

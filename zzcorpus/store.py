@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from . import index
-from .schema import BODY_HASH_PREFIX, CHAR_FTS_TABLE, PRINTED_FIELDS, REPORT_CONDITION
+from .schema import BODY_HASH_PREFIX, CHAR_FTS_INSERT, CHAR_FTS_TABLE, PRINTED_FIELDS, REPORT_CONDITION
 from .scripts import fold
 
 # One FTS token per letter or digit; every run of anything else becomes a private-use
@@ -163,9 +163,7 @@ def index_chars(db, articles: list[dict]) -> None:
     """The character index rows of prepared articles (numbered: number_articles): each one's
     `char_tokens`, the index's text of each printed field (UTF-8 bytes), made by the worker that
     prepared it."""
-    db.conn.executemany(f"INSERT INTO {CHAR_FTS_TABLE} (rowid, {FTS_COLUMNS}) "
-                        f"VALUES (?{', CAST(? AS TEXT)' * len(PRINTED_FIELDS)})",
-                        [(a["id"], *a["char_tokens"]) for a in articles])
+    db.conn.executemany(CHAR_FTS_INSERT, [(a["id"], *a["char_tokens"]) for a in articles])
 
 
 def counted(db, articles: list[dict]) -> list[bool]:
