@@ -400,6 +400,37 @@ def test_rjieba_agrees_with_jieba_on_the_seeds(seed_db):
     assert agreement >= 0.95
 
 
+def test_rjieba_segmenter_loads_one_dictionary_and_cuts_as_the_package_does(monkeypatch):
+    """The Segmenter takes rjieba's class from its compiled module, without the package's own
+    Jieba (a second dictionary loaded for nothing), and cuts as a Jieba of the package does;
+    where the module is not found, it imports the package."""
+    code = (
+        "import sys, json\n"
+        "from zzcorpus.segment import DEFAULT_USERDICT, Segmenter\n"
+        "seg = Segmenter(userdicts=[str(DEFAULT_USERDICT)])\n"
+        "before = 'rjieba' in sys.modules\n"
+        "text = sys.stdin.read()\n"
+        "words = [seg.tag(p) for p in text.split('\\n')]\n"
+        "import rjieba\n"
+        "print(json.dumps([before, rjieba.Jieba is type(seg._jieba), words]))\n"
+    )
+    text = SEED_PAGES[2].read_text(encoding="utf-8")
+    out = subprocess.run([sys.executable, "-c", code], input=text, capture_output=True, text=True, check=True)
+    package_imported, same_class, words = json.loads(out.stdout)
+    assert not package_imported and same_class
+    import rjieba
+
+    from zzcorpus import segment
+    from zzcorpus.segment import DEFAULT_USERDICT
+    reference = Segmenter(userdicts=[str(DEFAULT_USERDICT)])
+    assert words == [[list(t) for t in reference.tag(p)] for p in text.split("\n")]
+    assert sum(map(len, words)) > 1000
+
+    monkeypatch.delitem(sys.modules, segment.RJIEBA_MODULE)
+    monkeypatch.setattr(segment.importlib.util, "find_spec", lambda name: None)  # no module found: the package
+    assert segment._rjieba_class() is rjieba.Jieba
+
+
 def test_jieba_engine_is_one_flag_away(tmp_path):
     db_path = tmp_path / "j.db"
     assert ingest(SEED_PAGES[3], "--engine", "jieba", db=db_path).exit_code == 0

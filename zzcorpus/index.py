@@ -531,9 +531,19 @@ def finish(db, *, pool=None, meanwhile=lambda: None) -> None:
 
 
 def store_corpus_counts(db) -> Counts:
-    """Sum every group's counts into corpus_counts; return the sum."""
+    """Sum every group's counts into corpus_counts; return the sum. A group at a time into one
+    vector per statistic over the lexicon: memory for the lexicon, not for every group's words."""
     groups = [g for (g,) in db.execute("SELECT id FROM groups")]
-    total = Counts.merge([group_counts(db, g) for g in groups])
+    summed = np.zeros((len(STATS), lexicon_size(db)), dtype=np.int64)
+    sizes = dict.fromkeys(Counts.SIZES, 0)
+    for g in groups:
+        part = group_counts(db, g)
+        for k, stat in enumerate(STATS):
+            summed[k, part.word] += part.stats[stat]  # a group holds each word once
+        for k in sizes:
+            sizes[k] += getattr(part, k)
+    word = np.flatnonzero(summed[0])
+    total = Counts(word, {stat: summed[k, word] for k, stat in enumerate(STATS)}, **sizes)
     db.execute("DELETE FROM corpus_counts")
     db.execute("INSERT INTO corpus_counts (id, groups, articles, tokens, word_articles, para_units, sent_units, "
                "n_words, vector) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
