@@ -12,7 +12,7 @@ import importlib.util
 import re
 import sys
 import unicodedata
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import chain
 from pathlib import Path
 
@@ -149,7 +149,6 @@ class Segmenter:
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}: choose from {', '.join(ENGINES)}")
         self.engine = engine
-        self.version = engine_version(engine)
         entries = [e for path in userdicts if path for e in read_userdict(path)]
         if engine == "rjieba":
             self._jieba = _rjieba_class()()
@@ -160,6 +159,11 @@ class Segmenter:
         else:
             self._tag, self._cut, self._tag_word = _jieba_tagger(entries)
         self.forget()
+
+    @cached_property
+    def version(self) -> str:
+        """The engine's version (asked when first wanted: the package metadata is slow to load)."""
+        return engine_version(self.engine)
 
     def _rjieba_tag_word(self, word: str) -> str | None:
         """The word's tag, None when the engine cuts the word alone otherwise than in its text.
