@@ -211,7 +211,7 @@ def ingest(paths, db_path, engine, userdict, encoding, layout, force, text_field
     db = open_db(db_path, must_exist=False)
     from .ingest import ingest as run_ingest  # reading and segmenting: loaded by the commands that write
 
-    with _progressbar(input_size(paths) or 1) as bar:
+    with _progressbar(paths) as bar:
         state = {"files": 0, "done": 0, "start": time.perf_counter()}
 
         def progress(n):
@@ -254,11 +254,12 @@ def ingest(paths, db_path, engine, userdict, encoding, layout, force, text_field
         sys.exit(1)
 
 
-def _progressbar(total: int):
-    """Files, MB and MB/s on stderr, only for a person watching (never in a pipe or a log)."""
+def _progressbar(paths):
+    """Files, MB and MB/s on stderr, only for a person watching (never in a pipe or a log; only
+    then are the input files' sizes added up for it)."""
     if not sys.stderr.isatty():
         return contextlib.nullcontext(types.SimpleNamespace(update=lambda n: None, label=""))
-    return click.progressbar(length=total, file=sys.stderr, show_eta=True, width=30)
+    return click.progressbar(length=input_size(paths) or 1, file=sys.stderr, show_eta=True, width=30)
 
 
 @cli.command()
