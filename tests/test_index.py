@@ -72,6 +72,7 @@ def test_a_chunk_sent_from_a_worker_arrives_whole(n_words):
         assert got.dtype == np.int64 and got.tolist() == want.tolist(), field
     assert 300 in sent.stats.count.tolist()
     assert (sent.vocab, sent.tags) == (chunk.vocab, chunk.tags)
+    assert sent.nonword.tolist() == [t == "。" for t in chunk.vocab]  # the writer adds new words with it
 
 
 @pytest.mark.parametrize("big", [False, True])

@@ -350,8 +350,9 @@ class Lexicon:
         self.ids: dict[str, int] = dict(db.execute("SELECT word, id FROM lexicon"))
         self.next_id = (db.execute("SELECT MAX(id) FROM lexicon").fetchone()[0] or 0) + 1
 
-    def add_tokens(self, tokens, tags: dict) -> np.ndarray:
-        """Ids of the tokens (a list of strings), adding the unknown ones with their tags."""
+    def add_tokens(self, tokens, tags: dict, nonword=None) -> np.ndarray:
+        """Ids of the tokens (a list of strings), adding the unknown ones with their tags;
+        nonword: whether each token is not a word (is_word), when the caller knows."""
         get = self.ids.get
         out = np.array([get(tok, 0) for tok in tokens], dtype=np.int64)  # ids start at 1
         new = []
@@ -360,7 +361,7 @@ class Lexicon:
             if (got := get(tok)) is None:  # not met earlier in tokens either
                 got = self.ids[tok] = self.next_id
                 self.next_id += 1
-                new.append((got, tok, tags.get(tok), int(is_word(tok))))
+                new.append((got, tok, tags.get(tok), int(is_word(tok) if nonword is None else not nonword[i])))
             out[i] = got
         if new:
             self.db.conn.executemany("INSERT INTO lexicon (id, word, pos, is_word, freq, docs) VALUES (?, ?, ?, ?, 0, 0)", new)
@@ -415,6 +416,7 @@ class Chunk:
 
     vocab: list
     tags: dict
+    nonword: np.ndarray  # per vocab token: not a word (is_word), as the streams' statistics took it
     flat: np.ndarray  # the articles' streams end to end (one array: a few numpy calls a chunk)
     lens: np.ndarray  # the length of each one
     stats: StreamStats
@@ -423,11 +425,11 @@ class Chunk:
         """Sent from the worker as arrays of the narrowest type that holds them (mostly 8 and 16
         bits): a fifth of the bytes to pickle, pipe and unpickle in the writer, which is the
         busier process."""
-        return (self.vocab, self.tags, _narrowest(self.flat), _narrowest(self.lens),
+        return (self.vocab, self.tags, self.nonword, _narrowest(self.flat), _narrowest(self.lens),
                 {f: _narrowest(getattr(self.stats, f)) for f in StreamStats.__dataclass_fields__})
 
     def __setstate__(self, state):
-        self.vocab, self.tags, flat, lens, stats = state
+        self.vocab, self.tags, self.nonword, flat, lens, stats = state
         self.flat, self.lens = flat.astype(np.int64), lens.astype(np.int64)
         self.stats = StreamStats(**{f: a.astype(np.int64) for f, a in stats.items()})
 
@@ -461,7 +463,8 @@ def make_chunk(articles, tags: dict, *, vocab: list[str] | None = None) -> Chunk
     ids, lens = ids[last], lens - (lens > 0)
     nonword = np.array([True] + [not is_word(t) for t in vocab])
     final = np.array([False] + [is_sentence_final(t) for t in vocab])
-    return Chunk(vocab, {t: tags.get(t) for t in vocab}, ids, lens, flat_stream_stats(ids, lens, nonword, final))
+    return Chunk(vocab, {t: tags.get(t) for t in vocab}, nonword[1:], ids, lens,
+                 flat_stream_stats(ids, lens, nonword, final))
 
 
 def paragraph_tokens(title_seg: str | None, body_seg: str | None) -> list[list[str]]:
@@ -474,7 +477,7 @@ def to_global(chunks, lexicon: Lexicon) -> tuple[np.ndarray, np.ndarray, StreamS
     ids, as one."""
     flat, parts, offset = [], [], 0
     for chunk in chunks:
-        mapping = np.concatenate([[BREAK], lexicon.add_tokens(chunk.vocab, chunk.tags)])
+        mapping = np.concatenate([[BREAK], lexicon.add_tokens(chunk.vocab, chunk.tags, chunk.nonword)])
         st = chunk.stats
         parts.append(StreamStats(st.art + offset, mapping[st.word], st.count, st.paragraphs, st.sentences,
                                  st.tokens, st.para_units, st.sent_units))
