@@ -461,9 +461,13 @@ def make_chunk(articles, tags: dict, *, vocab: list[str] | None = None) -> Chunk
     last = np.ones(ids.size, dtype=bool)
     last[np.cumsum(lens)[lens > 0] - 1] = False
     ids, lens = ids[last], lens - (lens > 0)
-    nonword = np.array([True] + [not is_word(t) for t in vocab])
-    final = np.array([False] + [is_sentence_final(t) for t in vocab])
-    return Chunk(vocab, {t: tags.get(t) for t in vocab}, nonword[1:], ids, lens,
+    # is_word through map (its cache is C, no Python call a token); only non-words can end a
+    # sentence (its marks are punctuation).
+    nonword = np.append(True, ~np.fromiter(map(is_word, vocab), dtype=bool, count=len(vocab)))
+    final = np.zeros(nonword.size, dtype=bool)
+    at = np.flatnonzero(nonword[1:])
+    final[at + 1] = [is_sentence_final(vocab[i]) for i in at.tolist()]
+    return Chunk(vocab, dict(zip(vocab, map(tags.get, vocab))), nonword[1:], ids, lens,
                  flat_stream_stats(ids, lens, nonword, final))
 
 
