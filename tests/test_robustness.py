@@ -14,6 +14,7 @@ import sys
 import time
 import zipfile
 from collections import Counter
+from pathlib import Path
 
 import sqlite_utils
 from click.testing import CliRunner
@@ -192,6 +193,19 @@ def test_a_reader_at_the_end_of_ingest_is_named_and_checkpoint_finishes(seed_cop
     alone.unlink()
     shutil.copy(seed_copy, alone)
     assert rows_of(alone, "select count(*) from articles")[0][0] == after
+
+
+def test_each_command_closes_its_database_so_the_file_stands_alone(seed_copy):
+    """A command's connection closes when it ends (the last one to close folds the log into
+    corpus.db and removes corpus.db-wal and -shm), also when it stops with a message; a process
+    leaves no connection to its exit."""
+    sidecars = [Path(f"{seed_copy}-wal"), Path(f"{seed_copy}-shm")]
+    for args in (["freq", "--top", "5"], ["search", "锂电"], ["freq", "--from", "2024-02-30"], ["info"]):
+        result = run(*args, "--db", seed_copy)
+        assert result.exit_code == (2 if "--from" in args else 0), result.output + result.stderr
+        assert not any(p.exists() for p in sidecars), args
+    assert ingest(SEED_PAGES[0], "--force", db=seed_copy).exit_code == 0
+    assert not any(p.exists() for p in sidecars)
 
 
 # --- hostile archives and files ----------------------------------------------------------------
