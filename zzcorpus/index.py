@@ -350,7 +350,7 @@ class Lexicon:
         self.ids: dict[str, int] = dict(db.execute("SELECT word, id FROM lexicon"))
         self.next_id = (db.execute("SELECT MAX(id) FROM lexicon").fetchone()[0] or 0) + 1
 
-    def add_tokens(self, tokens, tags: dict, nonword=None) -> np.ndarray:
+    def add_tokens(self, tokens, tags: dict, *, nonword=None) -> np.ndarray:
         """Ids of the tokens (a list of strings), adding the unknown ones with their tags;
         nonword: whether each token is not a word (is_word), when the caller knows."""
         get = self.ids.get
@@ -481,7 +481,7 @@ def to_global(chunks, lexicon: Lexicon) -> tuple[np.ndarray, np.ndarray, StreamS
     ids, as one."""
     flat, parts, offset = [], [], 0
     for chunk in chunks:
-        mapping = np.concatenate([[BREAK], lexicon.add_tokens(chunk.vocab, chunk.tags, chunk.nonword)])
+        mapping = np.concatenate([[BREAK], lexicon.add_tokens(chunk.vocab, chunk.tags, nonword=chunk.nonword)])
         st = chunk.stats
         parts.append(StreamStats(st.art + offset, mapping[st.word], st.count, st.paragraphs, st.sentences,
                                  st.tokens, st.para_units, st.sent_units))
