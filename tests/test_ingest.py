@@ -608,17 +608,30 @@ def test_workers_prepare_at_a_lower_priority_than_the_writer(tmp_path, monkeypat
     assert {nice for _, nice in workers} == {min(19, os.nice(0) + ingesting.WORKER_NICENESS)} != {os.nice(0)}
 
 
-def test_a_worker_chunk_of_files_without_articles_moves_no_other_article(seed_db, tmp_path):
-    """Two workers, four files to a batch, one chunk each: an empty file's chunk before the
-    others' once made the batch's articles one more than its index rows."""
+def test_a_worker_chunk_of_files_without_articles_moves_no_other_article(seed_db, tmp_path, monkeypatch):
+    """Two workers, a chunk each: a chunk of files without articles (here two empty pages)
+    before the others' once made the batch's articles one more than its index rows."""
+    from zzcorpus import ingest as ingesting
+
     src = tmp_path / "in"
     src.mkdir()
-    (src / "000_empty.txt").write_bytes(b"")
+    for name in ("0000_empty_a.txt", "0000_empty_b.txt"):
+        (src / name).write_bytes(b"")
     for seed in SEED_PAGES:
         (src / seed.name).write_bytes(seed.read_bytes())
+    chunks = tmp_path / "chunks"
+    segment = ingesting.segment
+
+    def noting(articles):  # once a chunk, in the worker: a forked copy of this module
+        with open(chunks, "a", encoding="utf-8") as f:
+            f.write(f"{len(articles)}\n")
+        return segment(articles)
+
+    monkeypatch.setattr(ingesting, "segment", noting)
     db_path = tmp_path / "parallel.db"
     result = ingest(src, "--jobs", "2", "--batch-mb", "0.02", db=db_path)
     assert result.exit_code == 0, result.output
+    assert "0" in chunks.read_text(encoding="utf-8").split()  # the case: a chunk of no articles
     assert [(Path(p).name, *rest) for p, *rest in content(db_path)] == [(Path(p).name, *rest) for p, *rest in content(seed_db)]
     check_index(sqlite_utils.Database(db_path))
 

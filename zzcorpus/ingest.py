@@ -302,7 +302,10 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
             return _Done([])
         if not pool:
             return _Done([_prepare_chunk(work)])
-        size = max(1, -(-len(work) // (2 * jobs)))  # a few chunks per worker keeps both busy
+        # One chunk per worker: a chunk's vocabulary (its distinct tokens, tagged, flagged, sent
+        # and looked up in the lexicon by this process) is work per chunk, and the chunks of a
+        # batch share most of their words. A worker done first takes the next batch's chunk.
+        size = max(1, -(-len(work) // jobs))
         return pool.map_async(_prepare_chunk, [work[i : i + size] for i in range(0, len(work), size)])
 
     writer = _Writer(db, engine, userdicts, dict_sha, fold=fold, similarity=similarity)
