@@ -226,14 +226,13 @@ KEY_BITS = 64  # (article, word, sentence) keys wider than this are sorted by le
 def flat_stream_stats(ids: np.ndarray, lens: np.ndarray, nonword: np.ndarray, final: np.ndarray) -> StreamStats:
     """stream_stats of the streams laid end to end in ids, lens long each."""
     n = lens.size
-    art = np.repeat(np.arange(n), lens)
     start = np.zeros(ids.size, dtype=bool)
     start[(np.cumsum(lens) - lens)[lens > 0]] = True
     brk = ids == BREAK
     para = np.cumsum(brk | start)
     sent = np.cumsum(brk | start | final[ids])
-    w = ~nonword[ids]
-    A, W, P, S = art[w], ids[w], para[w], sent[w]
+    at = np.flatnonzero(~nonword[ids])  # the words' positions: taken once, not masked four times
+    A, W, P, S = np.repeat(np.arange(n), lens)[at], ids[at], para[at], sent[at]
     if not A.size:
         empty, zeros = np.zeros(0, dtype=np.int64), np.zeros(n, dtype=np.int64)
         return StreamStats(empty, empty, empty, empty, empty, zeros, zeros, zeros.copy())
@@ -242,25 +241,37 @@ def flat_stream_stats(ids: np.ndarray, lens: np.ndarray, nonword: np.ndarray, fi
     # took twice as long).
     wbits, sbits = int(W.max()).bit_length(), int(S.max()).bit_length()
     if (n - 1).bit_length() + wbits + sbits <= KEY_BITS:
-        keys = np.sort((A.astype(np.uint64) << np.uint64(wbits + sbits)) | (W.astype(np.uint64) << np.uint64(sbits))
-                       | S.astype(np.uint64))
-        a, word, s = (v.astype(np.int64) for v in (keys >> np.uint64(wbits + sbits),
-                                                   (keys >> np.uint64(sbits)) & np.uint64((1 << wbits) - 1),
-                                                   keys & np.uint64((1 << sbits) - 1)))
+        keys = (A.astype(np.uint64) << np.uint64(wbits + sbits)) | (W.astype(np.uint64) << np.uint64(sbits))
+        keys |= S.astype(np.uint64)
+        keys.sort()
+        pair, s = keys >> np.uint64(sbits), keys & np.uint64((1 << sbits) - 1)
+        new_pair = np.concatenate([[True], pair[1:] != pair[:-1]])
+        starts = np.flatnonzero(new_pair)
+        first = keys[starts]  # only each pair's own key is split into article and word
+        a = (first >> np.uint64(wbits + sbits)).astype(np.int64)
+        word = ((first >> np.uint64(sbits)) & np.uint64((1 << wbits) - 1)).astype(np.int64)
     else:
         order = np.lexsort((S, W, A))
-        a, word, s = A[order], W[order], S[order]
+        aa, ww, s = A[order], W[order], S[order]
+        new_pair = np.concatenate([[True], (aa[1:] != aa[:-1]) | (ww[1:] != ww[:-1])])
+        starts = np.flatnonzero(new_pair)
+        a, word = aa[starts], ww[starts]
     para_of = np.zeros(int(sent[-1]) + 1, dtype=np.int64)
     para_of[S] = P
     p = para_of[s]
-    new_pair = np.concatenate([[True], (a[1:] != a[:-1]) | (word[1:] != word[:-1])])
-    starts = np.flatnonzero(new_pair)
     new_sent = new_pair | np.concatenate([[True], s[1:] != s[:-1]])
     new_para = new_pair | np.concatenate([[True], p[1:] != p[:-1]])
-    count = np.diff(np.append(starts, a.size))
+    count = np.diff(np.append(starts, s.size))
     units = [np.bincount(A[np.concatenate([[True], u[1:] != u[:-1]])], minlength=n) for u in (P, S)]  # in stream order
-    return StreamStats(a[starts], word[starts], count, np.add.reduceat(new_para.astype(np.int64), starts),
-                       np.add.reduceat(new_sent.astype(np.int64), starts), np.bincount(A, minlength=n), *units)
+    return StreamStats(a, word, count, _runs_of(new_para, new_pair), _runs_of(new_sent, new_pair),
+                       np.bincount(A, minlength=n), *units)
+
+
+def _runs_of(new: np.ndarray, new_run: np.ndarray) -> np.ndarray:
+    """How many positions flagged `new` each run holds (runs start where new_run is set, which
+    new is too)."""
+    at = np.flatnonzero(new)
+    return np.diff(np.append(np.flatnonzero(new_run[at]), at.size))
 
 
 @dataclass
