@@ -431,6 +431,31 @@ def test_rjieba_segmenter_loads_one_dictionary_and_cuts_as_the_package_does(monk
     assert segment._rjieba_class() is rjieba.Jieba
 
 
+def test_the_ingest_command_keeps_freed_memory_for_its_next_arrays(monkeypatch, tmp_path):
+    # Measured in fresh processes: page faults of a 48 MB array made and freed three times.
+    code = ("import resource, sys, numpy as np\n"
+            "from zzcorpus.ingest import keep_freed_memory\n"
+            "kept = sys.argv[1] == 'kept' and keep_freed_memory()\n"
+            "faults = []\n"
+            "for _ in range(3):\n"
+            "    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt\n"
+            "    a = np.ones(48 << 20, dtype=np.uint8); del a\n"
+            "    faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)\n"
+            "print(kept, *faults)")
+    runs = {how: subprocess.run([sys.executable, "-c", code, how], capture_output=True, text=True, check=True)
+            .stdout.split() for how in ("kept", "default")}
+    kept, *faults = runs["kept"]
+    faults = [int(f) for f in faults]
+    assert kept == "True"  # glibc
+    assert faults[0] > 100 and all(f < faults[0] // 10 for f in faults[1:])  # its pages are reused
+    faults = [int(f) for f in runs["default"][1:]]
+    assert all(f > faults[0] // 2 for f in faults[1:])  # faulted in again each time
+    calls = []
+    monkeypatch.setattr("zzcorpus.ingest.keep_freed_memory", lambda: calls.append(1))
+    assert ingest(SEED_PAGES[3], db=tmp_path / "c.db").exit_code == 0
+    assert calls == [1]
+
+
 def test_jieba_engine_is_one_flag_away(tmp_path):
     db_path = tmp_path / "j.db"
     assert ingest(SEED_PAGES[3], "--engine", "jieba", db=db_path).exit_code == 0

@@ -217,7 +217,9 @@ def ingest(paths, db_path, engine, userdict, encoding, layout, force, text_field
         zzcorpus ingest hk-papers/ --no-userdict --similarity 0.8
     """
     db = open_db(db_path, must_exist=False)
-    from .ingest import ingest as run_ingest  # reading and segmenting: loaded by the commands that write
+    from .ingest import ingest as run_ingest, keep_freed_memory  # loaded by the commands that write
+
+    keep_freed_memory()  # this process ends with the ingest
 
     with _progressbar(paths) as bar:
         state = {"files": 0, "done": 0, "start": time.perf_counter()}
