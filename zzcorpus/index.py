@@ -678,28 +678,25 @@ def _update_groups(db, st: StreamStats, art_groups: np.ndarray, sign: np.ndarray
     grp, word = art_groups[st.art][rows], st.word[rows]
     deltas = {"count": st.count[rows] * s, "docs": s, "paragraphs": st.paragraphs[rows] * s,
               "sentences": st.sentences[rows] * s}
-    m = int(word.max()) + 1 if word.size else 1
-    keys, inverse = np.unique(grp * m + word, return_inverse=True)
-    summed = {k: np.bincount(inverse, weights=v, minlength=keys.size).astype(np.int64) for k, v in deltas.items()}
-    kg, kw = keys // m, keys % m
     for g in distinct(art_groups[sign != 0]).tolist():
-        in_group = kg == g
+        in_group = grp == g
         arts = (art_groups == g) & (sign != 0)
         sg = sign[arts]
         row = db.execute("SELECT n_words, vector FROM groups WHERE id = ?", [g]).fetchone()
         old = _counts_vector(*row)
-        words = np.concatenate([old[0], kw[in_group]])
-        merged_keys, inv = np.unique(words, return_inverse=True)
-        merged = [np.bincount(inv, weights=np.concatenate([o, summed[k][in_group]]), minlength=merged_keys.size)
-                  .astype(np.int64) for o, k in zip(old[1:], STATS)]
-        live = merged[0] > 0
-        vector = _pack(merged_keys[live], *(v[live] for v in merged))
+        # Summed over word ids (lexicon ids: dense sums beat sorting; exact, as in Counts.of).
+        words = np.concatenate([old[0], word[in_group]])
+        top = int(words.max()) + 1 if words.size else 0
+        merged = [np.bincount(words, weights=np.concatenate([o, deltas[k][in_group]]), minlength=top)
+                  for o, k in zip(old[1:], STATS)]
+        live = np.flatnonzero(merged[0] > 0)
+        vector = _pack(live, *(v[live].astype(np.int64) for v in merged))
         db.execute(
             "UPDATE groups SET articles = articles + ?, tokens = tokens + ?, word_articles = word_articles + ?, "
             "para_units = para_units + ?, sent_units = sent_units + ?, n_words = ?, vector = ?, dirty = 1 WHERE id = ?",
             [int(sg.sum()), int((st.tokens[arts] * sg).sum()), int(((st.tokens[arts] > 0) * sg).sum()),
              int((st.para_units[arts] * sg).sum()), int((st.sent_units[arts] * sg).sum()),
-             int(live.sum()), vector, g])
+             int(live.size), vector, g])
 
 
 # --- writing ----------------------------------------------------------------------------------
