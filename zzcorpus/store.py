@@ -136,14 +136,14 @@ def number_articles(db, articles: list[dict]) -> None:
     pages) by an update in the same batch."""
     next_id = (db.execute("SELECT MAX(id) FROM articles").fetchone()[0] or 0) + 1
     first = {}
-    hashes = {a["body_sha256"] for a in articles if a["body_sha256"]}
-    wanted = sorted(hashes)
-    for i in range(0, len(wanted), 500):  # a query per 500 bodies, not one each
-        chunk = wanted[i:i + 500]
-        for art_id, h in db.conn.execute(f"SELECT id, body_sha256 FROM articles WHERE {BODY_HASH_PREFIX} "
-                                         f"IN ({', '.join('?' * len(chunk))})", [h[:16] for h in chunk]):
-            if h in hashes and art_id < first.get(h, art_id + 1):
-                first[h] = art_id
+    hashes = sorted({a["body_sha256"] for a in articles if a["body_sha256"]})
+    for h in hashes:
+        # `+body_sha256`: a plain `body_sha256 = ?` would be propagated into the prefix
+        # expression, which then no longer matches the index (a scan of the table).
+        row = db.conn.execute(f"SELECT id FROM articles WHERE {BODY_HASH_PREFIX} = ? AND +body_sha256 = ? "
+                         "ORDER BY id LIMIT 1", [h[:16], h]).fetchone()
+        if row:
+            first[h] = row[0]
     for art_id, a in enumerate(articles, next_id):
         a["id"] = art_id
         h = a["body_sha256"]
