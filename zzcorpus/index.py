@@ -684,19 +684,16 @@ def _update_groups(db, st: StreamStats, art_groups: np.ndarray, sign: np.ndarray
         sg = sign[arts]
         row = db.execute("SELECT n_words, vector FROM groups WHERE id = ?", [g]).fetchone()
         old = _counts_vector(*row)
-        # Summed over word ids (lexicon ids: dense sums beat sorting; exact, as in Counts.of).
-        words = np.concatenate([old[0], word[in_group]])
-        top = int(words.max()) + 1 if words.size else 0
-        merged = [np.bincount(words, weights=np.concatenate([o, deltas[k][in_group]]), minlength=top)
-                  for o, k in zip(old[1:], STATS)]
-        live = np.flatnonzero(merged[0] > 0)
-        vector = _pack(live, *(v[live].astype(np.int64) for v in merged))
+        merged = Counts.of(np.concatenate([old[0], word[in_group]]),
+                           {k: np.concatenate([o, deltas[k][in_group]]) for o, k in zip(old[1:], STATS)})
+        live = merged.stats["count"] > 0
+        vector = _pack(merged.word[live], *(merged.stats[k][live] for k in STATS))
         db.execute(
             "UPDATE groups SET articles = articles + ?, tokens = tokens + ?, word_articles = word_articles + ?, "
             "para_units = para_units + ?, sent_units = sent_units + ?, n_words = ?, vector = ?, dirty = 1 WHERE id = ?",
             [int(sg.sum()), int((st.tokens[arts] * sg).sum()), int(((st.tokens[arts] > 0) * sg).sum()),
              int((st.para_units[arts] * sg).sum()), int((st.sent_units[arts] * sg).sum()),
-             int(live.size), vector, g])
+             int(live.sum()), vector, g])
 
 
 # --- writing ----------------------------------------------------------------------------------
