@@ -460,6 +460,21 @@ def test_the_ingest_command_keeps_freed_memory_for_its_next_arrays(monkeypatch, 
     assert calls == [1]
 
 
+def test_a_command_starts_no_linear_algebra_threads():
+    # numpy's OpenBLAS starts a thread per core when it loads, which spins after the import; a
+    # command does no dense linear algebra. Counted in a fresh process, without the caller's setting.
+    code = ("import os\n"
+            "import zzcorpus.cli, numpy\n"
+            "tasks = '/proc/self/task'\n"
+            "print(len(os.listdir(tasks)) if os.path.isdir(tasks) else -1, os.environ.get('OPENBLAS_NUM_THREADS'))")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    threads, setting = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                      env=env).stdout.split()
+    assert setting == "1"
+    if threads != "-1":  # a system that lists a process's threads
+        assert threads == "1"
+
+
 def test_jieba_engine_is_one_flag_away(tmp_path):
     db_path = tmp_path / "j.db"
     assert ingest(SEED_PAGES[3], "--engine", "jieba", db=db_path).exit_code == 0

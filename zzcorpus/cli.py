@@ -7,11 +7,17 @@ import atexit
 import contextlib
 import functools
 import gc
+import os
 import sqlite3
 import sys
 import time
 import types
 from pathlib import Path
+
+# Before numpy loads (sqlite_utils imports it): a command does no dense linear algebra, and
+# numpy's OpenBLAS would start a thread per core that spins after the import, 0.1 CPU-s of
+# every command (in an ingest, taken from the workers).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import click
 import sqlite_utils
