@@ -587,6 +587,7 @@ def test_pending_postings_the_pool_cannot_see_are_never_deleted(seed_copy):
     their own, which see committed rows only: a block pending in the caller's open transaction
     (which ingest never leaves) stops the move before anything is deleted."""
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     import numpy as np
 
@@ -595,7 +596,7 @@ def test_pending_postings_the_pool_cannot_see_are_never_deleted(seed_copy):
     db = sqlite_utils.Database(seed_copy)
     before = db.execute("SELECT COUNT(*), SUM(n) FROM postings").fetchone()
     word, article = db.execute("SELECT word_id, first FROM postings LIMIT 1").fetchone()
-    pool = multiprocessing.get_context("fork").Pool(1)
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
     try:
         db.conn.execute("BEGIN IMMEDIATE")
         db.execute("INSERT INTO postings_pending (batch, word_id, n, block) VALUES (?, ?, 1, ?)",
@@ -612,7 +613,7 @@ def test_pending_postings_the_pool_cannot_see_are_never_deleted(seed_copy):
         index.move_pending_postings(db, pool=pool)
         db.conn.commit()
     finally:
-        pool.terminate()
+        pool.shutdown()
     assert db.execute("SELECT COUNT(*) FROM postings_pending").fetchone()[0] == 0
     assert db.execute("SELECT SUM(n) FROM postings").fetchone()[0] == before[1] + 1
     assert index.postings(db, word)[0][-1] == article + 10**6
@@ -630,6 +631,40 @@ def test_worker_processes_store_what_one_process_stores(seed_db, tmp_path, monke
     check_index(sqlite_utils.Database(db_path))
     for sql in ["select word, pos, is_word, freq, docs from lexicon order by word", "select * from word_periods order by 1, 2, 3"]:
         assert sqlite_utils.Database(db_path).execute(sql).fetchall() == sqlite_utils.Database(seed_db).execute(sql).fetchall()
+
+
+def test_a_worker_that_dies_stops_the_ingest_which_a_second_run_completes(seed_db, tmp_path, monkeypatch):
+    """A worker killed (for lack of memory, say) ends the command with one line instead of a wait
+    for ever; the batches before it stay stored, and the same command again completes the corpus."""
+    from zzcorpus import ingest as ingesting
+
+    writer, prepare = os.getpid(), ingesting.prepare_record
+
+    def dying(record, meta):  # runs in the worker: a forked copy of this module
+        if os.getpid() != writer and Path(record.path).name.startswith("003"):
+            os._exit(9)
+        return prepare(record, meta)
+
+    monkeypatch.setattr(ingesting, "prepare_record", dying)
+    db_path = tmp_path / "c.db"
+
+    def waited_for_ever(*_):
+        raise TimeoutError("still waiting for the dead worker's chunk")
+
+    before = signal.signal(signal.SIGALRM, waited_for_ever)
+    signal.alarm(60)
+    try:
+        result = ingest(SEEDS, "--jobs", "2", "--batch-mb", "0.05", db=db_path)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)
+    assert result.exit_code == 1 and "worker process ended" in result.stderr
+    stored = [Path(p).name[:3] for (p,) in sqlite_utils.Database(db_path).execute("select path from documents")]
+    assert "000" in stored and "003" not in stored
+    monkeypatch.undo()
+    assert ingest(SEEDS, "--jobs", "2", "--batch-mb", "0.05", db=db_path).exit_code == 0
+    assert content(db_path) == content(seed_db)
+    check_index(sqlite_utils.Database(db_path))
 
 
 def test_workers_prepare_at_a_lower_priority_than_the_writer(tmp_path, monkeypatch):

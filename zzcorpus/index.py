@@ -876,7 +876,7 @@ def move_pending_postings(db, *, counting: tuple | None = None, pool=None, meanw
 
     counting: (article sizes, word frequencies, their total, the words that had postings
     before): returns the _dispersion_sums of the moved words that had none, every posting they
-    have, a few words at a time. pool: a multiprocessing pool whose processes read (a database
+    have, a few words at a time. pool: a process pool (concurrent.futures) whose processes read (a database
     file's committed rows), decode, count and encode the blocks while this one writes SQLite
     (the end of an ingest, otherwise spent on one core); meanwhile: other database work, done
     here once they have been given the first FIRST_MOVED postings (or at once, without a pool)."""
@@ -990,14 +990,14 @@ def _in_order(pool, fn, items, *, ahead: int = 4, first: int = 0, meanwhile=lamb
     waiting = deque()
     items = iter(items)
     for item in islice(items, max(first, 1)):
-        waiting.append(pool.apply_async(fn, item))
+        waiting.append(pool.submit(fn, *item))
     meanwhile()
     for item in items:
-        waiting.append(pool.apply_async(fn, item))
+        waiting.append(pool.submit(fn, *item))
         if len(waiting) > ahead:
-            yield waiting.popleft().get()
+            yield waiting.popleft().result()
     while waiting:
-        yield waiting.popleft().get()
+        yield waiting.popleft().result()
 
 
 def compact_postings(db, *, max_blocks: int = MAX_BLOCKS) -> None:
