@@ -667,6 +667,33 @@ def test_a_worker_that_dies_stops_the_ingest_which_a_second_run_completes(seed_d
     check_index(sqlite_utils.Database(db_path))
 
 
+def test_a_worker_copies_the_log_into_the_file_while_the_writer_works(seed_copy, tmp_path):
+    """ingest._copy_log, which a worker runs as the end's work begins: the committed pages reach
+    the database file itself, with the writer's next transaction open all the while."""
+    import shutil
+    import sqlite3
+
+    from zzcorpus.ingest import _copy_log
+
+    db = sqlite_utils.Database(seed_copy)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA wal_autocheckpoint = 0")
+    with db.conn:
+        db.execute("INSERT INTO meta (key, value) VALUES ('copied', 'yes')")
+
+    def in_the_file_alone():
+        alone = tmp_path / "alone.db"
+        shutil.copy(seed_copy, alone)  # without its -wal
+        return sqlite3.connect(alone).execute("SELECT value FROM meta WHERE key = 'copied'").fetchall()
+
+    assert in_the_file_alone() == []
+    db.conn.execute("BEGIN IMMEDIATE")
+    db.execute("INSERT INTO meta (key, value) VALUES ('later', 'x')")
+    _copy_log(str(seed_copy))
+    assert in_the_file_alone() == [("yes",)]
+    db.conn.rollback()
+
+
 def test_workers_prepare_at_a_lower_priority_than_the_writer(tmp_path, monkeypatch):
     """The writer's time is the ingest's when the processes share too few cores: the workers
     yield to it."""

@@ -13,6 +13,7 @@ describes: a run killed at any point leaves a corpus that says how it was cut.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import json
@@ -28,7 +29,8 @@ from pathlib import Path
 from . import __version__, index, pages, reprints, scripts, store
 from .readers import (Ended, Limits, PassedOver, Record, Skipped, Warned, codec_name, input_size, is_container,
                       layout_of, normalize, read_records)
-from .schema import HEADLINE_FIELDS, PRINTED_FIELDS, check_corpus, checkpoint, migrate, transaction, tune_char_index
+from .schema import (HEADLINE_FIELDS, PRINTED_FIELDS, check_corpus, checkpoint, db_file, migrate, transaction,
+                     tune_char_index)
 from .segment import DEFAULT_USERDICT, Segmenter, file_sha256, segment_articles
 
 DEFAULT_STOPWORDS = DEFAULT_USERDICT.parent / "stopwords.txt"
@@ -331,6 +333,9 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
         if pending:
             writer.write(*pending, summary, on_progress)
         writer.memory = None  # the first printings it kept (up to ~150 MB): the end's to use
+        path = db_file(db)
+        if pool and path != ":memory:":  # a worker copies the log so far while this process does the end's work
+            pool.submit(_copy_log, path)
         with transaction(db):
             # The workers move the pending postings in while this process moves the band keys.
             index.finish(db, pool=pool, meanwhile=lambda: reprints.move_pending_bands(db))
@@ -353,6 +358,15 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
     summary.wal_pages = checkpoint(db)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _copy_log(path: str) -> None:
+    """Copy the write-ahead log's committed pages into the database file, by a connection of
+    this process's own: a passive checkpoint, which neither waits for the writer nor blocks it,
+    so that the checkpoint of the end's commit (and the ingest's last) copies only what came
+    after (0.15 -> 0.08 s at 20 MB)."""
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
 def _worker_start() -> None:
