@@ -28,6 +28,10 @@ def test_streams_encoded_together_as_each_alone():
     assert list(zip(blobs, widths)) == [encode_stream(np.array(s, dtype=np.int64)) for s in streams]
     assert widths == [2, 2, 3, 2, 3, 2, 2]
     assert encode_streams(flat[:0], []) == ([], [])
+    small = [s for s in streams if all(i < 65535 for i in s)]  # no escape in the batch: 16 bits throughout
+    flat = np.array([i for s in small for i in s], dtype=np.int64)
+    assert list(zip(*encode_streams(flat, [len(s) for s in small]))) == [encode_stream(np.array(s, dtype=np.int64))
+                                                                         for s in small]
 
 
 def test_iter_flat_decodes_escapes_at_either_end_of_each_stream(tmp_path):
