@@ -891,10 +891,11 @@ def move_pending_postings(db, *, counting: tuple | None = None, pool=None, meanw
 
     counting: (article sizes, word frequencies, their total, the words that had postings
     before): returns the _dispersion_sums of the moved words that had none, every posting they
-    have, a few words at a time. pool: a process pool (concurrent.futures) whose processes read (a database
-    file's committed rows), decode, count and encode the blocks while this one writes SQLite
-    (the end of an ingest, otherwise spent on one core); meanwhile: other database work, done
-    here once they have been given the first FIRST_MOVED postings (or at once, without a pool)."""
+    have, a few words at a time. pool: a process pool (concurrent.futures) whose processes read
+    (a database file's committed rows), decode, count and encode the blocks while this one writes
+    SQLite (the end of an ingest, otherwise spent on one core); meanwhile: other database work,
+    done here once they have been given the first FIRST_MOVED postings (or at once, without a
+    pool)."""
     if not db["postings_pending"].exists():  # a corpus older than the table (schema 12), being upgraded
         meanwhile()
         return []

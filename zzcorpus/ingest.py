@@ -334,7 +334,7 @@ def ingest(db, paths, *, engine="rjieba", userdict=None, encoding=None, text_fie
             writer.write(*pending, summary, on_progress)
         writer.memory = None  # the first printings it kept (up to ~150 MB): the end's to use
         path = db_file(db)
-        if pool and path != ":memory:":  # a worker copies the log so far while this process does the end's work
+        if pool and path != ":memory:":  # a worker copies the log into the file meanwhile
             pool.submit(_copy_log, path)
         with transaction(db):
             # The workers move the pending postings in while this process moves the band keys.
