@@ -9,7 +9,8 @@ import pytest
 import sqlite_utils
 
 from zzcorpus.index import (Counts, StreamStats, decode_blocks, decode_stream, distinct, encode_postings,
-                           encode_stream, encode_streams, iter_flat, make_chunk, stream_stats, units_per_word)
+                           encode_stream, encode_streams, iter_flat, make_chunk, stable_order, stream_stats,
+                           units_per_word)
 
 
 @pytest.mark.parametrize("ids", [[], [1, 2, 0, 3], [65534, 65535, 65536, 0, 7], [0x7FFF, 0xFFFF + 0x7FFF, 2**20 + 0x7FFF],
@@ -19,6 +20,13 @@ def test_streams_round_trip_with_escapes_for_large_ids(ids):
     assert decode_stream(blob, width).tolist() == ids
     assert width == (3 if any(i >= 65535 for i in ids) else 2)
     assert len(blob) == 2 * len(ids) + 4 * sum(i >= 65535 for i in ids)
+
+
+def test_stable_order_sorts_by_radix_keeping_ties_in_place():
+    assert stable_order(np.array([70000, 3, 65539, 3, 0])).tolist() == [4, 1, 3, 2, 0]
+    values = np.random.default_rng(0).integers(0, 3 << 16, 5000)
+    values[::3] = 7  # ties
+    assert stable_order(values).tolist() == np.argsort(values, kind="stable").tolist()
 
 
 def test_streams_encoded_together_as_each_alone():

@@ -69,12 +69,12 @@ def distinct(a) -> np.ndarray:
 ESCAPE = 0xFFFF  # in a stream, the next two 16-bit values hold an id of 65,535 or more
 
 
-def by_word(word: np.ndarray) -> np.ndarray:
-    """The stable order of word ids (below 2**32): numpy sorts 16-bit integers stably by radix, in
-    a fifth of a comparison sort's time, so by the low 16 bits, then (when any id has more) by
-    the high ones."""
-    order = np.argsort(word.astype(np.uint16), kind="stable")
-    high = word >> 16
+def stable_order(values: np.ndarray) -> np.ndarray:
+    """The stable order of non-negative integers below 2**32 (ids, keys): numpy sorts 16-bit
+    integers stably by radix, in a fifth of a comparison sort's time, so by the low 16 bits,
+    then (when any value has more) by the high ones."""
+    order = np.argsort(values.astype(np.uint16), kind="stable")
+    high = values >> 16
     if high.any():
         order = order[np.argsort(high[order].astype(np.uint16), kind="stable")]
     return order
@@ -727,7 +727,7 @@ def add_articles(db, article_ids, groups, flat, lens, st: StreamStats, counted=N
     if not st.word.size:
         return
     art_ids = np.asarray(article_ids, dtype=np.int64)
-    order = by_word(st.word)  # st is in article order: each word's articles stay in it
+    order = stable_order(st.word)  # st is in article order: each word's articles stay in it
     # Appended after the batches before: written into postings, whose blocks are ordered by
     # word, every batch would rewrite most of that table's pages, more as the corpus grows.
     words, _, sizes, blocks = _blocks(st.word[order], art_ids[st.art][order], st.count[order])

@@ -32,7 +32,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .index import distinct
+from .index import distinct, stable_order
 from .schema import insert_rows
 from .scripts import fold
 
@@ -315,11 +315,11 @@ def _insert_bands(db, keys: np.ndarray, ids: np.ndarray) -> None:
 
 def _pending_rows(db) -> tuple[np.ndarray, np.ndarray]:
     """The band rows waiting in reprint_pending_bands as (keys, first printings), in key order."""
-    rows = db.execute("SELECT article_id, keys FROM reprint_pending_bands").fetchall()
+    rows = db.execute("SELECT article_id, keys FROM reprint_pending_bands ORDER BY article_id").fetchall()
     keys = np.frombuffer(b"".join(r[1] for r in rows), dtype="<i4")
     ids = np.repeat(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)), BANDS)
     del rows
-    order = np.lexsort((ids, keys))
+    order = stable_order(keys.astype(np.int64) + (1 << 31))  # the ids in order already: each key's stay so
     return keys[order], ids[order]
 
 
