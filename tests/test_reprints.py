@@ -402,7 +402,6 @@ def test_marks_are_the_same_met_in_one_batch_or_one_by_one(seed_db, tmp_path):
 def test_mark_runs_the_callers_work_once_in_its_own_thread_while_estimating(seed_db, tmp_path):
     """`meanwhile` (ingest's character index inserts) runs once, in the calling thread (it uses
     the connection), and the marks are the ones found without it."""
-    import shutil
     import threading
 
     path, _ = wire_corpus(seed_db, tmp_path)
@@ -421,3 +420,18 @@ def test_mark_runs_the_callers_work_once_in_its_own_thread_while_estimating(seed
             assert calls == [threading.main_thread()]
             assert reprints.mark(db, {}, meanwhile=meanwhile) == [] and len(calls) == 2
     assert found[0] == found[1] and sum(1 for row in found[0][0] if row[2] is not None) >= 40
+
+
+def test_waiting_band_keys_come_out_in_key_then_article_order(tmp_path):
+    """reprints._pending_rows: every first printing's keys (signed, some shared) as (key,
+    article) rows in the order the move inserts them, the order of a sort by both."""
+    db = sqlite_utils.Database(tmp_path / "c.db")
+    db.execute("CREATE TABLE reprint_pending_bands (article_id INTEGER PRIMARY KEY, keys BLOB)")
+    rng = np.random.default_rng(5)
+    ids = rng.choice(10**6, 300, replace=False)
+    keys = rng.integers(-2**31, 2**31, (300, reprints.BANDS)).astype("<i4")
+    keys[10], keys[20, :5], keys[30, 0] = keys[20], -1, 2**31 - 1  # shared keys and the extremes
+    db.conn.executemany("INSERT INTO reprint_pending_bands VALUES (?, ?)", zip(ids.tolist(), map(bytes, keys)))
+    got_keys, got_ids = reprints._pending_rows(db)
+    rows = sorted(zip(keys.ravel().tolist(), np.repeat(ids, reprints.BANDS).tolist()))
+    assert list(zip(got_keys.tolist(), got_ids.tolist())) == rows
