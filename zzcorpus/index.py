@@ -70,7 +70,7 @@ ESCAPE = 0xFFFF  # in a stream, the next two 16-bit values hold an id of 65,535 
 
 
 def stable_order(values: np.ndarray) -> np.ndarray:
-    """The stable order of non-negative integers below 2**32 (ids, keys): numpy sorts 16-bit
+    """The stable order of non-negative integers below 2**32 (word ids): numpy sorts 16-bit
     integers stably by radix, in a fifth of a comparison sort's time, so by the low 16 bits,
     then (when any value has more) by the high ones."""
     order = np.argsort(values.astype(np.uint16), kind="stable")
