@@ -325,12 +325,12 @@ def _in_key_order(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.nda
     int64 ids. Each row is one 64-bit number, the key (made unsigned, in the same order) above
     the id, sorted in place: a tenth of lexsort's time in the same memory (2.4 M rows at 200 MB,
     0.03 s against 0.3)."""
-    pairs = np.asarray(keys, dtype="<i4").view("<u4").astype(np.uint64)
+    pairs = np.asarray(keys, dtype="<i4").view("<u4").astype("<u8")  # little-endian on any machine, for the view below
     pairs ^= np.uint64(1 << 31)
     pairs <<= np.uint64(32)
     pairs |= ids.astype(np.uint64)
     pairs.sort()
-    halves = pairs.view("<u4")  # little-endian: each pair's id, then its key
+    halves = pairs.view("<u4")  # each pair's id, then its key
     return (halves[1::2] ^ np.uint32(1 << 31)).view("<i4"), halves[0::2].astype(np.int64)
 
 
