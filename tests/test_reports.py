@@ -4,6 +4,7 @@ import math
 from collections import Counter
 from itertools import chain
 
+import numpy as np
 import pytest
 
 from zzcorpus.reports import (
@@ -271,6 +272,25 @@ def test_dp_even_clumped_and_parts_without_the_word():
     # Unequal parts, proportional counts: sizes 10, 30; counts 1, 3 -> v = s -> 0.
     assert dispersion({"x": 1, "y": 3}, {"x": 10, "y": 30}) == approx4(0.0)
     assert dispersion({}, sizes) is None  # never occurs: undefined
+
+
+def test_split_dispersions_are_split_dispersion_of_each_word():
+    # The Gries example as two parts (over-represented: parts 4 and 5, 9 of 15 in 21 of 50
+    # tokens): 0.5 * (|9/15 - 21/50| + |6/15 - 29/50|) = 0.5 * (0.18 + 0.18) = 0.18.
+    from zzcorpus.counting import split_dispersion, split_dispersions
+
+    assert split_dispersions([9], [15], [21], 50).tolist() == [approx4(0.18)]
+    rng = np.random.default_rng(7)
+    count = rng.integers(1, 5000, 2000)
+    over_count = rng.integers(0, count + 1)
+    size = 10_000_000
+    over_size = rng.integers(over_count, size // 2)
+    got = split_dispersions(over_count, count, over_size, size).tolist()
+    assert got == [split_dispersion(*map(int, row), size) for row in zip(over_count, count, over_size)]  # bit for bit
+    with pytest.raises(ValueError):
+        split_dispersions([2], [1], [5], 50)  # more over-represented occurrences than the word has
+    with pytest.raises(ValueError):
+        split_dispersions([0], [0], [5], 50)  # a word that never occurs has no dp
 
 
 def test_dp_rejects_inconsistent_parts():

@@ -610,11 +610,11 @@ def stored_dispersion(db, word_ids) -> dict[int, float | None]:
 def update_dispersion(db, *, batch: int = 1 << 21, pool=None, meanwhile=lambda: None) -> None:
     """lexicon.dp: each word's Gries DP over the counted articles, the number `freq` prints for
     the whole corpus, so a frequency list of the corpus reads no postings. As reports._dp, with
-    counting.split_dispersion. Every article changes N, so every word is recomputed. The pending
+    counting.split_dispersions. Every article changes N, so every word is recomputed. The pending
     postings are moved into place first, and the words they hold all of are counted as they are
     moved (move_pending_postings, by the pool, and `meanwhile`): decoded once, not
     twice. The other words are read from postings, a batch of postings at a time."""
-    from .counting import split_dispersion
+    from .counting import split_dispersions
 
     last = db.execute("SELECT MAX(article_id) FROM article_index").fetchone()[0] or 0
     size = np.zeros(last + 1, dtype=np.int64)  # per article id; 0: not counted
@@ -658,8 +658,7 @@ def update_dispersion(db, *, batch: int = 1 << 21, pool=None, meanwhile=lambda: 
     if rows:
         add_rows()
     ids = np.flatnonzero(freq)
-    dp = [split_dispersion(c, f, t, total)
-          for c, f, t in zip(over_count[ids].tolist(), freq[ids].tolist(), over_size[ids].tolist())]
+    dp = split_dispersions(over_count[ids], freq[ids], over_size[ids], total).tolist()
     db.execute("UPDATE lexicon SET dp = NULL WHERE dp IS NOT NULL AND NOT (is_word = 1 AND freq > 0)")
     db.conn.executemany("UPDATE lexicon SET dp = ? WHERE id = ?", zip(dp, ids.tolist()))
 
