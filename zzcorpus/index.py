@@ -259,7 +259,7 @@ def flat_stream_stats(ids: np.ndarray, lens: np.ndarray, nonword: np.ndarray, fi
         keys = (A.astype(np.uint64) << np.uint64(wbits + sbits)) | (W.astype(np.uint64) << np.uint64(sbits))
         keys |= S.astype(np.uint64)
         keys.sort()
-        pair, s = keys >> np.uint64(sbits), keys & np.uint64((1 << sbits) - 1)
+        pair, s = keys >> np.uint64(sbits), (keys & np.uint64((1 << sbits) - 1)).view(np.int64)  # indexes as it is
         new_pair = np.concatenate([[True], pair[1:] != pair[:-1]])
         starts = np.flatnonzero(new_pair)
         first = keys[starts]  # only each pair's own key is split into article and word
@@ -687,13 +687,16 @@ def _update_groups(db, st: StreamStats, art_groups: np.ndarray, sign: np.ndarray
     sign: one per article of st, 0 for articles left alone."""
     if not sign.any():
         return
-    rows = sign[st.art] != 0
-    s = sign[st.art][rows]
-    grp, word = art_groups[st.art][rows], st.word[rows]
+    rows = np.flatnonzero(sign[st.art] != 0)
+    # In group order (stable: each group's rows stay in article order), so each group's rows
+    # are a slice, not a mask over the batch's rows per group (a batch of 20 MB's corpus spans 20-40).
+    rows = rows[stable_order(art_groups[st.art[rows]])]
+    s = sign[st.art[rows]]
+    grp, word = art_groups[st.art[rows]], st.word[rows]
     deltas = {"count": st.count[rows] * s, "docs": s, "paragraphs": st.paragraphs[rows] * s,
               "sentences": st.sentences[rows] * s}
     for g in distinct(art_groups[sign != 0]).tolist():
-        in_group = grp == g
+        in_group = slice(*np.searchsorted(grp, [g, g + 1]).tolist())
         arts = (art_groups == g) & (sign != 0)
         sg = sign[arts]
         row = db.execute("SELECT n_words, vector FROM groups WHERE id = ?", [g]).fetchone()

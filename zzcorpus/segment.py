@@ -237,9 +237,11 @@ def segment_articles(segmenter: Segmenter, texts) -> tuple[list[tuple[str, str]]
     segs, tokens, met = [], [], []
     for title, body in texts:
         title, body = _paragraph_words(segmenter, title), _paragraph_words(segmenter, body)
-        segs.append(tuple("\n".join(" ".join(words) for _, words in part) for part in (title, body)))
-        tokens.append([words for _, words in title + body if words])
-        met += title + body
-    vocab = list(dict.fromkeys(chain.from_iterable(words for _, words in met)))
+        segs.append(("\n".join([" ".join(words) for _, words in title]),
+                     "\n".join([" ".join(words) for _, words in body])))
+        both = title + body
+        tokens.append([words for _, words in both if words])
+        met += both
+    vocab = list(dict.fromkeys(chain.from_iterable([words for _, words in met])))
     segmenter.learn(met, tokens=vocab)
     return segs, tokens, vocab
