@@ -126,6 +126,23 @@ def test_stream_stats_counts_words_paragraphs_and_sentences(key_bits, monkeypatc
     assert st.sent_units.tolist() == [3, 0, 1]
 
 
+def test_dispersion_sums_over_postings_in_any_order():
+    # Corpus: 100 tokens, word 1 occurs 10 times (a tenth), word 2 twice (a fiftieth). Articles of
+    # 10, 20 and 0 tokens (the last not counted). Word 1: 3 of 10 in article 0 (over), 2 of 20 in
+    # article 1 (exactly a tenth: over), 5 in article 2 (no size: left out). Word 2: 1 of 20 in
+    # article 1 (over a fiftieth), none elsewhere.
+    from zzcorpus.index import _dispersion_sums
+
+    size, freq, total = np.array([10, 20, 0]), np.array([0, 10, 2]), 100
+    w, a, c = np.array([1, 1, 1, 2]), np.array([0, 1, 2, 1]), np.array([3, 2, 5, 1])
+    expected = ([1, 2], [5, 1], [30, 20])  # words, their counts over-represented, those articles' sizes
+    for order in ([0, 1, 2, 3], [3, 1, 0, 2]):
+        got = _dispersion_sums(w[order], a[order], c[order], size, freq, total)
+        assert [x.tolist() for x in got] == list(expected)
+    empty = _dispersion_sums(w[:0], a[:0], c[:0], size, freq, total)
+    assert [x.tolist() for x in empty] == [[], [], []]
+
+
 def test_counts_merge_sums_and_drops_what_is_subtracted_away():
     a = Counts.of([1, 2, 2], {"count": [1, 2, 3], "docs": [1, 1, 1], "paragraphs": [1, 1, 1], "sentences": [1, 1, 1]},
                   articles=2, tokens=6)
