@@ -259,7 +259,8 @@ def flat_stream_stats(ids: np.ndarray, lens: np.ndarray, nonword: np.ndarray, fi
         keys = (A.astype(np.uint64) << np.uint64(wbits + sbits)) | (W.astype(np.uint64) << np.uint64(sbits))
         keys |= S.astype(np.uint64)
         keys.sort()
-        pair, s = keys >> np.uint64(sbits), (keys & np.uint64((1 << sbits) - 1)).view(np.int64)  # indexes as it is
+        # s as int64: uint64 indexes through a cast copy
+        pair, s = keys >> np.uint64(sbits), (keys & np.uint64((1 << sbits) - 1)).view(np.int64)
         new_pair = np.concatenate([[True], pair[1:] != pair[:-1]])
         starts = np.flatnonzero(new_pair)
         first = keys[starts]  # only each pair's own key is split into article and word
